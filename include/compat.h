@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compatibility between the kernels psteer supports (6.1 and 6.12).
+ *
+ * Every difference is probed by feature, here and only here; src/ never
+ * tests LINUX_VERSION_CODE.
+ */
+#ifndef _PSTEER_COMPAT_H
+#define _PSTEER_COMPAT_H
+
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+
+/*
+ * Header probes are done by Kbuild (a wildcard on the kernel's include/),
+ * since __has_include trips checkpatch:
+ * - asm/unaligned.h moved to linux/unaligned.h in 6.12;
+ * - kunit/visibility.h appeared in 6.2; without it Kbuild defines
+ *   EXPORT_SYMBOL_IF_KUNIT() to nothing, as it is without CONFIG_KUNIT.
+ */
+#ifdef PSTEER_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+#ifdef PSTEER_HAVE_KUNIT_VISIBILITY_H
+#include <kunit/visibility.h>
+#endif
+
+/*
+ * alloc_netdev_dummy() (6.10) replaced init_dummy_netdev() on a
+ * caller-allocated net_device. C cannot test whether a function is
+ * declared, so Kbuild greps the headers and defines
+ * PSTEER_HAVE_ALLOC_NETDEV_DUMMY.
+ */
+#ifdef PSTEER_HAVE_ALLOC_NETDEV_DUMMY
+static inline struct net_device *psteer_alloc_dummy_netdev(void)
+{
+	return alloc_netdev_dummy(0);
+}
+#else
+static inline struct net_device *psteer_alloc_dummy_netdev(void)
+{
+	struct net_device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+	if (dev)
+		init_dummy_netdev(dev);
+	return dev;
+}
+#endif
+
+static inline void psteer_free_dummy_netdev(struct net_device *dev)
+{
+#ifdef PSTEER_HAVE_ALLOC_NETDEV_DUMMY
+	free_netdev(dev);
+#else
+	kfree(dev);
+#endif
+}
+
+#endif /* _PSTEER_COMPAT_H */

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The bucket table and its queues (src/table.c, src/queue.c, src/napi.c).
+ */
+#ifndef _PSTEER_TABLE_H
+#define _PSTEER_TABLE_H
+
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+
+#define PSTEER_NO_CPU		(-1)
+#define PSTEER_MAX_BUCKETS	65536
+#define PSTEER_MAX_QUEUE_LEN	65536
+/* Packets taken from one bucket per visit before the next bucket's turn. */
+#define PSTEER_BATCH		16
+
+struct psteer_table;
+
+/**
+ * struct psteer_table_ops - what a table does with packets and CPUs
+ * @deliver: hand one drained packet on (the module resumes the netfilter
+ *	chain; KUnit records it). Called in softirq context on the drainer.
+ * @kick: make @cpu run psteer_drain() soon (the module: an IPI that
+ *	schedules the CPU's NAPI). Called with no table lock held.
+ */
+struct psteer_table_ops {
+	void (*deliver)(struct psteer_table *tbl, struct sk_buff *skb);
+	void (*kick)(struct psteer_table *tbl, int cpu);
+};
+
+/**
+ * struct psteer_bucket - one hash bucket: an owner CPU and a FIFO
+ * @lock: guards @queue, @sched, @drops and writes of @cpu
+ * @cpu: owner. Written under @lock by psteer_table_set_owner(); read
+ *	without it (READ_ONCE) by the hook to decide inline vs queue.
+ * @sched: the CPU whose ready list holds this bucket, which is then the
+ *	only CPU allowed to dequeue from it; PSTEER_NO_CPU when the queue is
+ *	empty and nothing taken from it is still being delivered.
+ * @queue: packets waiting, oldest first (its own lock is not used)
+ * @ready: link on the ready list of CPU @sched
+ * @packets: packets handled (inline or drained); written only by the
+ *	one CPU that may handle this bucket's packets at the time
+ * @bytes: as @packets, in bytes
+ * @drops: packets dropped because @queue held queue_len packets
+ */
+struct psteer_bucket {
+	spinlock_t lock; /* see above */
+	int cpu;
+	int sched;
+	struct sk_buff_head queue;
+	struct list_head ready;
+	u64 packets;
+	u64 bytes;
+	u64 drops;
+};
+
+/**
+ * struct psteer_cpu - per-CPU drain state
+ * @lock: guards @ready and @kicked
+ * @ready: buckets with packets for this CPU, in the order they got some
+ * @kicked: a kick is pending or the drain is running; cleared by the
+ *	drain under @lock when it finds @ready empty
+ * @cpu: this CPU's number
+ * @tbl: the table this belongs to
+ * @napi: the NAPI instance that drains (live table only)
+ * @csd: IPI used to schedule @napi from another CPU (live table only)
+ */
+struct psteer_cpu {
+	spinlock_t lock; /* see above */
+	struct list_head ready;
+	bool kicked;
+	int cpu;
+	struct psteer_table *tbl;
+	struct napi_struct napi;
+	call_single_data_t csd;
+};
+
+/**
+ * struct psteer_table - buckets, owners and per-CPU drain state
+ * @nbuckets: number of buckets, fixed for the table's life
+ * @queue_len: per-bucket FIFO limit; READ_ONCE, tunable at run time
+ * @cpus: CPUs that own buckets
+ * @ops: delivery and kick
+ * @buckets: @nbuckets buckets
+ * @pcpu: per-CPU ready lists
+ * @napi_dev: dummy netdev the NAPI instances hang off (live table only)
+ */
+struct psteer_table {
+	u32 nbuckets;
+	u32 queue_len;
+	cpumask_var_t cpus;
+	const struct psteer_table_ops *ops;
+	struct psteer_bucket *buckets;
+	struct psteer_cpu __percpu *pcpu;
+	struct net_device *napi_dev;
+};
+
+/* src/table.c */
+struct psteer_table *psteer_table_create(u32 nbuckets,
+					 const struct cpumask *cpus,
+					 u32 queue_len,
+					 const struct psteer_table_ops *ops);
+void psteer_table_destroy(struct psteer_table *tbl);
+void psteer_table_set_owner(struct psteer_table *tbl, u32 index, int cpu);
+unsigned int psteer_table_owned(const struct psteer_table *tbl, int cpu);
+unsigned int psteer_table_flush(struct psteer_table *tbl,
+				bool (*match)(const struct sk_buff *skb,
+					      const void *arg),
+				const void *arg);
+
+/* src/queue.c */
+int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
+		   struct sk_buff *skb);
+int psteer_drain(struct psteer_table *tbl, int cpu, int budget);
+
+/* src/napi.c */
+int psteer_napi_start(struct psteer_table *tbl);
+void psteer_napi_stop(struct psteer_table *tbl);
+void psteer_napi_kick(struct psteer_table *tbl, int cpu);
+
+/**
+ * psteer_bucket_index() - the bucket a hash falls in, 0..@nbuckets - 1
+ * @hash: a 32-bit flow hash
+ * @nbuckets: number of buckets
+ *
+ * A multiply and a shift (reciprocal_scale), not a division.
+ */
+static inline u32 psteer_bucket_index(u32 hash, u32 nbuckets)
+{
+	return reciprocal_scale(hash, nbuckets);
+}
+
+static inline struct psteer_bucket *psteer_bucket_of(struct psteer_table *tbl,
+						     u32 hash)
+{
+	return &tbl->buckets[psteer_bucket_index(hash, tbl->nbuckets)];
+}
+
+/**
+ * psteer_may_inline() - may this CPU handle a packet of @b right away?
+ * @b: the packet's bucket
+ * @cpu: the current CPU
+ *
+ * Only the owner, and only when nothing of @b is queued or still being
+ * delivered by a drainer (@b->sched unset): then no earlier packet of
+ * the bucket can be overtaken. Lockless; the pairs are the WRITE_ONCEs
+ * in psteer_table_set_owner() and psteer_enqueue()/psteer_drain().
+ */
+static inline bool psteer_may_inline(const struct psteer_bucket *b, int cpu)
+{
+	return READ_ONCE(b->cpu) == cpu &&
+	       READ_ONCE(b->sched) == PSTEER_NO_CPU;
+}
+
+#endif /* _PSTEER_TABLE_H */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Flow tuple extraction and hashing (src/tuple.c, src/hash.c).
+ */
+#ifndef _PSTEER_TUPLE_H
+#define _PSTEER_TUPLE_H
+
+#include <linux/siphash.h>
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+#define PSTEER_RSS_KEY_LEN	40
+
+/**
+ * struct psteer_tuple - what a packet is hashed by
+ * @src: source address; an IPv4 address uses src[0] only
+ * @dst: destination address, as @src
+ * @sport: source port, 0 when @ports is 0
+ * @dport: destination port, 0 when @ports is 0
+ * @proto: IP protocol (IPv6: the upper-layer protocol after extensions)
+ * @family: AF_INET or AF_INET6
+ * @ports: 1 when @sport and @dport were read from the packet
+ * @pad: zero, so siphash over the whole struct is deterministic
+ *
+ * Always fully initialised (padding included) by psteer_parse_tuple():
+ * siphash reads every byte of it.
+ */
+struct psteer_tuple {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	u8 proto;
+	u8 family;
+	u8 ports;
+	u8 pad;
+} __aligned(8);
+
+enum psteer_hash_alg {
+	PSTEER_HASH_SIPHASH,
+	PSTEER_HASH_TOEPLITZ,
+};
+
+/**
+ * struct psteer_hash_cfg - how tuples become hashes; fixed after load
+ * @alg: siphash (default) or Toeplitz
+ * @symmetric: put the tuple in canonical order first, so that both
+ *	directions of a connection give the same hash
+ * @sipkey: random key drawn at load for siphash
+ * @rss_key: Toeplitz key (the NIC RSS key psteer mirrors)
+ */
+struct psteer_hash_cfg {
+	enum psteer_hash_alg alg;
+	bool symmetric;
+	siphash_key_t sipkey;
+	u8 rss_key[PSTEER_RSS_KEY_LEN];
+};
+
+/* src/tuple.c */
+int psteer_parse_tuple(const struct sk_buff *skb, u8 pf,
+		       struct psteer_tuple *t);
+
+/* src/hash.c */
+extern const u8 psteer_default_rss_key[PSTEER_RSS_KEY_LEN];
+u32 psteer_toeplitz(const u8 *key, unsigned int keylen, const u8 *data,
+		    unsigned int len);
+void psteer_tuple_canon(struct psteer_tuple *t);
+u32 psteer_hash_tuple(const struct psteer_hash_cfg *cfg,
+		      const struct psteer_tuple *t);
+
+#endif /* _PSTEER_TUPLE_H */

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the hash (src/hash.c) and the bucket index.
+ *
+ * The Toeplitz vectors are those of Microsoft's "Verifying the RSS Hash
+ * Calculation", with its key (psteer_default_rss_key).
+ */
+
+#include <kunit/test.h>
+#include <linux/inet.h>
+#include <linux/random.h>
+#include <linux/socket.h>
+
+#include "table.h"
+#include "tuple.h"
+
+struct psteer_rss_vector {
+	const char *desc;
+	int family;
+	const char *src;
+	const char *dst;
+	u16 sport;
+	u16 dport;
+	u32 hash_ip;
+	u32 hash_ports;
+};
+
+static const struct psteer_rss_vector psteer_rss_vectors[] = {
+	{ "v4 66.9.149.187", AF_INET, "66.9.149.187", "161.142.100.80",
+	  2794, 1766, 0x323e8fc2, 0x51ccc178 },
+	{ "v4 199.92.111.2", AF_INET, "199.92.111.2", "65.69.140.83",
+	  14230, 4739, 0xd718262a, 0xc626b0ea },
+	{ "v4 24.19.198.95", AF_INET, "24.19.198.95", "12.22.207.184",
+	  12898, 38024, 0xd2d0a5de, 0x5c2b394a },
+	{ "v4 38.27.205.30", AF_INET, "38.27.205.30", "209.142.163.6",
+	  48228, 2217, 0x82989176, 0xafc7327f },
+	{ "v4 153.39.163.191", AF_INET, "153.39.163.191", "202.188.127.2",
+	  44251, 1303, 0x5d1809c5, 0x10e828a2 },
+	{ "v6 3ffe:2501:200:1fff::7", AF_INET6, "3ffe:2501:200:1fff::7",
+	  "3ffe:2501:200:3::1", 2794, 1766, 0x2cc18cd5, 0x40207d3d },
+	{ "v6 3ffe:501:8::260:97ff:fe40:efab", AF_INET6,
+	  "3ffe:501:8::260:97ff:fe40:efab", "ff02::1", 14230, 4739,
+	  0x0f0c461c, 0xdde51bbf },
+	{ "v6 3ffe:1900:4545:3:200:f8ff:fe21:67cf", AF_INET6,
+	  "3ffe:1900:4545:3:200:f8ff:fe21:67cf", "fe80::200:f8ff:fe21:67cf",
+	  44251, 38024, 0x4b61e985, 0x02d1feef },
+};
+
+KUNIT_ARRAY_PARAM_DESC(psteer_rss, psteer_rss_vectors, desc);
+
+static void psteer_vector_tuple(struct kunit *test,
+				const struct psteer_rss_vector *v,
+				struct psteer_tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = v->family;
+	if (v->family == AF_INET) {
+		KUNIT_ASSERT_TRUE(test, in4_pton(v->src, -1, (u8 *)t->src, -1,
+						 NULL));
+		KUNIT_ASSERT_TRUE(test, in4_pton(v->dst, -1, (u8 *)t->dst, -1,
+						 NULL));
+	} else {
+		KUNIT_ASSERT_TRUE(test, in6_pton(v->src, -1, (u8 *)t->src, -1,
+						 NULL));
+		KUNIT_ASSERT_TRUE(test, in6_pton(v->dst, -1, (u8 *)t->dst, -1,
+						 NULL));
+	}
+	t->sport = htons(v->sport);
+	t->dport = htons(v->dport);
+}
+
+static struct psteer_hash_cfg psteer_rss_cfg(bool symmetric)
+{
+	struct psteer_hash_cfg cfg = {
+		.alg = PSTEER_HASH_TOEPLITZ,
+		.symmetric = symmetric,
+	};
+
+	memcpy(cfg.rss_key, psteer_default_rss_key, PSTEER_RSS_KEY_LEN);
+	return cfg;
+}
+
+/* The published hash over addresses only (fragments, other protocols). */
+static void psteer_toeplitz_addresses_only(struct kunit *test)
+{
+	const struct psteer_rss_vector *v = test->param_value;
+	struct psteer_hash_cfg cfg = psteer_rss_cfg(false);
+	struct psteer_tuple t;
+
+	psteer_vector_tuple(test, v, &t);
+	t.ports = 0;
+	t.sport = 0;
+	t.dport = 0;
+	KUNIT_EXPECT_EQ(test, psteer_hash_tuple(&cfg, &t), v->hash_ip);
+}
+
+/* The published hash over addresses and ports (TCP/UDP). */
+static void psteer_toeplitz_with_ports(struct kunit *test)
+{
+	const struct psteer_rss_vector *v = test->param_value;
+	struct psteer_hash_cfg cfg = psteer_rss_cfg(false);
+	struct psteer_tuple t;
+
+	psteer_vector_tuple(test, v, &t);
+	t.ports = 1;
+	KUNIT_EXPECT_EQ(test, psteer_hash_tuple(&cfg, &t), v->hash_ports);
+}
+
+/* Swaps source and destination, as the reply direction would carry. */
+static void psteer_reverse(struct psteer_tuple *t)
+{
+	struct psteer_tuple r = *t;
+
+	memcpy(r.src, t->dst, sizeof(r.src));
+	memcpy(r.dst, t->src, sizeof(r.dst));
+	r.sport = t->dport;
+	r.dport = t->sport;
+	*t = r;
+}
+
+/* Symmetric Toeplitz: both directions of every vector hash alike. */
+static void psteer_toeplitz_symmetric(struct kunit *test)
+{
+	const struct psteer_rss_vector *v = test->param_value;
+	struct psteer_hash_cfg sym = psteer_rss_cfg(true);
+	struct psteer_hash_cfg plain = psteer_rss_cfg(false);
+	struct psteer_tuple t, r;
+
+	psteer_vector_tuple(test, v, &t);
+	t.ports = 1;
+	r = t;
+	psteer_reverse(&r);
+	KUNIT_EXPECT_EQ(test, psteer_hash_tuple(&sym, &t),
+			psteer_hash_tuple(&sym, &r));
+	/* The MS key is not symmetric: without ordering they differ. */
+	KUNIT_EXPECT_NE(test, psteer_hash_tuple(&plain, &t),
+			psteer_hash_tuple(&plain, &r));
+}
+
+static void psteer_random_tuple(struct psteer_tuple *t, int family)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = family;
+	get_random_bytes(t->src, family == AF_INET ? 4 : sizeof(t->src));
+	get_random_bytes(t->dst, family == AF_INET ? 4 : sizeof(t->dst));
+	t->sport = (__force __be16)get_random_u16();
+	t->dport = (__force __be16)get_random_u16();
+	t->proto = IPPROTO_TCP;
+	t->ports = 1;
+}
+
+/* Symmetric siphash: both directions of random connections hash alike. */
+static void psteer_siphash_symmetric(struct kunit *test)
+{
+	struct psteer_hash_cfg cfg = { .alg = PSTEER_HASH_SIPHASH,
+				       .symmetric = true };
+	struct psteer_tuple t, r;
+	int i;
+
+	get_random_bytes(&cfg.sipkey, sizeof(cfg.sipkey));
+	for (i = 0; i < 1000; i++) {
+		psteer_random_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
+		r = t;
+		psteer_reverse(&r);
+		KUNIT_ASSERT_EQ(test, psteer_hash_tuple(&cfg, &t),
+				psteer_hash_tuple(&cfg, &r));
+	}
+}
+
+/* Equal addresses: the ports alone decide the order. */
+static void psteer_canon_equal_addresses(struct kunit *test)
+{
+	struct psteer_tuple t, r;
+
+	psteer_random_tuple(&t, AF_INET);
+	memcpy(t.dst, t.src, sizeof(t.dst));
+	t.sport = htons(5201);
+	t.dport = htons(40000);
+	r = t;
+	psteer_reverse(&r);
+	psteer_tuple_canon(&t);
+	psteer_tuple_canon(&r);
+	KUNIT_EXPECT_MEMEQ(test, &t, &r, sizeof(t));
+	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 5201);
+}
+
+/* Without symmetry siphash tells the directions apart. */
+static void psteer_siphash_asymmetric(struct kunit *test)
+{
+	struct psteer_hash_cfg cfg = { .alg = PSTEER_HASH_SIPHASH };
+	struct psteer_tuple t, r;
+	int same = 0, i;
+
+	get_random_bytes(&cfg.sipkey, sizeof(cfg.sipkey));
+	for (i = 0; i < 1000; i++) {
+		psteer_random_tuple(&t, AF_INET);
+		r = t;
+		psteer_reverse(&r);
+		same += psteer_hash_tuple(&cfg, &t) ==
+			psteer_hash_tuple(&cfg, &r);
+	}
+	KUNIT_EXPECT_LT(test, same, 3);
+}
+
+/* Every nbuckets from 1 to 65536 maps the extreme hashes in range. */
+static void psteer_bucket_index_range(struct kunit *test)
+{
+	static const u32 hashes[] = { 0, 1, 0x7fffffff, 0x80000000,
+				      0xfffffffe, 0xffffffff };
+	u32 n, i;
+
+	for (n = 1; n <= PSTEER_MAX_BUCKETS; n++) {
+		for (i = 0; i < ARRAY_SIZE(hashes); i++)
+			KUNIT_ASSERT_LT(test, psteer_bucket_index(hashes[i], n),
+					n);
+		KUNIT_ASSERT_LT(test, psteer_bucket_index(get_random_u32(), n),
+				n);
+	}
+	/* The top bucket is reachable, the spread is by the high bits. */
+	KUNIT_EXPECT_EQ(test, psteer_bucket_index(0xffffffff, 256), 255);
+	KUNIT_EXPECT_EQ(test, psteer_bucket_index(0x01000000, 256), 1);
+}
+
+static struct kunit_case psteer_hash_cases[] = {
+	KUNIT_CASE_PARAM(psteer_toeplitz_addresses_only, psteer_rss_gen_params),
+	KUNIT_CASE_PARAM(psteer_toeplitz_with_ports, psteer_rss_gen_params),
+	KUNIT_CASE_PARAM(psteer_toeplitz_symmetric, psteer_rss_gen_params),
+	KUNIT_CASE(psteer_siphash_symmetric),
+	KUNIT_CASE(psteer_canon_equal_addresses),
+	KUNIT_CASE(psteer_siphash_asymmetric),
+	KUNIT_CASE(psteer_bucket_index_range),
+	{}
+};
+
+static struct kunit_suite psteer_hash_suite = {
+	.name = "psteer_hash",
+	.test_cases = psteer_hash_cases,
+};
+
+kunit_test_suite(psteer_hash_suite);

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the bucket table and its queues (src/table.c, src/queue.c).
+ *
+ * Tests use private tables whose ops record deliveries and kicks instead
+ * of resuming netfilter and sending IPIs, and call psteer_drain() for a
+ * CPU themselves, with BHs off as in the NAPI poll.
+ */
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/bottom_half.h>
+#include <linux/skbuff.h>
+
+#include "table.h"
+
+/* Shared by the ops below; KUnit runs one case at a time. */
+static struct {
+	struct sk_buff_head delivered;
+	unsigned int kicks[NR_CPUS];
+} psteer_rec;
+
+static void psteer_rec_deliver(struct psteer_table *tbl, struct sk_buff *skb)
+{
+	__skb_queue_tail(&psteer_rec.delivered, skb);
+}
+
+static void psteer_rec_kick(struct psteer_table *tbl, int cpu)
+{
+	psteer_rec.kicks[cpu]++;
+}
+
+static const struct psteer_table_ops psteer_rec_ops = {
+	.deliver	= psteer_rec_deliver,
+	.kick		= psteer_rec_kick,
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(psteer_table_destroy_action, psteer_table_destroy,
+			    struct psteer_table *);
+
+static void psteer_rec_purge(void *unused)
+{
+	__skb_queue_purge(&psteer_rec.delivered);
+}
+
+/* Owner CPUs used by the cases: two distinct possible CPUs. */
+static int psteer_cpu_a, psteer_cpu_b;
+
+static struct psteer_table *psteer_test_table(struct kunit *test,
+					      u32 nbuckets, u32 queue_len)
+{
+	struct psteer_table *tbl;
+	cpumask_var_t mask;
+
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
+	cpumask_set_cpu(psteer_cpu_a, mask);
+	cpumask_set_cpu(psteer_cpu_b, mask);
+	tbl = psteer_table_create(nbuckets, mask, queue_len, &psteer_rec_ops);
+	free_cpumask_var(mask);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, tbl);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  psteer_table_destroy_action,
+						  tbl));
+	return tbl;
+}
+
+static int psteer_queue_init(struct kunit *test)
+{
+	KUNIT_ASSERT_GE(test, num_possible_cpus(), 2);
+	psteer_cpu_a = cpumask_first(cpu_possible_mask);
+	psteer_cpu_b = cpumask_next(psteer_cpu_a, cpu_possible_mask);
+	__skb_queue_head_init(&psteer_rec.delivered);
+	memset(psteer_rec.kicks, 0, sizeof(psteer_rec.kicks));
+	return kunit_add_action_or_reset(test, psteer_rec_purge, NULL);
+}
+
+/* Enqueues @n packets numbered from @first (in skb->mark) on @b. */
+static int psteer_put(struct kunit *test, struct psteer_table *tbl,
+		      struct psteer_bucket *b, u32 first, u32 n)
+{
+	int refused = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		skb->mark = first + i;
+		local_bh_disable();
+		if (psteer_enqueue(tbl, b, skb)) {
+			kfree_skb(skb);
+			refused++;
+		}
+		local_bh_enable();
+	}
+	return refused;
+}
+
+static int psteer_drain_bh(struct psteer_table *tbl, int cpu, int budget)
+{
+	int done;
+
+	local_bh_disable();
+	done = psteer_drain(tbl, cpu, budget);
+	local_bh_enable();
+	return done;
+}
+
+/* Checks that deliveries so far are exactly 0..@n-1, in order. */
+static void psteer_expect_in_order(struct kunit *test, u32 n)
+{
+	struct sk_buff *skb;
+	u32 next = 0;
+
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), n);
+	skb_queue_walk(&psteer_rec.delivered, skb)
+		KUNIT_EXPECT_EQ(test, skb->mark, next++);
+}
+
+/* Owners are dealt round-robin over the CPU set. */
+static void psteer_table_round_robin(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 9, 16);
+	u32 i;
+
+	for (i = 0; i < tbl->nbuckets; i++)
+		KUNIT_EXPECT_EQ(test, tbl->buckets[i].cpu,
+				i % 2 ? psteer_cpu_b : psteer_cpu_a);
+	KUNIT_EXPECT_EQ(test, psteer_table_owned(tbl, psteer_cpu_a), 5);
+	KUNIT_EXPECT_EQ(test, psteer_table_owned(tbl, psteer_cpu_b), 4);
+}
+
+/* Out-of-range sizes and an empty CPU set are refused. */
+static void psteer_table_create_rejects(struct kunit *test)
+{
+	const struct cpumask *one = cpumask_of(psteer_cpu_a);
+	const struct psteer_table_ops *ops = &psteer_rec_ops;
+
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			PTR_ERR(psteer_table_create(0, one, 8, ops)));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			PTR_ERR(psteer_table_create(PSTEER_MAX_BUCKETS + 1,
+						    one, 8, ops)));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			PTR_ERR(psteer_table_create(8, one, 0, ops)));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			PTR_ERR(psteer_table_create(8, cpu_none_mask, 8, ops)));
+}
+
+/* A bucket's packets come out in arrival order; one kick per batch. */
+static void psteer_queue_fifo_order(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+
+	KUNIT_ASSERT_EQ(test, 0, psteer_put(test, tbl, b, 0, 100));
+	KUNIT_EXPECT_EQ(test, psteer_rec.kicks[psteer_cpu_a], 1);
+	KUNIT_EXPECT_EQ(test, b->sched, psteer_cpu_a);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 1000), 100);
+	psteer_expect_in_order(test, 100);
+	KUNIT_EXPECT_EQ(test, b->sched, PSTEER_NO_CPU);
+	KUNIT_EXPECT_EQ(test, b->packets, 100);
+}
+
+/* Only the owner with an idle bucket may pass packets inline. */
+static void psteer_queue_inline_rule(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, psteer_cpu_a));
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, psteer_cpu_b));
+	psteer_put(test, tbl, b, 0, 1);
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, psteer_cpu_a));
+	psteer_drain_bh(tbl, psteer_cpu_a, 64);
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, psteer_cpu_a));
+}
+
+/*
+ * The owner changes while packets are queued and while the old owner is
+ * part-way through them: the old owner hands the bucket over, the new
+ * owner continues at the head, nothing is delivered twice or out of
+ * order, and the new owner may not go inline until the queue is empty.
+ */
+static void psteer_queue_order_across_move(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+
+	psteer_put(test, tbl, b, 0, 50);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 20), 20);
+	psteer_table_set_owner(tbl, 0, nb);
+	psteer_put(test, tbl, b, 50, 50);
+	/* The new owner is not the drainer yet: nothing for it, no inline. */
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 1000), 0);
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, nb));
+	/* The old drainer hands over without delivering. */
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 1000), 0);
+	KUNIT_EXPECT_EQ(test, b->sched, nb);
+	KUNIT_EXPECT_EQ(test, psteer_rec.kicks[nb], 1);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 1000), 80);
+	psteer_expect_in_order(test, 100);
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, nb));
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, a));
+}
+
+/* Moving back and forth on every packet still keeps the order. */
+static void psteer_queue_order_ping_pong(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	int cpus[2] = { psteer_cpu_a, psteer_cpu_b };
+	u32 i;
+
+	for (i = 0; i < 200; i++) {
+		psteer_put(test, tbl, b, i, 1);
+		psteer_table_set_owner(tbl, 0, cpus[(i + 1) % 2]);
+		psteer_drain_bh(tbl, cpus[i % 2], 1);
+		psteer_drain_bh(tbl, cpus[(i + 1) % 2], 1);
+	}
+	psteer_drain_bh(tbl, cpus[0], 1000);
+	psteer_drain_bh(tbl, cpus[1], 1000);
+	psteer_expect_in_order(test, 200);
+}
+
+/* Past queue_len a bucket refuses packets and counts them. */
+static void psteer_queue_drop_at_queue_len(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 2, 8);
+	struct psteer_bucket *b = &tbl->buckets[0];
+
+	KUNIT_EXPECT_EQ(test, psteer_put(test, tbl, b, 0, 11), 3);
+	KUNIT_EXPECT_EQ(test, b->drops, 3);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&b->queue), 8);
+	/* The other bucket is unaffected. */
+	KUNIT_EXPECT_EQ(test, psteer_put(test, tbl, &tbl->buckets[1], 0, 8), 0);
+	/* Draining makes room again. */
+	psteer_drain_bh(tbl, psteer_cpu_a, 1000);
+	KUNIT_EXPECT_EQ(test, psteer_put(test, tbl, b, 0, 8), 0);
+}
+
+/* Buckets share a CPU's drain in turns of PSTEER_BATCH packets. */
+static void psteer_queue_buckets_take_turns(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 3, 1024);
+	struct sk_buff *skb;
+	u32 i = 0;
+
+	/* Buckets 0 and 2 both belong to CPU a. */
+	psteer_put(test, tbl, &tbl->buckets[0], 0, 100);
+	psteer_put(test, tbl, &tbl->buckets[2], 1000, 100);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 64), 64);
+	skb_queue_walk(&psteer_rec.delivered, skb) {
+		KUNIT_EXPECT_EQ(test, skb->mark >= 1000,
+				(i / PSTEER_BATCH) % 2 == 1);
+		i++;
+	}
+}
+
+/* Budget honoured: a drain never delivers more than asked. */
+static void psteer_queue_budget(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+
+	psteer_put(test, tbl, &tbl->buckets[0], 0, 10);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 3), 3);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 3), 3);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 64), 4);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 64), 0);
+	psteer_expect_in_order(test, 10);
+}
+
+static bool psteer_odd_mark(const struct sk_buff *skb, const void *arg)
+{
+	return skb->mark & 1;
+}
+
+/* A flush frees exactly what it selects and counts it as drops. */
+static void psteer_table_flush_selects(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	struct sk_buff *skb;
+
+	psteer_put(test, tbl, b, 0, 10);
+	KUNIT_EXPECT_EQ(test, psteer_table_flush(tbl, psteer_odd_mark, NULL),
+			5);
+	KUNIT_EXPECT_EQ(test, b->drops, 5);
+	psteer_drain_bh(tbl, psteer_cpu_a, 64);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), 5);
+	skb_queue_walk(&psteer_rec.delivered, skb)
+		KUNIT_EXPECT_EQ(test, skb->mark & 1, 0);
+}
+
+static struct kunit_case psteer_queue_cases[] = {
+	KUNIT_CASE(psteer_table_round_robin),
+	KUNIT_CASE(psteer_table_create_rejects),
+	KUNIT_CASE(psteer_queue_fifo_order),
+	KUNIT_CASE(psteer_queue_inline_rule),
+	KUNIT_CASE(psteer_queue_order_across_move),
+	KUNIT_CASE(psteer_queue_order_ping_pong),
+	KUNIT_CASE(psteer_queue_drop_at_queue_len),
+	KUNIT_CASE(psteer_queue_buckets_take_turns),
+	KUNIT_CASE(psteer_queue_budget),
+	KUNIT_CASE(psteer_table_flush_selects),
+	{}
+};
+
+static struct kunit_suite psteer_queue_suite = {
+	.name = "psteer_queue",
+	.init = psteer_queue_init,
+	.test_cases = psteer_queue_cases,
+};
+
+kunit_test_suite(psteer_queue_suite);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Build (once) the KUnit/debug test kernel from Debian's linux-source-6.12
+# and print its build directory (usable as KDIR for external modules).
+#
+# Cached in $PSTEER_CACHE/kunit-<source version>-<config hash>/; a second
+# run with the same source package and scripts/debug.config is instant.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ensure_host_pkgs
+
+ver=$(linux_source_version)
+frag=$PSTEER_TOP/scripts/debug.config
+key=$(sha256sum "$frag" | cut -c1-12)
+out=$PSTEER_CACHE/kunit-$ver-$key
+
+if [ -f "$out/.done" ]; then
+	echo "$out"
+	exit 0
+fi
+
+src=$(linux_source)
+
+rm -rf "$out"
+mkdir -p "$out"
+cp "$frag" "$out/.config"
+run make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >&2
+
+# Every option the fragment asks for must have survived olddefconfig.
+bad=0
+while IFS= read -r line; do
+	case "$line" in CONFIG_*) ;; *) continue ;; esac
+	opt=${line%%=*}
+	val=${line#*=}
+	if [ "$val" = n ]; then
+		grep -qx "$opt=[ym]" "$out/.config" && { log "$opt is set"; bad=1; }
+	else
+		grep -qx "$line" "$out/.config" || { log "$line did not stick"; bad=1; }
+	fi
+done <"$frag"
+[ "$bad" = 0 ] || die "debug.config does not apply to $ver"
+
+log "building the KUnit kernel ($ver) in $out with $JOBS jobs"
+start=$(date +%s)
+run make -s -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" vmlinux bzImage modules >&2
+log "built in $(( $(date +%s) - start )) s"
+touch "$out/.done"
+echo "$out"

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * psteer: steer received packets over CPUs by hash bucket.
+ *
+ * Module init is a ladder that unwinds in reverse; exit is its mirror.
+ */
+
+#include <linux/module.h>
+#include <net/net_namespace.h>
+
+#include "compat.h"
+#include "psteer.h"
+
+struct psteer_table *psteer_tbl;
+struct psteer_hash_cfg psteer_hash;
+unsigned int psteer_net_id;
+
+static int __net_init psteer_net_init(struct net *net)
+{
+	int err;
+
+	err = psteer_hook_net_init(net);
+	if (err)
+		return err;
+	err = psteer_proc_net_init(net);
+	if (err)
+		psteer_hook_net_exit(net);
+	return err;
+}
+
+static void __net_exit psteer_net_exit(struct net *net)
+{
+	psteer_proc_net_exit(net);
+	psteer_hook_net_exit(net);
+}
+
+static struct pernet_operations psteer_net_ops = {
+	.init	= psteer_net_init,
+	.exit	= psteer_net_exit,
+	.id	= &psteer_net_id,
+	.size	= sizeof(struct psteer_net),
+};
+
+static void psteer_set_table(struct psteer_table *tbl)
+{
+	kernel_param_lock(THIS_MODULE);
+	psteer_tbl = tbl;
+	kernel_param_unlock(THIS_MODULE);
+}
+
+static int __init psteer_init(void)
+{
+	struct psteer_table *tbl;
+	int err;
+
+	err = psteer_params_load();
+	if (err)
+		return err;
+	tbl = psteer_table_create(psteer_param_nbuckets(), &psteer_cpus,
+				  psteer_param_queue_len(), &psteer_live_ops);
+	if (IS_ERR(tbl))
+		return PTR_ERR(tbl);
+	err = psteer_napi_start(tbl);
+	if (err)
+		goto err_table;
+	psteer_set_table(tbl);
+	err = psteer_hook_init();
+	if (err)
+		goto err_napi;
+	err = register_pernet_subsys(&psteer_net_ops);
+	if (err)
+		goto err_hook;
+	pr_info("steering over %u buckets owned by CPUs %*pbl, hash %s%s\n",
+		tbl->nbuckets, cpumask_pr_args(tbl->cpus),
+		psteer_hash.alg == PSTEER_HASH_TOEPLITZ ? "toeplitz" : "siphash",
+		psteer_hash.symmetric ? " (symmetric)" : "");
+	return 0;
+
+err_hook:
+	psteer_hook_exit();
+err_napi:
+	psteer_set_table(NULL);
+	psteer_napi_stop(tbl);
+err_table:
+	psteer_table_destroy(tbl);
+	return err;
+}
+
+static void __exit psteer_exit(void)
+{
+	struct psteer_table *tbl = psteer_tbl;
+
+	unregister_pernet_subsys(&psteer_net_ops);
+	psteer_hook_exit();
+	psteer_set_table(NULL);
+	psteer_napi_stop(tbl);
+	psteer_table_destroy(tbl);
+}
+
+module_init(psteer_init);
+module_exit(psteer_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("psteer developers");
+MODULE_DESCRIPTION("Steer received packets over CPUs by hash bucket");

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module parameters, and their validation.
+ *
+ * Load-time parameters are checked once, in psteer_params_load(): a bad
+ * value fails insmod with -EINVAL and one dmesg line that names the
+ * parameter and what it accepts. Run-time tunables validate every sysfs
+ * write in their kernel_param_ops: a bad write returns -EINVAL and
+ * changes nothing.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/ctype.h>
+#include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include <linux/random.h>
+#include <linux/string.h>
+
+#include "compat.h"
+#include "psteer.h"
+
+static unsigned int nbuckets = 256;
+module_param(nbuckets, uint, 0444);
+MODULE_PARM_DESC(nbuckets, "Number of hash buckets, 1..65536 (default 256)");
+
+static char *cpus;
+module_param(cpus, charp, 0444);
+MODULE_PARM_DESC(cpus, "CPUs that own buckets, as a cpulist such as 0-3,6 (default: all online CPUs)");
+
+static char *hash = "siphash";
+module_param(hash, charp, 0444);
+MODULE_PARM_DESC(hash, "Hash function: siphash (keyed at load, default) or toeplitz (NIC RSS, key from rss_key)");
+
+static char *rss_key;
+module_param(rss_key, charp, 0444);
+MODULE_PARM_DESC(rss_key, "Toeplitz key: 40 bytes as 80 hex digits, optionally colon-separated (default: the Microsoft RSS key 6d:5a:56:da:...)");
+
+static bool symmetric = true;
+module_param(symmetric, bool, 0444);
+MODULE_PARM_DESC(symmetric, "Hash both directions of a connection alike by ordering the tuple first (default 1; 0 with toeplitz gives the NIC's own RSS hash)");
+
+static unsigned int queue_len = 1024;
+
+static int psteer_queue_len_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || !v || v > PSTEER_MAX_QUEUE_LEN) {
+		pr_err("queue_len=%s: must be 1..%u\n", val,
+		       PSTEER_MAX_QUEUE_LEN);
+		return -EINVAL;
+	}
+	/* Writers serialise on kernel_param_lock(), see main.c. */
+	WRITE_ONCE(queue_len, v);
+	if (psteer_tbl)
+		WRITE_ONCE(psteer_tbl->queue_len, v);
+	return 0;
+}
+
+static const struct kernel_param_ops psteer_queue_len_ops = {
+	.set	= psteer_queue_len_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(queue_len, &psteer_queue_len_ops, &queue_len, 0644);
+MODULE_PARM_DESC(queue_len, "Packets a bucket may queue before drops, 1..65536 (default 1024; writable at run time)");
+
+struct cpumask psteer_cpus;
+
+/**
+ * psteer_parse_rss_key() - parse a Toeplitz key
+ * @s: 80 hex digits, optionally with a colon between bytes
+ * @key: result
+ *
+ * Return: 0, or -EINVAL when @s is not exactly PSTEER_RSS_KEY_LEN bytes
+ * of hex.
+ */
+int psteer_parse_rss_key(const char *s, u8 key[PSTEER_RSS_KEY_LEN])
+{
+	unsigned int n = 0;
+
+	while (*s) {
+		int hi, lo;
+
+		if (n && *s == ':')
+			s++;
+		hi = hex_to_bin(s[0]);
+		lo = hi < 0 ? -1 : hex_to_bin(s[1]);
+		if (lo < 0 || n == PSTEER_RSS_KEY_LEN)
+			return -EINVAL;
+		key[n++] = hi << 4 | lo;
+		s += 2;
+	}
+	return n == PSTEER_RSS_KEY_LEN ? 0 : -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_parse_rss_key);
+
+/**
+ * psteer_parse_hash() - parse a hash function name
+ * @s: "siphash" or "toeplitz"
+ * @alg: result
+ *
+ * Return: 0 or -EINVAL.
+ */
+int psteer_parse_hash(const char *s, enum psteer_hash_alg *alg)
+{
+	if (sysfs_streq(s, "siphash"))
+		*alg = PSTEER_HASH_SIPHASH;
+	else if (sysfs_streq(s, "toeplitz"))
+		*alg = PSTEER_HASH_TOEPLITZ;
+	else
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_parse_hash);
+
+static int psteer_params_cpus(void)
+{
+	if (!cpus || !*cpus) {
+		cpumask_copy(&psteer_cpus, cpu_online_mask);
+		return 0;
+	}
+	if (cpulist_parse(cpus, &psteer_cpus) || cpumask_empty(&psteer_cpus) ||
+	    !cpumask_subset(&psteer_cpus, cpu_online_mask)) {
+		pr_err("cpus=%s: must be a non-empty cpulist of online CPUs (online: %*pbl)\n",
+		       cpus, cpumask_pr_args(cpu_online_mask));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * psteer_params_load() - validate the load-time parameters
+ *
+ * Fills psteer_cpus and psteer_hash (drawing the siphash key).
+ *
+ * Context: module init.
+ * Return: 0, or -EINVAL after one pr_err() naming the parameter.
+ */
+int psteer_params_load(void)
+{
+	if (!nbuckets || nbuckets > PSTEER_MAX_BUCKETS) {
+		pr_err("nbuckets=%u: must be 1..%u\n", nbuckets,
+		       PSTEER_MAX_BUCKETS);
+		return -EINVAL;
+	}
+	if (psteer_params_cpus())
+		return -EINVAL;
+	if (psteer_parse_hash(hash, &psteer_hash.alg)) {
+		pr_err("hash=%s: must be siphash or toeplitz\n", hash);
+		return -EINVAL;
+	}
+	memcpy(psteer_hash.rss_key, psteer_default_rss_key,
+	       PSTEER_RSS_KEY_LEN);
+	if (rss_key && psteer_parse_rss_key(rss_key, psteer_hash.rss_key)) {
+		pr_err("rss_key=%s: must be %u bytes as hex digits, optionally colon-separated\n",
+		       rss_key, PSTEER_RSS_KEY_LEN);
+		return -EINVAL;
+	}
+	psteer_hash.symmetric = symmetric;
+	get_random_bytes(&psteer_hash.sipkey, sizeof(psteer_hash.sipkey));
+	return 0;
+}
+
+/* The values psteer_params_load() accepted. */
+u32 psteer_param_nbuckets(void)
+{
+	return nbuckets;
+}
+
+u32 psteer_param_queue_len(void)
+{
+	return READ_ONCE(queue_len);
+}

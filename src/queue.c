@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bucket queues and per-CPU ready lists: how a packet reaches the CPU
+ * that owns its bucket (claims 1, 7: "queuing the hash bucket to a
+ * processor").
+ *
+ * The one-drainer invariant, which is why moving a bucket can never
+ * reorder a connection:
+ *
+ *   1. Each bucket has one FIFO. A packet is either handled inline on
+ *      the owner (only when the FIFO is empty and nothing taken from it
+ *      is still being delivered: psteer_may_inline()), or appended.
+ *   2. Only the CPU named in b->sched dequeues from b->queue, and a
+ *      bucket is on at most one ready list, that of b->sched.
+ *   3. b->sched changes only under b->lock, and only
+ *      a. from PSTEER_NO_CPU to b->cpu, by the enqueuer whose packet made
+ *         the FIFO non-empty (psteer_enqueue());
+ *      b. by the CPU b->sched itself, after delivering everything it
+ *         took: back to PSTEER_NO_CPU when the FIFO is empty, or to the
+ *         new owner when the bucket moved (the hand-over).
+ *   4. psteer_table_set_owner() changes only b->cpu. The packets queued
+ *      stay in the FIFO; the old drainer finishes the packets it holds,
+ *      then hands the bucket to the new owner, which starts at the head.
+ *
+ * So at any time at most one CPU delivers a bucket's packets, and it
+ * delivers them in arrival order.
+ */
+
+#include <linux/lockdep.h>
+
+#include "compat.h"
+#include "table.h"
+
+/*
+ * Puts @b on @cpu's ready list. Caller holds b->lock and has set
+ * b->sched = @cpu. Returns true when the caller must kick @cpu.
+ */
+static bool psteer_ready_add(struct psteer_table *tbl,
+			     struct psteer_bucket *b, int cpu)
+{
+	struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
+	bool kick;
+
+	lockdep_assert_held(&b->lock);
+	spin_lock(&pc->lock);
+	list_add_tail(&b->ready, &pc->ready);
+	kick = !pc->kicked;
+	pc->kicked = true;
+	spin_unlock(&pc->lock);
+	return kick;
+}
+
+/**
+ * psteer_enqueue() - append @skb to its bucket's FIFO
+ * @tbl: table
+ * @b: @skb's bucket
+ * @skb: the packet; on success the table owns it
+ *
+ * Makes the owner drain the bucket if it was idle; the owner is kicked
+ * at most once until its drain finds its ready list empty.
+ *
+ * Context: softirq (the netfilter hook), or BHs disabled.
+ * Return: 0, or -ENOBUFS when the FIFO is full (the caller drops @skb).
+ */
+int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
+		   struct sk_buff *skb)
+{
+	int kick = PSTEER_NO_CPU;
+
+	spin_lock(&b->lock);
+	if (unlikely(skb_queue_len(&b->queue) >= READ_ONCE(tbl->queue_len))) {
+		b->drops++;
+		spin_unlock(&b->lock);
+		return -ENOBUFS;
+	}
+	__skb_queue_tail(&b->queue, skb);
+	if (b->sched == PSTEER_NO_CPU) {
+		/* Invariant 3a. Pairs with READ_ONCE in psteer_may_inline(). */
+		WRITE_ONCE(b->sched, b->cpu);
+		if (psteer_ready_add(tbl, b, b->sched))
+			kick = b->sched;
+	}
+	spin_unlock(&b->lock);
+
+	if (kick != PSTEER_NO_CPU)
+		tbl->ops->kick(tbl, kick);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue);
+
+/* Takes the first ready bucket of @pc, or clears @pc->kicked. */
+static struct psteer_bucket *psteer_ready_pop(struct psteer_cpu *pc)
+{
+	struct psteer_bucket *b;
+
+	spin_lock(&pc->lock);
+	b = list_first_entry_or_null(&pc->ready, struct psteer_bucket, ready);
+	if (b)
+		list_del_init(&b->ready);
+	else
+		pc->kicked = false;
+	spin_unlock(&pc->lock);
+	return b;
+}
+
+/*
+ * Called by the drainer @cpu with b->lock held, after delivering what it
+ * took: decides who drains @b next (invariant 3b). Returns the CPU to
+ * kick, or PSTEER_NO_CPU.
+ */
+static int psteer_reschedule(struct psteer_table *tbl,
+			     struct psteer_bucket *b, int cpu)
+{
+	int owner = READ_ONCE(b->cpu);
+
+	lockdep_assert_held(&b->lock);
+	if (skb_queue_empty(&b->queue)) {
+		WRITE_ONCE(b->sched, PSTEER_NO_CPU);
+		return PSTEER_NO_CPU;
+	}
+	WRITE_ONCE(b->sched, owner);
+	if (psteer_ready_add(tbl, b, owner) && owner != cpu)
+		return owner;
+	return PSTEER_NO_CPU;
+}
+
+/**
+ * psteer_drain() - deliver queued packets of the buckets ready on @cpu
+ * @tbl: table
+ * @cpu: the CPU whose ready list to serve; must be the current CPU for
+ *	the live table (KUnit drains on behalf of other CPUs)
+ * @budget: the most packets to deliver
+ *
+ * Buckets take turns: at most PSTEER_BATCH packets per visit, then the
+ * bucket goes to the back of the list. A bucket that moved is handed to
+ * its new owner without delivering anything.
+ *
+ * Context: softirq (NAPI poll), or BHs disabled.
+ * Return: the number of packets delivered; less than @budget means the
+ * ready list is empty and the CPU is no longer kicked.
+ */
+int psteer_drain(struct psteer_table *tbl, int cpu, int budget)
+{
+	struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
+	struct sk_buff_head batch;
+	struct psteer_bucket *b;
+	struct sk_buff *skb;
+	int done = 0, kick;
+
+	__skb_queue_head_init(&batch);
+	while (done < budget && (b = psteer_ready_pop(pc))) {
+		spin_lock(&b->lock);
+		if (READ_ONCE(b->cpu) == cpu) {
+			int n = min3(budget - done, PSTEER_BATCH,
+				     (int)skb_queue_len(&b->queue));
+
+			while (n--)
+				__skb_queue_tail(&batch,
+						 __skb_dequeue(&b->queue));
+			spin_unlock(&b->lock);
+
+			while ((skb = __skb_dequeue(&batch))) {
+				b->packets++;
+				b->bytes += skb->len;
+				tbl->ops->deliver(tbl, skb);
+				done++;
+			}
+			spin_lock(&b->lock);
+		}
+		kick = psteer_reschedule(tbl, b, cpu);
+		spin_unlock(&b->lock);
+		if (kick != PSTEER_NO_CPU)
+			tbl->ops->kick(tbl, kick);
+	}
+	return done;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_drain);

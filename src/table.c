@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bucket table (claims 1, 7): a fixed number of hash buckets, each
+ * owned by one CPU. Many connections share a bucket; buckets, not flows,
+ * are what moves between CPUs.
+ */
+
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "table.h"
+
+static void psteer_bucket_init(struct psteer_bucket *b, int cpu)
+{
+	spin_lock_init(&b->lock);
+	__skb_queue_head_init(&b->queue);
+	INIT_LIST_HEAD(&b->ready);
+	b->cpu = cpu;
+	b->sched = PSTEER_NO_CPU;
+}
+
+/**
+ * psteer_table_create() - allocate a table with owners round-robin
+ * @nbuckets: 1..PSTEER_MAX_BUCKETS
+ * @cpus: non-empty set of owner CPUs; bucket i goes to the (i mod n)-th
+ * @queue_len: per-bucket FIFO limit, 1..PSTEER_MAX_QUEUE_LEN
+ * @ops: delivery and kick
+ *
+ * Context: process, may sleep.
+ * Return: the table or an ERR_PTR.
+ */
+struct psteer_table *psteer_table_create(u32 nbuckets,
+					 const struct cpumask *cpus,
+					 u32 queue_len,
+					 const struct psteer_table_ops *ops)
+{
+	struct psteer_table *tbl;
+	int cpu = nr_cpu_ids;
+	u32 i;
+
+	if (!nbuckets || nbuckets > PSTEER_MAX_BUCKETS || cpumask_empty(cpus) ||
+	    !queue_len || queue_len > PSTEER_MAX_QUEUE_LEN)
+		return ERR_PTR(-EINVAL);
+
+	tbl = kzalloc(sizeof(*tbl), GFP_KERNEL);
+	if (!tbl)
+		return ERR_PTR(-ENOMEM);
+	tbl->nbuckets = nbuckets;
+	tbl->queue_len = queue_len;
+	tbl->ops = ops;
+	if (!zalloc_cpumask_var(&tbl->cpus, GFP_KERNEL))
+		goto err_tbl;
+	cpumask_copy(tbl->cpus, cpus);
+	tbl->buckets = kvcalloc(nbuckets, sizeof(*tbl->buckets), GFP_KERNEL);
+	if (!tbl->buckets)
+		goto err_mask;
+	tbl->pcpu = alloc_percpu(struct psteer_cpu);
+	if (!tbl->pcpu)
+		goto err_buckets;
+
+	for (i = 0; i < nbuckets; i++) {
+		cpu = cpumask_next(cpu, cpus);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpus);
+		psteer_bucket_init(&tbl->buckets[i], cpu);
+	}
+	for_each_possible_cpu(cpu) {
+		struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
+
+		spin_lock_init(&pc->lock);
+		INIT_LIST_HEAD(&pc->ready);
+		pc->cpu = cpu;
+		pc->tbl = tbl;
+	}
+	return tbl;
+
+err_buckets:
+	kvfree(tbl->buckets);
+err_mask:
+	free_cpumask_var(tbl->cpus);
+err_tbl:
+	kfree(tbl);
+	return ERR_PTR(-ENOMEM);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_table_create);
+
+static bool psteer_match_all(const struct sk_buff *skb, const void *arg)
+{
+	return true;
+}
+
+/**
+ * psteer_table_destroy() - free a table and every packet still queued
+ * @tbl: table; nothing may enqueue or drain any more (hooks unregistered,
+ *	NAPI stopped)
+ *
+ * Context: process.
+ */
+void psteer_table_destroy(struct psteer_table *tbl)
+{
+	psteer_table_flush(tbl, psteer_match_all, NULL);
+	free_percpu(tbl->pcpu);
+	kvfree(tbl->buckets);
+	free_cpumask_var(tbl->cpus);
+	kfree(tbl);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_table_destroy);
+
+/**
+ * psteer_table_set_owner() - give bucket @index to @cpu
+ * @tbl: table
+ * @index: bucket index, < nbuckets
+ * @cpu: new owner
+ *
+ * Never reorders: queued packets stay in the bucket's one FIFO, and the
+ * CPU draining it (b->sched) keeps that role until it hands the bucket
+ * over in psteer_drain(). See the invariant in src/queue.c.
+ *
+ * Context: process or softirq; takes the bucket lock with BHs off.
+ */
+void psteer_table_set_owner(struct psteer_table *tbl, u32 index, int cpu)
+{
+	struct psteer_bucket *b = &tbl->buckets[index];
+
+	spin_lock_bh(&b->lock);
+	/* Pairs with READ_ONCE() in psteer_may_inline() and psteer_drain(). */
+	WRITE_ONCE(b->cpu, cpu);
+	spin_unlock_bh(&b->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_table_set_owner);
+
+/**
+ * psteer_table_owned() - number of buckets @cpu owns
+ * @tbl: table
+ * @cpu: CPU
+ *
+ * Context: any; a racy snapshot.
+ */
+unsigned int psteer_table_owned(const struct psteer_table *tbl, int cpu)
+{
+	unsigned int n = 0;
+	u32 i;
+
+	for (i = 0; i < tbl->nbuckets; i++)
+		n += READ_ONCE(tbl->buckets[i].cpu) == cpu;
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_table_owned);
+
+/**
+ * psteer_table_flush() - free queued packets that @match selects
+ * @tbl: table
+ * @match: selects packets to free (a device going away, a netns exiting)
+ * @arg: passed to @match
+ *
+ * Freed packets count as drops of their bucket. Packets a drainer has
+ * already taken off a queue are not seen here; callers wait for those
+ * with synchronize_net(), as the drain runs in softirq.
+ *
+ * Context: process or softirq.
+ * Return: the number of packets freed.
+ */
+unsigned int psteer_table_flush(struct psteer_table *tbl,
+				bool (*match)(const struct sk_buff *skb,
+					      const void *arg),
+				const void *arg)
+{
+	struct sk_buff_head doomed;
+	struct sk_buff *skb, *tmp;
+	unsigned int n;
+	u32 i;
+
+	__skb_queue_head_init(&doomed);
+	for (i = 0; i < tbl->nbuckets; i++) {
+		struct psteer_bucket *b = &tbl->buckets[i];
+
+		if (!READ_ONCE(b->queue.qlen))
+			continue;
+		spin_lock_bh(&b->lock);
+		skb_queue_walk_safe(&b->queue, skb, tmp) {
+			if (!match(skb, arg))
+				continue;
+			__skb_unlink(skb, &b->queue);
+			__skb_queue_tail(&doomed, skb);
+			b->drops++;
+		}
+		spin_unlock_bh(&b->lock);
+	}
+	n = skb_queue_len(&doomed);
+	__skb_queue_purge(&doomed);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_table_flush);
