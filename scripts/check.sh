@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `make check`: every test psteer has, on a fresh Debian 12 machine.
+#
+#   lint          W=1 builds against 6.1 and 6.12 headers, sparse, checkpatch
+#   kunit         psteer_kunit.ko on the KUnit/debug kernel, KTAP via kunit.py
+#   integration   iperf3 over veth between two netns, on the 6.12 and 6.1
+#                 Debian kernels and on the debug kernel (KASAN, lockdep,
+#                 kmemleak)
+#
+# Each part runs even when an earlier one failed; the last line is
+# "N passed, N failed" and the exit status is 0 only when none failed.
+# Logs go to build/check/<part>.log.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ensure_host_pkgs
+logdir=$PSTEER_OUT/check
+mkdir -p "$logdir"
+
+passed=0
+failed=0
+failures=""
+part() {
+	local name=$1 start rc=0
+	shift
+	start=$(date +%s)
+	log "=== $name: $*"
+	"$@" >"$logdir/$name.log" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		passed=$((passed + 1))
+		log "=== $name: PASS ($(( $(date +%s) - start )) s)"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		log "=== $name: FAIL rc=$rc ($(( $(date +%s) - start )) s); last lines of $logdir/$name.log:"
+		tail -n 25 "$logdir/$name.log" >&2
+	fi
+}
+
+cd "$PSTEER_TOP"
+part lint scripts/lint.sh
+part kunit scripts/kunit-run.sh
+part integration-6.12 scripts/integration.sh --kernel 6.12
+part integration-6.1 scripts/integration.sh --kernel 6.1
+part integration-debug scripts/integration.sh --kernel debug
+
+[ -z "$failures" ] || log "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
