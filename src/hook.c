@@ -115,7 +115,11 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	psteer_cb(skb)->pf = state->pf;
 	st->steered++;
 	st->steered_bytes += skb->len;
-	if (unlikely(psteer_enqueue(tbl, b, skb))) {
+	/*
+	 * A queued packet outlives this RCU section: take a reference on a
+	 * noref dst, as __nf_queue() does; a dst already dying is dropped.
+	 */
+	if (unlikely(!skb_dst_force(skb) || psteer_enqueue(tbl, b, skb))) {
 		st->dropped++;
 		return NF_DROP;
 	}
