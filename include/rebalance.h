@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rebalancer (src/rebalance.c): a pure function from measured loads to
+ * a list of bucket moves. It has no kernel state and no allocation, so the
+ * module, KUnit and the host simulator (scripts/sim/) run the same code.
+ */
+#ifndef _PSTEER_REBALANCE_H
+#define _PSTEER_REBALANCE_H
+
+#ifdef __KERNEL__
+#include <linux/math64.h>
+#include <linux/types.h>
+#define psteer_rb_div(a, b)	div64_s64(a, b)
+#else
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef int32_t s32;
+typedef uint64_t u64;
+typedef int64_t s64;
+#define psteer_rb_div(a, b)	((s64)(a) / (s64)(b))
+#endif
+
+/* Loads and usages are in parts per million of one CPU's capacity. */
+#define PSTEER_RB_FULL		1000000u
+#define PSTEER_RB_NONE		0xffffffffu
+
+/**
+ * struct psteer_rb_config - the rebalancer's knobs
+ * @threshold: dead band, ppm of a CPU: a CPU above the mean by less than
+ *	this sheds nothing, so a balanced table stays still
+ * @max_moves: most buckets moved in one round
+ * @cooldown: rounds during which a CPU that just received buckets
+ *	receives no more (its measured usage lags the move)
+ */
+struct psteer_rb_config {
+	u32 threshold;
+	u32 max_moves;
+	u32 cooldown;
+};
+
+/**
+ * struct psteer_rb_cpu - one CPU of the set, as the rebalancer sees it
+ * @usage: in: share of capacity in use (all non-idle time), ppm
+ * @cooldown: in/out: rounds left before it may receive again
+ * @index: out: its imbalance distribution index d_i = mean - usage, ppm
+ *	(positive: spare capacity; negative: overloaded)
+ * @dedicated: out: it hosts an elephant bucket that gets it alone
+ * @received: out: it received buckets this round
+ * @shed: scratch: it was served as a donor
+ * @head: scratch: first bucket of its list
+ * @elephant: scratch: the elephant bucket it is dedicated to
+ * @excess: scratch: load it still has to shed, ppm
+ * @target: scratch: load it may still receive, ppm (< 0: not a receiver)
+ */
+struct psteer_rb_cpu {
+	u32 usage;
+	u32 cooldown;
+	s32 index;
+	bool dedicated;
+	bool received;
+	bool shed;
+	u32 head;
+	u32 elephant;
+	s64 excess;
+	s64 target;
+};
+
+/**
+ * struct psteer_rb_bucket - one bucket, as the rebalancer sees it
+ * @load: in: load it put on its owner, ppm of a CPU
+ * @owner: in/out: index of its owner in the CPU array; moves update it
+ * @pinned: in: never moved
+ * @next: scratch: next bucket of the same owner
+ */
+struct psteer_rb_bucket {
+	u32 load;
+	u16 owner;
+	u8 pinned;
+	u32 next;
+};
+
+/**
+ * struct psteer_rb_move - one move decided by a round
+ * @bucket: bucket index
+ * @from: old owner (index in the CPU array)
+ * @to: new owner
+ * @load: the bucket's load, ppm
+ */
+struct psteer_rb_move {
+	u32 bucket;
+	u16 from;
+	u16 to;
+	u32 load;
+};
+
+/**
+ * struct psteer_rb_summary - what a round saw and did
+ * @mean: mean usage of the CPUs not dedicated to an elephant, ppm
+ * @total_index: D, the sum of the positive imbalance indexes, ppm
+ * @nmoves: moves written
+ * @elephants: buckets heavier than a CPU's fair share
+ */
+struct psteer_rb_summary {
+	u32 mean;
+	s64 total_index;
+	u32 nmoves;
+	u32 elephants;
+};
+
+u32 psteer_rebalance(const struct psteer_rb_config *cfg,
+		     struct psteer_rb_cpu *cpus, u32 ncpus,
+		     struct psteer_rb_bucket *buckets, u32 nbuckets,
+		     u32 *scratch, struct psteer_rb_move *moves,
+		     struct psteer_rb_summary *sum);
+
+#endif /* _PSTEER_REBALANCE_H */

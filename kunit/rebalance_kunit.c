@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the rebalancer (src/rebalance.c), claim 5's arithmetic on
+ * hand-computed cases and its invariants on random inputs.
+ */
+
+#include <kunit/test.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "rebalance.h"
+
+#define K	1000	/* loads in ppm: 1 K = 0.1% of a CPU */
+
+static const struct psteer_rb_config psteer_rb_cfg = {
+	.threshold = 50 * K,
+	.max_moves = 64,
+	.cooldown = 1,
+};
+
+/* A small world: CPUs, buckets and the room a round needs. */
+struct psteer_rb_world {
+	struct psteer_rb_cpu cpus[16];
+	struct psteer_rb_bucket b[512];
+	u32 scratch[512];
+	struct psteer_rb_move moves[64];
+	struct psteer_rb_summary sum;
+	u32 ncpus, nbuckets;
+	/* for the invariant checks: state before the round */
+	u32 before[16];
+	u32 cooling[16];
+	u16 owner0[512];
+};
+
+static struct psteer_rb_world *psteer_rb_world(struct kunit *test, u32 ncpus)
+{
+	struct psteer_rb_world *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->ncpus = ncpus;
+	return w;
+}
+
+static u32 psteer_rb_add(struct psteer_rb_world *w, u16 owner, u32 load)
+{
+	w->b[w->nbuckets].owner = owner;
+	w->b[w->nbuckets].load = load;
+	return w->nbuckets++;
+}
+
+static u32 psteer_rb_round(struct psteer_rb_world *w,
+			   const struct psteer_rb_config *cfg)
+{
+	return psteer_rebalance(cfg, w->cpus, w->ncpus, w->b, w->nbuckets,
+				w->scratch, w->moves, &w->sum);
+}
+
+/*
+ * Usage 90/50/30/30%: m = 50%, d = -40/0/+20/+20%, D = 40%. CPU 0 sheds
+ * its 40% excess, half to CPU 2 and half to CPU 3 (d_j / D = 1/2 each):
+ * 20% + (15% + 5%), the 10% bucket fitting neither what is left.
+ */
+static void psteer_rb_claim5_shares(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	u32 b200, b150, b100, b50, i;
+
+	w->cpus[0].usage = 900 * K;
+	w->cpus[1].usage = 500 * K;
+	w->cpus[2].usage = 300 * K;
+	w->cpus[3].usage = 300 * K;
+	b200 = psteer_rb_add(w, 0, 200 * K);
+	b150 = psteer_rb_add(w, 0, 150 * K);
+	b100 = psteer_rb_add(w, 0, 100 * K);
+	b50 = psteer_rb_add(w, 0, 50 * K);
+	for (i = 1; i < 4; i++)
+		psteer_rb_add(w, i, 100 * K);
+
+	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 3);
+	KUNIT_EXPECT_EQ(test, w->sum.mean, 500 * K);
+	KUNIT_EXPECT_EQ(test, w->sum.total_index, 400 * K);
+	KUNIT_EXPECT_EQ(test, w->cpus[0].index, -400 * K);
+	KUNIT_EXPECT_EQ(test, w->cpus[1].index, 0);
+	KUNIT_EXPECT_EQ(test, w->cpus[2].index, 200 * K);
+	KUNIT_EXPECT_EQ(test, w->cpus[3].index, 200 * K);
+	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, b200);
+	KUNIT_EXPECT_EQ(test, w->moves[0].to, 2);
+	KUNIT_EXPECT_EQ(test, w->moves[1].bucket, b150);
+	KUNIT_EXPECT_EQ(test, w->moves[1].to, 3);
+	KUNIT_EXPECT_EQ(test, w->moves[2].bucket, b50);
+	KUNIT_EXPECT_EQ(test, w->moves[2].to, 3);
+	KUNIT_EXPECT_EQ(test, w->b[b100].owner, 0);
+	KUNIT_EXPECT_EQ(test, w->cpus[2].cooldown, 1);
+	KUNIT_EXPECT_EQ(test, w->cpus[1].cooldown, 0);
+}
+
+/*
+ * Unequal receivers: usage 80/60/20/40%, m = 50%; d = -30/-10/+30/+10.
+ * D = 40%; with the dead band at 5%, both CPU 0 (30%) and CPU 1 (10%)
+ * shed: E = 40%, so CPU 2 may take 30% and CPU 3 10%.
+ */
+static void psteer_rb_claim5_proportional(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	u32 i, to2 = 0, to3 = 0;
+
+	w->cpus[0].usage = 800 * K;
+	w->cpus[1].usage = 600 * K;
+	w->cpus[2].usage = 200 * K;
+	w->cpus[3].usage = 400 * K;
+	for (i = 0; i < 16; i++) {
+		psteer_rb_add(w, 0, 50 * K);
+		psteer_rb_add(w, 1, 25 * K);
+	}
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->sum.total_index, 400 * K);
+	for (i = 0; i < w->sum.nmoves; i++) {
+		if (w->moves[i].to == 2)
+			to2 += w->moves[i].load;
+		if (w->moves[i].to == 3)
+			to3 += w->moves[i].load;
+	}
+	KUNIT_EXPECT_EQ(test, to2, 300 * K);
+	KUNIT_EXPECT_EQ(test, to3, 100 * K);
+}
+
+/* Within the dead band nothing moves. */
+static void psteer_rb_dead_band(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	static const u32 usage[] = { 540, 500, 460, 500 };
+	u32 i;
+
+	for (i = 0; i < 4; i++) {
+		w->cpus[i].usage = usage[i] * K;
+		psteer_rb_add(w, i, 10 * K);
+		psteer_rb_add(w, i, 30 * K);
+	}
+	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
+}
+
+/* A cooling CPU receives nothing; its share stays where it was. */
+static void psteer_rb_cooldown(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	u32 i;
+
+	w->cpus[0].usage = 900 * K;
+	w->cpus[1].usage = 500 * K;
+	w->cpus[2].usage = 300 * K;
+	w->cpus[3].usage = 300 * K;
+	w->cpus[2].cooldown = 1;
+	psteer_rb_add(w, 0, 200 * K);
+	psteer_rb_add(w, 0, 150 * K);
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_ASSERT_EQ(test, w->sum.nmoves, 1);
+	KUNIT_EXPECT_EQ(test, w->moves[0].to, 3);
+	KUNIT_EXPECT_EQ(test, w->cpus[2].cooldown, 0);
+	KUNIT_EXPECT_EQ(test, w->cpus[3].cooldown, 1);
+	for (i = 0; i < w->sum.nmoves; i++)
+		KUNIT_EXPECT_NE(test, w->moves[i].to, 2);
+}
+
+/* A pinned bucket stays, even when it is the best fit. */
+static void psteer_rb_pinned(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 2);
+	u32 pinned;
+
+	w->cpus[0].usage = 800 * K;
+	w->cpus[1].usage = 200 * K;
+	pinned = psteer_rb_add(w, 0, 300 * K);
+	psteer_rb_add(w, 0, 100 * K);
+	w->b[pinned].pinned = 1;
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->b[pinned].owner, 0);
+	KUNIT_EXPECT_EQ(test, w->sum.nmoves, 1);
+}
+
+/* No more than max_moves per round. */
+static void psteer_rb_max_moves(struct kunit *test)
+{
+	struct psteer_rb_config cfg = psteer_rb_cfg;
+	struct psteer_rb_world *w = psteer_rb_world(test, 2);
+	u32 i;
+
+	cfg.max_moves = 3;
+	w->cpus[0].usage = 1000 * K;
+	for (i = 0; i < 100; i++)
+		psteer_rb_add(w, 0, 10 * K);
+	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &cfg), 3);
+}
+
+/*
+ * An elephant (70% on CPU 0, with a 10% neighbour; fair share 34%) goes
+ * alone to the least used CPU 1, whose own bucket leaves it: for CPU 0,
+ * which has the most room once the elephant is gone.
+ */
+static void psteer_rb_elephant(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	u32 e, small, other;
+
+	w->cpus[0].usage = 800 * K;
+	w->cpus[1].usage = 150 * K;
+	w->cpus[2].usage = 200 * K;
+	w->cpus[3].usage = 200 * K;
+	e = psteer_rb_add(w, 0, 700 * K);
+	small = psteer_rb_add(w, 0, 100 * K);
+	other = psteer_rb_add(w, 1, 150 * K);
+	psteer_rb_add(w, 2, 200 * K);
+	psteer_rb_add(w, 3, 200 * K);
+
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->sum.elephants, 1);
+	KUNIT_EXPECT_EQ(test, w->b[e].owner, 1);
+	KUNIT_EXPECT_TRUE(test, w->cpus[1].dedicated);
+	KUNIT_EXPECT_NE(test, w->b[other].owner, 1);
+	KUNIT_EXPECT_EQ(test, w->b[small].owner, 0);
+	/* Next round, with usages as they now are: the elephant stays. */
+	w->cpus[0].usage = 100 * K;
+	w->cpus[1].usage = 700 * K;
+	w->cpus[w->b[other].owner].usage += 150 * K;
+	w->cpus[2].cooldown = 0;
+	w->cpus[3].cooldown = 0;
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->b[e].owner, 1);
+	KUNIT_EXPECT_TRUE(test, w->cpus[1].dedicated);
+}
+
+/* Usage of every CPU from its buckets plus a fixed external load. */
+static void psteer_rb_measure(struct psteer_rb_world *w, const u32 *external)
+{
+	u32 i;
+
+	for (i = 0; i < w->ncpus; i++)
+		w->cpus[i].usage = external[i];
+	for (i = 0; i < w->nbuckets; i++)
+		w->cpus[w->b[i].owner].usage += w->b[i].load;
+}
+
+/* Checks one round's moves against the invariants. */
+static void psteer_rb_check_round(struct kunit *test,
+				  struct psteer_rb_world *w,
+				  const struct psteer_rb_config *cfg)
+{
+	const u32 *before = w->before;
+	s64 usage[16];
+	u64 got[16] = {};
+	u32 i;
+
+	/* What the round saw: usage less the elephants that left. */
+	for (i = 0; i < w->ncpus; i++)
+		usage[i] = before[i];
+	for (i = 0; i < w->sum.nmoves; i++)
+		if (w->cpus[w->moves[i].to].dedicated)
+			usage[w->moves[i].from] -= w->moves[i].load;
+	KUNIT_EXPECT_LE(test, w->sum.nmoves, cfg->max_moves);
+	for (i = 0; i < w->nbuckets; i++) {
+		KUNIT_EXPECT_LT(test, w->b[i].owner, w->ncpus);
+		if (w->b[i].pinned)
+			KUNIT_EXPECT_EQ(test, w->b[i].owner, w->owner0[i]);
+	}
+	for (i = 0; i < w->sum.nmoves; i++) {
+		const struct psteer_rb_move *m = &w->moves[i];
+		const struct psteer_rb_cpu *from = &w->cpus[m->from];
+
+		if (w->cpus[m->to].dedicated)
+			continue;	/* an elephant on its way */
+		/* Nothing leaves an underloaded CPU. */
+		KUNIT_EXPECT_TRUE(test, from->dedicated ||
+				  usage[m->from] >
+				  (s64)w->sum.mean + cfg->threshold);
+		/* Cooling CPUs receive nothing. */
+		KUNIT_EXPECT_EQ(test, w->cooling[m->to], 0);
+		got[m->to] += m->load;
+	}
+	for (i = 0; i < w->ncpus; i++)
+		if (got[i] && !w->cpus[i].dedicated)
+			KUNIT_EXPECT_LE(test, usage[i] + (s64)got[i],
+					(s64)w->sum.mean + cfg->threshold);
+}
+
+/*
+ * Random tables: every round keeps the invariants, and with the load
+ * fixed the table settles: no moves for good after a while.
+ */
+static void psteer_rb_random_invariants(struct kunit *test)
+{
+	struct psteer_rb_config cfg = psteer_rb_cfg;
+	u32 external[16];
+	int iter;
+
+	for (iter = 0; iter < 200; iter++) {
+		struct psteer_rb_world *w =
+			psteer_rb_world(test, 2 + get_random_u32_below(15));
+		u32 i, round, quiet = 0;
+
+		w->nbuckets = 1 + get_random_u32_below(512);
+		cfg.max_moves = 1 + get_random_u32_below(64);
+		cfg.cooldown = get_random_u32_below(3);
+		for (i = 0; i < w->nbuckets; i++) {
+			w->b[i].owner = get_random_u32_below(w->ncpus);
+			w->b[i].load = get_random_u32_below(4) ?
+				get_random_u32_below(10 * K) :
+				get_random_u32_below(300 * K);
+			w->b[i].pinned = !get_random_u32_below(20);
+		}
+		for (i = 0; i < w->ncpus; i++)
+			external[i] = get_random_u32_below(4) ? 0 :
+				      get_random_u32_below(500 * K);
+		for (round = 0; round < 60; round++) {
+			psteer_rb_measure(w, external);
+			for (i = 0; i < w->ncpus; i++) {
+				w->before[i] = w->cpus[i].usage;
+				w->cooling[i] = w->cpus[i].cooldown;
+			}
+			for (i = 0; i < w->nbuckets; i++)
+				w->owner0[i] = w->b[i].owner;
+			psteer_rb_round(w, &cfg);
+			psteer_rb_check_round(test, w, &cfg);
+			quiet = w->sum.nmoves ? 0 : quiet + 1;
+		}
+		/* Settled: the last rounds moved nothing. */
+		KUNIT_EXPECT_GE_MSG(test, quiet, 5, "iteration %d, %u cpus, %u buckets",
+				    iter, w->ncpus, w->nbuckets);
+		kunit_kfree(test, w);
+	}
+}
+
+static struct kunit_case psteer_rebalance_cases[] = {
+	KUNIT_CASE(psteer_rb_claim5_shares),
+	KUNIT_CASE(psteer_rb_claim5_proportional),
+	KUNIT_CASE(psteer_rb_dead_band),
+	KUNIT_CASE(psteer_rb_cooldown),
+	KUNIT_CASE(psteer_rb_pinned),
+	KUNIT_CASE(psteer_rb_max_moves),
+	KUNIT_CASE(psteer_rb_elephant),
+	KUNIT_CASE(psteer_rb_random_invariants),
+	{}
+};
+
+static struct kunit_suite psteer_rebalance_suite = {
+	.name = "psteer_rebalance",
+	.test_cases = psteer_rebalance_cases,
+};
+
+kunit_test_suite(psteer_rebalance_suite);
