@@ -7,21 +7,12 @@
 #ifndef _PSTEER_REBALANCE_H
 #define _PSTEER_REBALANCE_H
 
-#ifdef __KERNEL__
+/*
+ * The host simulator builds this with scripts/sim/include/ first on the
+ * include path, which supplies these two headers for user space.
+ */
 #include <linux/math64.h>
 #include <linux/types.h>
-#define psteer_rb_div(a, b)	div64_s64(a, b)
-#else
-#include <stdbool.h>
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef int32_t s32;
-typedef uint64_t u64;
-typedef int64_t s64;
-#define psteer_rb_div(a, b)	((s64)(a) / (s64)(b))
-#endif
 
 /* Loads and usages are in parts per million of one CPU's capacity. */
 #define PSTEER_RB_FULL		1000000u

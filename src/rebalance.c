@@ -226,7 +226,7 @@ static s64 psteer_rb_indexes(struct psteer_rb_round *r, u32 *mean)
 		pool += c->excess;
 		excess += c->excess;
 	}
-	*mean = psteer_rb_div(sum + pool, n);
+	*mean = div64_s64(sum + pool, n);
 	for (i = 0; i < r->ncpus; i++) {
 		struct psteer_rb_cpu *c = &r->cpus[i];
 
@@ -248,7 +248,7 @@ static s64 psteer_rb_indexes(struct psteer_rb_round *r, u32 *mean)
 		struct psteer_rb_cpu *c = &r->cpus[i];
 
 		if (!c->dedicated && c->index > 0 && !c->cooldown)
-			c->target = psteer_rb_div(excess * c->index, total);
+			c->target = div64_s64(excess * c->index, total);
 	}
 	return total;
 }
@@ -413,6 +413,7 @@ u32 psteer_rebalance(const struct psteer_rb_config *cfg,
 	sum->nmoves = r.nmoves;
 	return r.nmoves;
 }
+
 #ifdef __KERNEL__
 EXPORT_SYMBOL_IF_KUNIT(psteer_rebalance);
 #endif
