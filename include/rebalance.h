@@ -44,7 +44,10 @@ struct psteer_rb_config {
  * @head: scratch: first bucket of its list
  * @elephant: scratch: the elephant bucket it is dedicated to
  * @excess: scratch: load it still has to shed, ppm
- * @target: scratch: load it may still receive, ppm (< 0: not a receiver)
+ * @target: scratch: load it may still receive from overloaded CPUs, its
+ *	claim 5 share, ppm (< 0: not a receiver)
+ * @room: scratch: load it may still receive from a dedicated CPU, up to
+ *	mean + threshold, ppm (< 0: none)
  */
 struct psteer_rb_cpu {
 	u32 usage;
@@ -57,6 +60,7 @@ struct psteer_rb_cpu {
 	u32 elephant;
 	s64 excess;
 	s64 target;
+	s64 room;
 };
 
 /**

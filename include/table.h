@@ -43,20 +43,29 @@ struct psteer_table_ops {
  *	empty and nothing taken from it is still being delivered.
  * @queue: packets waiting, oldest first (its own lock is not used)
  * @ready: link on the ready list of CPU @sched
+ * @pinned: set by the administrator; the rebalancer never moves it
  * @packets: packets handled (inline or drained); written only by the
  *	one CPU that may handle this bucket's packets at the time
  * @bytes: as @packets, in bytes
+ * @inline_packets: the part of @packets handled inline (their cost is
+ *	estimated, as it is spent after the hook returns)
+ * @ns: time spent delivering drained packets (local_clock()), as @packets
  * @drops: packets dropped because @queue held queue_len packets
+ * @moves: times the rebalancer moved it; under the control lock
  */
 struct psteer_bucket {
 	spinlock_t lock; /* see above */
 	int cpu;
 	int sched;
+	bool pinned;
 	struct sk_buff_head queue;
 	struct list_head ready;
 	u64 packets;
 	u64 bytes;
+	u64 inline_packets;
+	u64 ns;
 	u64 drops;
+	u64 moves;
 };
 
 /**
@@ -66,6 +75,8 @@ struct psteer_bucket {
  * @kicked: a kick is pending or the drain is running; cleared by the
  *	drain under @lock when it finds @ready empty
  * @cpu: this CPU's number
+ * @ns: time this CPU spent delivering drained packets
+ * @drained: packets this CPU delivered from queues
  * @tbl: the table this belongs to
  * @napi: the NAPI instance that drains (live table only)
  * @csd: IPI used to schedule @napi from another CPU (live table only)
@@ -75,6 +86,8 @@ struct psteer_cpu {
 	struct list_head ready;
 	bool kicked;
 	int cpu;
+	u64 ns;
+	u64 drained;
 	struct psteer_table *tbl;
 	struct napi_struct napi;
 	call_single_data_t csd;

@@ -191,43 +191,6 @@ static void psteer_rb_max_moves(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &cfg), 3);
 }
 
-/*
- * An elephant (70% on CPU 0, with a 10% neighbour; fair share 34%) goes
- * alone to the least used CPU 1, whose own bucket leaves it: for CPU 0,
- * which has the most room once the elephant is gone.
- */
-static void psteer_rb_elephant(struct kunit *test)
-{
-	struct psteer_rb_world *w = psteer_rb_world(test, 4);
-	u32 e, small, other;
-
-	w->cpus[0].usage = 800 * K;
-	w->cpus[1].usage = 150 * K;
-	w->cpus[2].usage = 200 * K;
-	w->cpus[3].usage = 200 * K;
-	e = psteer_rb_add(w, 0, 700 * K);
-	small = psteer_rb_add(w, 0, 100 * K);
-	other = psteer_rb_add(w, 1, 150 * K);
-	psteer_rb_add(w, 2, 200 * K);
-	psteer_rb_add(w, 3, 200 * K);
-
-	psteer_rb_round(w, &psteer_rb_cfg);
-	KUNIT_EXPECT_EQ(test, w->sum.elephants, 1);
-	KUNIT_EXPECT_EQ(test, w->b[e].owner, 1);
-	KUNIT_EXPECT_TRUE(test, w->cpus[1].dedicated);
-	KUNIT_EXPECT_NE(test, w->b[other].owner, 1);
-	KUNIT_EXPECT_EQ(test, w->b[small].owner, 0);
-	/* Next round, with usages as they now are: the elephant stays. */
-	w->cpus[0].usage = 100 * K;
-	w->cpus[1].usage = 700 * K;
-	w->cpus[w->b[other].owner].usage += 150 * K;
-	w->cpus[2].cooldown = 0;
-	w->cpus[3].cooldown = 0;
-	psteer_rb_round(w, &psteer_rb_cfg);
-	KUNIT_EXPECT_EQ(test, w->b[e].owner, 1);
-	KUNIT_EXPECT_TRUE(test, w->cpus[1].dedicated);
-}
-
 /* Usage of every CPU from its buckets plus a fixed external load. */
 static void psteer_rb_measure(struct psteer_rb_world *w, const u32 *external)
 {
@@ -237,6 +200,64 @@ static void psteer_rb_measure(struct psteer_rb_world *w, const u32 *external)
 		w->cpus[i].usage = external[i];
 	for (i = 0; i < w->nbuckets; i++)
 		w->cpus[w->b[i].owner].usage += w->b[i].load;
+}
+
+/*
+ * An elephant (70% on CPU 0, with 30% besides; fair share 39%) goes alone
+ * to the least used CPU 1, whose own bucket (5%) leaves it for the CPU
+ * with the most room. Next round, with usages as they then are, nothing
+ * moves.
+ */
+static void psteer_rb_elephant_moves(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	static const u32 ext[4] = {};
+	u32 e, small, other;
+
+	e = psteer_rb_add(w, 0, 700 * K);
+	small = psteer_rb_add(w, 0, 300 * K);
+	other = psteer_rb_add(w, 1, 50 * K);
+	psteer_rb_add(w, 2, 250 * K);
+	psteer_rb_add(w, 3, 250 * K);
+	psteer_rb_measure(w, ext);
+
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->sum.elephants, 1);
+	KUNIT_EXPECT_EQ(test, w->b[e].owner, 1);
+	KUNIT_EXPECT_TRUE(test, w->cpus[1].dedicated);
+	KUNIT_EXPECT_NE(test, w->b[other].owner, 1);
+	KUNIT_EXPECT_EQ(test, w->b[small].owner, 0);
+
+	w->cpus[2].cooldown = 0;
+	w->cpus[3].cooldown = 0;
+	psteer_rb_measure(w, ext);
+	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
+	KUNIT_EXPECT_EQ(test, w->b[e].owner, 1);
+	KUNIT_EXPECT_TRUE(test, w->cpus[1].dedicated);
+}
+
+/*
+ * An elephant whose CPU carries about as little besides as the least
+ * used CPU stays where it is; its neighbour leaves instead.
+ */
+static void psteer_rb_elephant_stays(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	static const u32 ext[4] = {};
+	u32 e, small;
+
+	e = psteer_rb_add(w, 0, 700 * K);
+	small = psteer_rb_add(w, 0, 100 * K);
+	psteer_rb_add(w, 1, 150 * K);
+	psteer_rb_add(w, 2, 200 * K);
+	psteer_rb_add(w, 3, 200 * K);
+	psteer_rb_measure(w, ext);
+
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->sum.elephants, 1);
+	KUNIT_EXPECT_EQ(test, w->b[e].owner, 0);
+	KUNIT_EXPECT_TRUE(test, w->cpus[0].dedicated);
+	KUNIT_EXPECT_EQ(test, w->b[small].owner, 1);
 }
 
 /* Checks one round's moves against the invariants. */
@@ -335,7 +356,8 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_cooldown),
 	KUNIT_CASE(psteer_rb_pinned),
 	KUNIT_CASE(psteer_rb_max_moves),
-	KUNIT_CASE(psteer_rb_elephant),
+	KUNIT_CASE(psteer_rb_elephant_moves),
+	KUNIT_CASE(psteer_rb_elephant_stays),
 	KUNIT_CASE(psteer_rb_random_invariants),
 	{}
 };

@@ -106,6 +106,7 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	b = psteer_bucket_of(tbl, psteer_hash_tuple(&psteer_hash, &t));
 	if (psteer_may_inline(b, cpu)) {
 		b->packets++;
+		b->inline_packets++;
 		b->bytes += skb->len;
 		st->inline_pkts++;
 		st->inline_bytes += skb->len;

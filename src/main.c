@@ -9,6 +9,7 @@
 #include <net/net_namespace.h>
 
 #include "compat.h"
+#include "control.h"
 #include "psteer.h"
 
 struct psteer_table *psteer_tbl;
@@ -64,9 +65,12 @@ static int __init psteer_init(void)
 	if (err)
 		goto err_table;
 	psteer_set_table(tbl);
-	err = psteer_hook_init();
+	err = psteer_ctl_start(tbl);
 	if (err)
 		goto err_napi;
+	err = psteer_hook_init();
+	if (err)
+		goto err_ctl;
 	err = register_pernet_subsys(&psteer_net_ops);
 	if (err)
 		goto err_hook;
@@ -78,6 +82,8 @@ static int __init psteer_init(void)
 
 err_hook:
 	psteer_hook_exit();
+err_ctl:
+	psteer_ctl_stop();
 err_napi:
 	psteer_set_table(NULL);
 	psteer_napi_stop(tbl);
@@ -92,6 +98,7 @@ static void __exit psteer_exit(void)
 
 	unregister_pernet_subsys(&psteer_net_ops);
 	psteer_hook_exit();
+	psteer_ctl_stop();
 	psteer_set_table(NULL);
 	psteer_napi_stop(tbl);
 	psteer_table_destroy(tbl);

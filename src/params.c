@@ -17,6 +17,7 @@
 #include <linux/string.h>
 
 #include "compat.h"
+#include "control.h"
 #include "psteer.h"
 
 static unsigned int nbuckets = 256;
@@ -46,8 +47,7 @@ static int psteer_queue_len_set(const char *val, const struct kernel_param *kp)
 	unsigned int v;
 
 	if (kstrtouint(val, 0, &v) || !v || v > PSTEER_MAX_QUEUE_LEN) {
-		pr_err("queue_len=%s: must be 1..%u\n", val,
-		       PSTEER_MAX_QUEUE_LEN);
+		pr_err("queue_len: must be 1..%u\n", PSTEER_MAX_QUEUE_LEN);
 		return -EINVAL;
 	}
 	/* Writers serialise on kernel_param_lock(), see main.c. */
@@ -64,6 +64,79 @@ static const struct kernel_param_ops psteer_queue_len_ops = {
 
 module_param_cb(queue_len, &psteer_queue_len_ops, &queue_len, 0644);
 MODULE_PARM_DESC(queue_len, "Packets a bucket may queue before drops, 1..65536 (default 1024; writable at run time)");
+
+/*
+ * Run-time tunables of the control path. Each write is checked against
+ * [min, max]; a good one takes effect at once (the works are rescheduled).
+ */
+struct psteer_tunable {
+	unsigned int val;
+	unsigned int min;
+	unsigned int max;
+};
+
+static int psteer_tunable_set(const char *val, const struct kernel_param *kp)
+{
+	struct psteer_tunable *t = kp->arg;
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < t->min || v > t->max) {
+		pr_err("%s: must be %u..%u\n", kp->name, t->min, t->max);
+		return -EINVAL;
+	}
+	WRITE_ONCE(t->val, v);
+	psteer_ctl_reschedule();
+	return 0;
+}
+
+static int psteer_tunable_get(char *buf, const struct kernel_param *kp)
+{
+	const struct psteer_tunable *t = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(t->val));
+}
+
+static const struct kernel_param_ops psteer_tunable_ops = {
+	.set	= psteer_tunable_set,
+	.get	= psteer_tunable_get,
+};
+
+static struct psteer_tunable rebalance_ms = { 100, 0, 60000 };
+module_param_cb(rebalance_ms, &psteer_tunable_ops, &rebalance_ms, 0644);
+MODULE_PARM_DESC(rebalance_ms, "Milliseconds between rebalancing rounds, 0..60000, 0 = off (default 100)");
+
+static struct psteer_tunable sample_ms = { 100, 10, 60000 };
+module_param_cb(sample_ms, &psteer_tunable_ops, &sample_ms, 0644);
+MODULE_PARM_DESC(sample_ms, "Milliseconds between load samples, 10..60000 (default 100)");
+
+static struct psteer_tunable imbalance_threshold = { 50, 0, 1000 };
+module_param_cb(imbalance_threshold, &psteer_tunable_ops,
+		&imbalance_threshold, 0644);
+MODULE_PARM_DESC(imbalance_threshold, "Dead band in per mille of a CPU: a CPU less than this above the mean sheds nothing, 0..1000 (default 50)");
+
+static struct psteer_tunable max_moves = { 32, 1, PSTEER_MAX_BUCKETS };
+module_param_cb(max_moves, &psteer_tunable_ops, &max_moves, 0644);
+MODULE_PARM_DESC(max_moves, "Most buckets moved per rebalancing round, 1..65536 (default 32)");
+
+unsigned int psteer_param_rebalance_ms(void)
+{
+	return READ_ONCE(rebalance_ms.val);
+}
+
+unsigned int psteer_param_sample_ms(void)
+{
+	return READ_ONCE(sample_ms.val);
+}
+
+u32 psteer_param_threshold_ppm(void)
+{
+	return READ_ONCE(imbalance_threshold.val) * (PSTEER_RB_FULL / 1000);
+}
+
+u32 psteer_param_max_moves(void)
+{
+	return READ_ONCE(max_moves.val);
+}
 
 struct cpumask psteer_cpus;
 

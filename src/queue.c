@@ -27,6 +27,7 @@
  */
 
 #include <linux/lockdep.h>
+#include <linux/sched/clock.h>
 
 #include "compat.h"
 #include "table.h"
@@ -124,6 +125,29 @@ static int psteer_reschedule(struct psteer_table *tbl,
 	return PSTEER_NO_CPU;
 }
 
+/*
+ * Delivers a batch taken from @b, and accounts for it: packets, bytes and
+ * the time it took, to @b and to @pc. Only the drainer writes these.
+ */
+static void psteer_deliver_batch(struct psteer_table *tbl,
+				 struct psteer_cpu *pc,
+				 struct psteer_bucket *b,
+				 struct sk_buff_head *batch)
+{
+	u64 start = local_clock(), ns;
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(batch))) {
+		b->packets++;
+		b->bytes += skb->len;
+		pc->drained++;
+		tbl->ops->deliver(tbl, skb);
+	}
+	ns = local_clock() - start;
+	b->ns += ns;
+	pc->ns += ns;
+}
+
 /**
  * psteer_drain() - deliver queued packets of the buckets ready on @cpu
  * @tbl: table
@@ -144,7 +168,6 @@ int psteer_drain(struct psteer_table *tbl, int cpu, int budget)
 	struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
 	struct sk_buff_head batch;
 	struct psteer_bucket *b;
-	struct sk_buff *skb;
 	int done = 0, kick;
 
 	__skb_queue_head_init(&batch);
@@ -153,18 +176,14 @@ int psteer_drain(struct psteer_table *tbl, int cpu, int budget)
 		if (READ_ONCE(b->cpu) == cpu) {
 			int n = min3(budget - done, PSTEER_BATCH,
 				     (int)skb_queue_len(&b->queue));
+			int i;
 
-			while (n--)
+			for (i = 0; i < n; i++)
 				__skb_queue_tail(&batch,
 						 __skb_dequeue(&b->queue));
 			spin_unlock(&b->lock);
-
-			while ((skb = __skb_dequeue(&batch))) {
-				b->packets++;
-				b->bytes += skb->len;
-				tbl->ops->deliver(tbl, skb);
-				done++;
-			}
+			psteer_deliver_batch(tbl, pc, b, &batch);
+			done += n;
 			spin_lock(&b->lock);
 		}
 		kick = psteer_reschedule(tbl, b, cpu);

@@ -29,9 +29,10 @@
  *
  * Elephants: a bucket heavier than a CPU's fair share (the mean usage)
  * cannot be balanced by moving others around it. It goes alone to the
- * least used CPU, which is then dedicated to it: that CPU receives
- * nothing, and its other buckets leave it. The rest balance among
- * themselves.
+ * least used CPU (unless its own CPU carries about as little besides),
+ * which is then dedicated to it: that CPU receives nothing, and its other
+ * buckets leave it for CPUs with room below mean + threshold. The rest
+ * balance among themselves.
  *
  * Cost: O(nbuckets * (1 + elephants) + ncpus * (ncpus + max_moves) +
  * max_moves * log nbuckets). No allocation: the caller passes a scratch
@@ -79,6 +80,7 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		c->elephant = PSTEER_RB_NONE;
 		c->excess = 0;
 		c->target = -1;
+		c->room = -1;
 	}
 	for (i = r->nbuckets; i-- > 0; ) {
 		struct psteer_rb_cpu *c;
@@ -135,6 +137,28 @@ static u32 psteer_rb_least_used(const struct psteer_rb_round *r)
 	return best;
 }
 
+/*
+ * Where elephant @e on @cpu should live alone. It stays unless another
+ * CPU carries clearly less besides (by more than the dead band): moving
+ * it there then frees more capacity than clearing its current CPU would,
+ * and the rule cannot send it back next round.
+ */
+static u32 psteer_rb_elephant_home(const struct psteer_rb_round *r, u32 cpu,
+				   u32 e)
+{
+	u32 to, rest;
+
+	if (psteer_rb_alone(r, cpu, e))
+		return cpu;
+	to = psteer_rb_least_used(r);
+	rest = r->cpus[cpu].usage - (r->cpus[cpu].usage < r->b[e].load ?
+				     r->cpus[cpu].usage : r->b[e].load);
+	if (to == PSTEER_RB_NONE ||
+	    (u64)rest <= (u64)r->cpus[to].usage + r->cfg->threshold)
+		return cpu;
+	return to;
+}
+
 static void psteer_rb_unlink(struct psteer_rb_round *r, u32 cpu, u32 bucket)
 {
 	u32 *p = &r->cpus[cpu].head;
@@ -183,7 +207,7 @@ static u32 psteer_rb_elephants(struct psteer_rb_round *r, u64 fair)
 		n++;
 		undedicated--;
 		cpu = r->b[e].owner;
-		to = psteer_rb_alone(r, cpu, e) ? cpu : psteer_rb_least_used(r);
+		to = psteer_rb_elephant_home(r, cpu, e);
 		if (to != cpu) {
 			if (psteer_rb_full(r))
 				break;
@@ -240,29 +264,39 @@ static s64 psteer_rb_indexes(struct psteer_rb_round *r, u32 *mean)
 			excess += c->excess;
 		}
 	}
-	if (!total)
-		return 0;
 	if (excess > total)
 		excess = total;
 	for (i = 0; i < r->ncpus; i++) {
 		struct psteer_rb_cpu *c = &r->cpus[i];
 
-		if (!c->dedicated && c->index > 0 && !c->cooldown)
+		if (c->dedicated || c->cooldown)
+			continue;
+		c->room = (s64)c->index + r->cfg->threshold;
+		if (c->index > 0)
 			c->target = div64_s64(excess * c->index, total);
 	}
 	return total;
 }
 
-static void psteer_rb_find_best(struct psteer_rb_round *r)
+/* How much more @c may take: its claim 5 share, or its room. */
+static s64 psteer_rb_limit(const struct psteer_rb_cpu *c, bool by_room)
+{
+	return by_room ? c->room : c->target;
+}
+
+static void psteer_rb_find_best(struct psteer_rb_round *r, bool by_room)
 {
 	u32 i;
 
 	r->best = PSTEER_RB_NONE;
-	for (i = 0; i < r->ncpus; i++)
-		if (r->cpus[i].target >= 0 &&
+	for (i = 0; i < r->ncpus; i++) {
+		s64 limit = psteer_rb_limit(&r->cpus[i], by_room);
+
+		if (limit >= 0 &&
 		    (r->best == PSTEER_RB_NONE ||
-		     r->cpus[i].target > r->cpus[r->best].target))
+		     limit > psteer_rb_limit(&r->cpus[r->best], by_room)))
 			r->best = i;
+	}
 }
 
 static bool psteer_rb_heavier(const struct psteer_rb_round *r, u32 a, u32 b)
@@ -312,30 +346,33 @@ static u32 psteer_rb_pop(struct psteer_rb_round *r)
 
 /*
  * Sheds @cpu's excess, heaviest bucket first. An overloaded CPU moves a
- * bucket only if it fits both its remaining excess and the best
- * receiver's remaining target; a dedicated CPU moves all its buckets but
- * the elephant, each to the receiver with the most room, as long as that
- * overshoots it by no more than the dead band.
+ * bucket only if it fits both its remaining excess and the remaining
+ * claim 5 share (target) of the receiver with the largest one. A
+ * dedicated CPU moves every bucket but its elephant, each to the
+ * receiver with the most room below mean + threshold, if it fits there.
  */
 static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 {
 	struct psteer_rb_cpu *c = &r->cpus[cpu];
-	s64 slack = c->dedicated ? r->cfg->threshold : 0;
+	bool by_room = c->dedicated;
 
 	psteer_rb_heapify(r, cpu);
+	psteer_rb_find_best(r, by_room);
 	while (r->heaplen && !psteer_rb_full(r) && r->best != PSTEER_RB_NONE) {
 		u32 i = psteer_rb_pop(r);
 		s64 load = r->b[i].load;
+		struct psteer_rb_cpu *to = &r->cpus[r->best];
 
-		if (!c->dedicated && (!load || c->excess <= 0))
+		if (!by_room && (!load || c->excess <= 0))
 			break;
-		if ((!c->dedicated && load > c->excess) ||
-		    load > r->cpus[r->best].target + slack)
+		if ((!by_room && load > c->excess) ||
+		    load > psteer_rb_limit(to, by_room))
 			continue;
 		c->excess -= load;
-		r->cpus[r->best].target -= load;
+		to->target -= load;
+		to->room -= load;
 		psteer_rb_move(r, i, r->best);
-		psteer_rb_find_best(r);
+		psteer_rb_find_best(r, by_room);
 	}
 }
 
@@ -399,7 +436,6 @@ u32 psteer_rebalance(const struct psteer_rb_config *cfg,
 		total += cpus[i].usage;
 	sum->elephants = psteer_rb_elephants(&r, total / ncpus);
 	sum->total_index = psteer_rb_indexes(&r, &sum->mean);
-	psteer_rb_find_best(&r);
 	while (!psteer_rb_full(&r) &&
 	       (donor = psteer_rb_next_donor(&r)) != PSTEER_RB_NONE)
 		psteer_rb_shed(&r, donor);

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The control path: load sampler (src/sampler.c) and the rebalancing
+ * rounds that apply src/rebalance.c to the live table (src/balancer.c).
+ */
+#ifndef _PSTEER_CONTROL_H
+#define _PSTEER_CONTROL_H
+
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+
+#include "rebalance.h"
+#include "table.h"
+
+/* Rounds a CPU that received buckets sits out as a receiver. */
+#define PSTEER_COOLDOWN_ROUNDS	2
+/* Cost assumed for an inline packet before any drain was measured. */
+#define PSTEER_DEFAULT_PACKET_NS	2000
+
+/**
+ * struct psteer_cpu_load - what the sampler knows of one CPU of the set
+ * @busy_prev: non-idle time (kcpustat) at the last sample, ns
+ * @ns_prev: psteer's drain time at the last sample
+ * @drained_prev: packets drained at the last sample
+ * @usage: share of capacity in use, ppm, EWMA over samples
+ * @packet_ns: psteer's drain cost per packet on this CPU, EWMA
+ * @index: imbalance distribution index from the last round, ppm
+ */
+struct psteer_cpu_load {
+	u64 busy_prev;
+	u64 ns_prev;
+	u64 drained_prev;
+	u32 usage;
+	u32 packet_ns;
+	s32 index;
+};
+
+/**
+ * struct psteer_bucket_load - what the sampler knows of one bucket
+ * @ns_prev: the bucket's drain time at the last sample
+ * @inline_prev: its inline packets at the last sample
+ * @load: its load on its owner, ppm of a CPU, EWMA over samples
+ */
+struct psteer_bucket_load {
+	u64 ns_prev;
+	u64 inline_prev;
+	u32 load;
+};
+
+/**
+ * struct psteer_ctl - the control path's state
+ * @lock: serialises samples, rounds, pinning and the /proc readers of
+ *	the fields below
+ * @tbl: the live table
+ * @sample_work: runs psteer_sample() every sample_ms
+ * @rebalance_work: runs a round every rebalance_ms (0: never)
+ * @stopping: set under kernel_param_lock before the works are cancelled
+ * @ncpus: CPUs in the set
+ * @cpu_ids: CPU number of each index
+ * @cpu_idx: index of each CPU number (nr_cpu_ids entries; -1 outside)
+ * @cpus: per CPU index
+ * @buckets: per bucket
+ * @usage_seen: usages the last round started from, ppm
+ * @stamp: time of the last sample, ns
+ * @rb_cpus: the rebalancer's CPU array (its cool-down state persists)
+ * @rb_buckets: the rebalancer's bucket array
+ * @rb_scratch: its scratch space
+ * @rb_moves: its output, nbuckets entries
+ * @rounds: rounds run
+ * @moved: buckets moved, all rounds
+ */
+struct psteer_ctl {
+	struct mutex lock; /* see above */
+	struct psteer_table *tbl;
+	struct delayed_work sample_work;
+	struct delayed_work rebalance_work;
+	bool stopping;
+	u32 ncpus;
+	int *cpu_ids;
+	int *cpu_idx;
+	struct psteer_cpu_load *cpus;
+	struct psteer_bucket_load *buckets;
+	u32 *usage_seen;
+	u64 stamp;
+	struct psteer_rb_cpu *rb_cpus;
+	struct psteer_rb_bucket *rb_buckets;
+	u32 *rb_scratch;
+	struct psteer_rb_move *rb_moves;
+	u64 rounds;
+	u64 moved;
+};
+
+/* src/sampler.c */
+void psteer_sample_init(struct psteer_ctl *ctl);
+void psteer_sample(struct psteer_ctl *ctl);
+
+/* src/balancer.c */
+extern struct psteer_ctl *psteer_ctl;
+int psteer_ctl_start(struct psteer_table *tbl);
+void psteer_ctl_stop(void);
+void psteer_ctl_reschedule(void);
+int psteer_ctl_pin(u32 bucket, int cpu);
+void psteer_ctl_round(struct psteer_ctl *ctl);
+
+#endif /* _PSTEER_CONTROL_H */

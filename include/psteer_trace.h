@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * psteer's tracepoints: events/psteer/ in tracefs, usable from perf and
+ * bpftrace. Defined in src/balancer.c (CREATE_TRACE_POINTS).
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM psteer
+
+#if !defined(_PSTEER_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _PSTEER_TRACE_H
+
+#include <linux/tracepoint.h>
+
+/* One rebalancing round: the usages it saw, D, and what it did. */
+TRACE_EVENT(psteer_rebalance,
+	    TP_PROTO(u32 ncpus, const u32 *usage, u32 mean, s64 total_index,
+		     u32 nmoves, u64 ns),
+	    TP_ARGS(ncpus, usage, mean, total_index, nmoves, ns),
+	    TP_STRUCT__entry(__field(u32, ncpus)
+			     __field(u32, mean)
+			     __field(s64, total_index)
+			     __field(u32, nmoves)
+			     __field(u64, ns)
+			     __dynamic_array(u32, usage, ncpus)),
+	    TP_fast_assign(__entry->ncpus = ncpus;
+			   __entry->mean = mean;
+			   __entry->total_index = total_index;
+			   __entry->nmoves = nmoves;
+			   __entry->ns = ns;
+			   memcpy(__get_dynamic_array(usage), usage,
+				  ncpus * sizeof(u32));),
+	    TP_printk("cpus=%u mean_ppm=%u D_ppm=%lld moves=%u ns=%llu usage_ppm=%s",
+		      __entry->ncpus, __entry->mean, __entry->total_index,
+		      __entry->nmoves, __entry->ns,
+		      __print_array(__get_dynamic_array(usage),
+				    __entry->ncpus, sizeof(u32)))
+);
+
+/* One bucket moved by the rebalancer. */
+TRACE_EVENT(psteer_bucket_move,
+	    TP_PROTO(u32 bucket, int from, int to, u32 load),
+	    TP_ARGS(bucket, from, to, load),
+	    TP_STRUCT__entry(__field(u32, bucket)
+			     __field(int, from)
+			     __field(int, to)
+			     __field(u32, load)),
+	    TP_fast_assign(__entry->bucket = bucket;
+			   __entry->from = from;
+			   __entry->to = to;
+			   __entry->load = load;),
+	    TP_printk("bucket=%u from=%d to=%d load_ppm=%u", __entry->bucket,
+		      __entry->from, __entry->to, __entry->load)
+);
+
+#endif /* _PSTEER_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE psteer_trace
+#include <trace/define_trace.h>

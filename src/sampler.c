@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The load sampler (claims 4, 10, 14, 17): each CPU's workload, and each
+ * bucket's share of it, measured statistically every sample_ms.
+ *
+ * - CPU usage is all non-idle time from kcpustat (user, nice, system,
+ *   irq, softirq, steal): any load on a CPU slows the packets it owns, a
+ *   busy loop as much as softirq work. It is sampled as a share of the
+ *   wall time since the last sample and smoothed by an EWMA (weight 1/2):
+ *   a change shows fully within a few samples.
+ * - A bucket's load is the time its owner spent delivering its drained
+ *   packets (local_clock() around each batch, in src/queue.c), plus its
+ *   inline packets priced at the owner's measured cost per drained
+ *   packet: an inline packet's work happens after psteer's hook returns,
+ *   where psteer cannot time it.
+ * - The hot path only counts, in per-bucket and per-CPU fields written by
+ *   a single CPU; all arithmetic happens here, in process context.
+ */
+
+#include <linux/kernel_stat.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+
+#include "compat.h"
+#include "control.h"
+
+static u64 psteer_busy_ns(int cpu)
+{
+	const u64 *t = kcpustat_cpu(cpu).cpustat;
+
+	return t[CPUTIME_USER] + t[CPUTIME_NICE] + t[CPUTIME_SYSTEM] +
+	       t[CPUTIME_IRQ] + t[CPUTIME_SOFTIRQ] + t[CPUTIME_STEAL];
+}
+
+static u32 psteer_ewma(u32 avg, u64 sample)
+{
+	return (avg + min_t(u64, sample, U32_MAX)) / 2;
+}
+
+/* Share of @dt that @ns is, in ppm. */
+static u64 psteer_ppm(u64 ns, u64 dt)
+{
+	return div64_u64(ns * PSTEER_RB_FULL, dt);
+}
+
+/**
+ * psteer_sample_init() - take the baselines of the first sample
+ * @ctl: control state
+ *
+ * Context: process; ctl->lock held or @ctl not yet shared.
+ */
+void psteer_sample_init(struct psteer_ctl *ctl)
+{
+	u32 i;
+
+	ctl->stamp = ktime_get_ns();
+	for (i = 0; i < ctl->ncpus; i++) {
+		const struct psteer_cpu *pc = per_cpu_ptr(ctl->tbl->pcpu,
+							  ctl->cpu_ids[i]);
+
+		ctl->cpus[i].busy_prev = psteer_busy_ns(ctl->cpu_ids[i]);
+		ctl->cpus[i].ns_prev = READ_ONCE(pc->ns);
+		ctl->cpus[i].drained_prev = READ_ONCE(pc->drained);
+		ctl->cpus[i].packet_ns = PSTEER_DEFAULT_PACKET_NS;
+	}
+}
+
+static void psteer_sample_cpus(struct psteer_ctl *ctl, u64 dt)
+{
+	u32 i;
+
+	for (i = 0; i < ctl->ncpus; i++) {
+		struct psteer_cpu_load *cl = &ctl->cpus[i];
+		const struct psteer_cpu *pc = per_cpu_ptr(ctl->tbl->pcpu,
+							  ctl->cpu_ids[i]);
+		u64 busy = psteer_busy_ns(ctl->cpu_ids[i]);
+		u64 ns = READ_ONCE(pc->ns), drained = READ_ONCE(pc->drained);
+
+		cl->usage = psteer_ewma(cl->usage,
+					min_t(u64, PSTEER_RB_FULL,
+					      psteer_ppm(busy - cl->busy_prev, dt)));
+		if (drained > cl->drained_prev)
+			cl->packet_ns = psteer_ewma(cl->packet_ns,
+						    div64_u64(ns - cl->ns_prev,
+							      drained - cl->drained_prev));
+		cl->busy_prev = busy;
+		cl->ns_prev = ns;
+		cl->drained_prev = drained;
+	}
+}
+
+static void psteer_sample_buckets(struct psteer_ctl *ctl, u64 dt)
+{
+	struct psteer_table *tbl = ctl->tbl;
+	u32 i;
+
+	for (i = 0; i < tbl->nbuckets; i++) {
+		const struct psteer_bucket *b = &tbl->buckets[i];
+		struct psteer_bucket_load *bl = &ctl->buckets[i];
+		u64 ns = READ_ONCE(b->ns), inl = READ_ONCE(b->inline_packets);
+		int owner = ctl->cpu_idx[READ_ONCE(b->cpu)];
+		u64 work = ns - bl->ns_prev;
+
+		if (owner >= 0)
+			work += (inl - bl->inline_prev) *
+				ctl->cpus[owner].packet_ns;
+		bl->load = psteer_ewma(bl->load, psteer_ppm(work, dt));
+		bl->ns_prev = ns;
+		bl->inline_prev = inl;
+	}
+}
+
+/**
+ * psteer_sample() - one sample of every CPU's usage and bucket's load
+ * @ctl: control state
+ *
+ * Context: process, ctl->lock held.
+ */
+void psteer_sample(struct psteer_ctl *ctl)
+{
+	u64 now = ktime_get_ns(), dt = now - ctl->stamp;
+
+	lockdep_assert_held(&ctl->lock);
+	if (!dt)
+		return;
+	psteer_sample_cpus(ctl, dt);
+	psteer_sample_buckets(ctl, dt);
+	ctl->stamp = now;
+}
