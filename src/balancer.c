@@ -54,6 +54,9 @@ static void psteer_ctl_snapshot(struct psteer_ctl *ctl)
 	for (i = 0; i < ctl->ncpus; i++) {
 		ctl->usage_seen[i] = ctl->cpus[i].usage;
 		ctl->rb_cpus[i].usage = ctl->cpus[i].usage;
+		/* An offline CPU looks idle: keep it from receiving. */
+		if (!cpu_online(ctl->cpu_ids[i]))
+			ctl->rb_cpus[i].cooldown = max(ctl->rb_cpus[i].cooldown, 1U);
 	}
 	for (i = 0; i < tbl->nbuckets; i++) {
 		struct psteer_rb_bucket *rb = &ctl->rb_buckets[i];

@@ -118,9 +118,11 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	st->steered_bytes += skb->len;
 	/*
 	 * A queued packet outlives this RCU section: take a reference on a
-	 * noref dst, as __nf_queue() does; a dst already dying is dropped.
+	 * noref dst, as __nf_queue() does. At PRE_ROUTING a packet rarely has
+	 * one; if it was dying, it is gone and ip_rcv_finish() routes anew.
 	 */
-	if (unlikely(!skb_dst_force(skb) || psteer_enqueue(tbl, b, skb))) {
+	skb_dst_force(skb);
+	if (unlikely(psteer_enqueue(tbl, b, skb))) {
 		st->dropped++;
 		return NF_DROP;
 	}
@@ -140,7 +142,8 @@ static int psteer_hook_index(const struct nf_hook_entries *e)
 
 /*
  * Delivery of a drained packet, NET_RX softirq on the bucket's drainer:
- * the rest of the PRE_ROUTING chain, then the stack.
+ * the rest of the PRE_ROUTING chain, then the stack, all under
+ * rcu_read_lock() as in the receive path psteer interrupted.
  */
 static void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 {
@@ -174,9 +177,10 @@ static void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 	nf_hook_state_init(&state, NF_INET_PRE_ROUTING, pf, dev, NULL, NULL,
 			   net, okfn);
 	ret = nf_hook_slow(skb, &state, e, i + 1);
-	rcu_read_unlock();
+	/* The stack runs under rcu_read_lock(), as from netif_receive_skb(). */
 	if (ret == 1)
 		okfn(net, NULL, skb);
+	rcu_read_unlock();
 }
 
 const struct psteer_table_ops psteer_live_ops = {
