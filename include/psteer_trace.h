@@ -12,7 +12,7 @@
 #include <linux/tracepoint.h>
 
 /* One rebalancing round: the usages it saw, D, and what it did. */
-TRACE_EVENT(psteer_rebalance,
+TRACE_EVENT(rebalance,
 	    TP_PROTO(u32 ncpus, const u32 *usage, u32 mean, s64 total_index,
 		     u32 nmoves, u64 ns),
 	    TP_ARGS(ncpus, usage, mean, total_index, nmoves, ns),
@@ -37,7 +37,7 @@ TRACE_EVENT(psteer_rebalance,
 );
 
 /* One bucket moved by the rebalancer. */
-TRACE_EVENT(psteer_bucket_move,
+TRACE_EVENT(bucket_move,
 	    TP_PROTO(u32 bucket, int from, int to, u32 load),
 	    TP_ARGS(bucket, from, to, load),
 	    TP_STRUCT__entry(__field(u32, bucket)
