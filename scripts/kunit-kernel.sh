@@ -19,6 +19,21 @@ if [ -f "$out/.done" ]; then
 	exit 0
 fi
 
+# One build at a time: a second caller waits for the first and reuses it.
+mkdir -p "$PSTEER_CACHE"
+exec 9>"$out.lock"
+flock 9
+# A build started without the lock (older copy of this script) shows up as
+# a make process on $out: wait for it rather than starting a second one.
+while [ ! -f "$out/.done" ] && pgrep -f -- "make .*O=$out( |$)" >/dev/null; do
+	log "waiting for the running build of $out"
+	sleep 20
+done
+if [ -f "$out/.done" ]; then
+	echo "$out"
+	exit 0
+fi
+
 src=$(linux_source)
 
 rm -rf "$out"

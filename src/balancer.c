@@ -78,8 +78,7 @@ static void psteer_ctl_apply(struct psteer_ctl *ctl,
 	from->usage -= min(from->usage, m->load);
 	ctl->cpus[m->to].usage = min(PSTEER_RB_FULL,
 				     ctl->cpus[m->to].usage + m->load);
-	trace_bucket_move(m->bucket, ctl->cpu_ids[m->from], to,
-				 m->load);
+	trace_bucket_move(m->bucket, ctl->cpu_ids[m->from], to, m->load);
 }
 
 /**
@@ -113,8 +112,8 @@ void psteer_ctl_round(struct psteer_ctl *ctl)
 		psteer_ctl_apply(ctl, &ctl->rb_moves[i]);
 	ctl->rounds++;
 	ctl->moved += n;
-	trace_rebalance(ctl->ncpus, ctl->usage_seen, sum.mean,
-			       sum.total_index, n, ns);
+	trace_rebalance(ctl->ncpus, ctl->usage_seen, sum.mean, sum.total_index,
+			n, ns);
 }
 
 static void psteer_rebalance_fn(struct work_struct *work)

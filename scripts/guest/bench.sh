@@ -4,16 +4,17 @@
 #   netns cli (10.0.0.1/24) --veth-- netns srv (10.0.0.2/24)
 #
 # With a busy loop pinned to CPU 1, iperf3 -P 32 cli->srv throughput with
-# no steering, with RPS over CPUs 0-3 on srv's veth, and with psteer
-# (rebalancing on), in rounds, in one boot. Prints one BENCH line per run
+# no steering, with RPS over CPUs 0-3, and with psteer (rebalancing on),
+# in rounds, in one boot. Packets arrive on CPU 0 (a single-queue NIC, see
+# nic_queue in lib.sh) except in the RPS mode, where RPS spreads them. Prints one BENCH line per run
 # and BENCH-SUMMARY lines with the medians and ratios. A benchmark, not a
 # test: it fails only when a run fails.
 set -eu
+# shellcheck source=lib.sh
 . /psteer/lib.sh
 
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-8}
-RPS=/sys/class/net/veth1/queues/rx-0/rps_cpus
 
 hog_start() {
 	taskset 2 sh -c 'while :; do :; done' &
@@ -28,7 +29,7 @@ hog_stop() {
 mode_on() {
 	case $1 in
 	none) ;;
-	rps) srv sh -c "echo f >$RPS" ;;
+	rps) nic_queue f ;;
 	psteer) x insmod $KO ;;
 	esac
 }
@@ -36,7 +37,7 @@ mode_on() {
 mode_off() {
 	case $1 in
 	none) ;;
-	rps) srv sh -c "echo 0 >$RPS" ;;
+	rps) nic_queue 1 ;;
 	psteer) x rmmod psteer ;;
 	esac
 }

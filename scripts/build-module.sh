@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Build psteer.ko (and optionally psteer_kunit.ko) out of tree against KDIR.
+#
+# Usage: scripts/build-module.sh [--kunit] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]
+#   KDIR      kernel build dir (distro headers from fetch-kernel.sh, or the
+#             KUnit kernel's build dir from kunit-kernel.sh)
+#   OUTDIR    build dir; the sources (Kbuild, Makefile, src/, include/ and,
+#             with --kunit, kunit/) are rsync'ed there, so one source tree
+#             can be built against several kernels side by side
+#   --kunit   also build kunit/ (psteer_kunit.ko) against OUTDIR/Module.symvers
+#   --clean   start from an empty OUTDIR (full rebuild: every warning shows)
+#   MAKE_ARGS extra kbuild arguments, e.g. C=2 for sparse
+#
+# The make output goes to stderr and to OUTDIR/build.log; the built .ko
+# paths are printed on stdout, psteer.ko first.
+# PSTEER_SRC overrides the source tree (default: this repository).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() { die "usage: $0 [--kunit] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]"; }
+
+kunit=0 clean=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kunit) kunit=1 ;;
+	--clean) clean=1 ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -ge 2 ] || usage
+kdir=$1 outdir=$2
+shift 2
+if [ $# -gt 0 ]; then
+	[ "$1" = -- ] || usage
+	shift
+fi
+src=${PSTEER_SRC:-$PSTEER_TOP}
+
+[ -f "$kdir/Makefile" ] || die "$kdir is not a kernel build dir"
+[ -f "$src/Kbuild" ] || die "no $src/Kbuild: the module sources are missing"
+[ "$kunit" = 0 ] || [ -f "$src/kunit/Kbuild" ] || die "no $src/kunit/Kbuild"
+
+[ "$clean" = 0 ] || run rm -rf "$outdir"
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+
+items=(Kbuild src include)
+[ -f "$src/Makefile" ] && items+=(Makefile)
+[ "$kunit" = 1 ] && items+=(kunit)
+for item in "${items[@]}"; do
+	[ -e "$src/$item" ] || continue
+	if [ -d "$src/$item" ]; then
+		# --delete drops removed sources; build products are protected so
+		# kbuild can rebuild incrementally.
+		run rsync -a --delete --filter='P *.o' --filter='P *.ko' \
+			--filter='P *.mod' --filter='P *.mod.c' --filter='P .*.cmd' \
+			--filter='P modules.order' --filter='P Module.symvers' \
+			--filter='P *.a' --filter='P .*.d' \
+			"$src/$item/" "$outdir/$item/"
+	else
+		run rsync -a "$src/$item" "$outdir/$item"
+	fi
+done
+
+log=$outdir/build.log
+: >"$log"
+# make_m DIR ARGS...: run kbuild for the external module in DIR.
+make_m() {
+	local dir=$1
+	shift
+	run make -C "$kdir" M="$dir" W=1 -j"$JOBS" "$@" modules 2>&1 | tee -a "$log" >&2
+	return "${PIPESTATUS[0]}"
+}
+
+make_m "$outdir" "$@" || die "build of psteer.ko failed (see $log)"
+[ -f "$outdir/psteer.ko" ] || die "no psteer.ko after the build"
+echo "$outdir/psteer.ko"
+if [ "$kunit" = 1 ]; then
+	make_m "$outdir/kunit" KBUILD_EXTRA_SYMBOLS="$outdir/Module.symvers" "$@" ||
+		die "build of the kunit module failed (see $log)"
+	[ -f "$outdir/kunit/psteer_kunit.ko" ] || die "no kunit/psteer_kunit.ko after the build"
+	echo "$outdir/kunit/psteer_kunit.ko"
+fi
