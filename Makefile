@@ -28,6 +28,8 @@ integration:
 	scripts/integration.sh --kernel 6.12
 	scripts/integration.sh --kernel 6.1
 	scripts/integration.sh --kernel debug
+	scripts/integration.sh --kernel 6.12 --guest rebalance
+	scripts/integration.sh --kernel 6.1 --guest rebalance
 
 check:
 	scripts/check.sh
@@ -35,4 +37,10 @@ check:
 demo:
 	scripts/demo.sh
 
-.PHONY: all modules install clean lint kunit integration check demo
+bench-sim:
+	scripts/bench-sim.sh
+
+bench:
+	scripts/bench-vm.sh
+
+.PHONY: all modules install clean lint kunit integration check demo bench-sim bench

@@ -13,13 +13,14 @@
 #include "table.h"
 
 /* Rounds a CPU that received buckets sits out as a receiver. */
-#define PSTEER_COOLDOWN_ROUNDS	2
+#define PSTEER_COOLDOWN_ROUNDS	1
 /* Cost assumed for an inline packet before any drain was measured. */
 #define PSTEER_DEFAULT_PACKET_NS	2000
 
 /**
  * struct psteer_cpu_load - what the sampler knows of one CPU of the set
  * @busy_prev: non-idle time (kcpustat) at the last sample, ns
+ * @idle_prev: idle and iowait time at the last sample, ns
  * @ns_prev: psteer's drain time at the last sample
  * @drained_prev: packets drained at the last sample
  * @usage: share of capacity in use, ppm, EWMA over samples
@@ -28,6 +29,7 @@
  */
 struct psteer_cpu_load {
 	u64 busy_prev;
+	u64 idle_prev;
 	u64 ns_prev;
 	u64 drained_prev;
 	u32 usage;

@@ -66,7 +66,7 @@ u32 psteer_param_queue_len(void);
 unsigned int psteer_param_rebalance_ms(void);
 unsigned int psteer_param_sample_ms(void);
 u32 psteer_param_threshold_ppm(void);
-u32 psteer_param_max_moves(void);
+u32 psteer_param_max_moves(u32 nbuckets);
 int psteer_parse_rss_key(const char *s, u8 key[PSTEER_RSS_KEY_LEN]);
 int psteer_parse_hash(const char *s, enum psteer_hash_alg *alg);
 

@@ -9,8 +9,9 @@
 
 /*
  * The host simulator builds this with scripts/sim/include/ first on the
- * include path, which supplies these two headers for user space.
+ * include path, which supplies these headers for user space.
  */
+#include <linux/limits.h>
 #include <linux/math64.h>
 #include <linux/types.h>
 

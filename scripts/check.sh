@@ -6,6 +6,9 @@
 #   integration   iperf3 over veth between two netns, on the 6.12 and 6.1
 #                 Debian kernels and on the debug kernel (KASAN, lockdep,
 #                 kmemleak)
+#   rebalance     a busy loop on CPU 1 under iperf3: buckets leave it, no
+#                 reordering, the table settles; bad tunable and pinning
+#                 writes refused (6.12 and 6.1)
 #
 # Each part runs even when an earlier one failed; the last line is
 # "N passed, N failed" and the exit status is 0 only when none failed.
@@ -43,6 +46,8 @@ part kunit scripts/kunit-run.sh
 part integration-6.12 scripts/integration.sh --kernel 6.12
 part integration-6.1 scripts/integration.sh --kernel 6.1
 part integration-debug scripts/integration.sh --kernel debug
+part rebalance-6.12 scripts/integration.sh --kernel 6.12 --guest rebalance
+part rebalance-6.1 scripts/integration.sh --kernel 6.1 --guest rebalance
 
 [ -z "$failures" ] || log "failed:$failures"
 echo "$passed passed, $failed failed"

@@ -32,7 +32,7 @@ mkdir -p "$logs"
 log "booting $KVER with psteer (about 30 s)"
 rc=0
 run "$PSTEER_TOP/scripts/vm-run.sh" --kernel "$KERNEL" --initrd "$tmp/initrd.cpio.gz" \
-	--timeout 300 --log "$logs/demo.log" >/dev/null || rc=$?
+	--timeout 400 --log "$logs/demo.log" >/dev/null || rc=$?
 
 # section NAME: the guest's lines between its BEGIN and END markers, without
 # kernel messages that the console interleaved.
@@ -41,16 +41,52 @@ section() {
 		sed '1d;$d' | grep -vE '^\[ *[0-9]+\.[0-9]+\] '
 }
 
+table() {
+	if command -v column >/dev/null; then
+		section "$1" | column -t
+	else
+		section "$1"
+	fi
+}
+
 echo
 echo "psteer demo on $KVER: iperf3 -c 10.0.0.2 -P 32 -t 10 (netns cli -> netns srv over veth)"
 echo
 section iperf3
 echo
 echo "/proc/net/psteer/cpus after the run:"
-if command -v column >/dev/null; then
-	section cpus | column -t
-else
-	section cpus
+table cpus
+echo
+echo "Then a busy loop pinned to CPU 1, with iperf3 -P 32 running; usage_pct is"
+echo "each CPU's measured usage, and buckets leave the loaded CPU:"
+echo
+echo "before the busy loop:"
+table before
+echo
+echo "after 10 s of it:"
+table after
+
+# The load over time, as a gnuplot PNG.
+data=$PSTEER_OUT/demo-load.dat
+png=$PSTEER_OUT/demo-load.png
+section series >"$data"
+if [ -s "$data" ]; then
+	gnuplot <<GP
+set terminal png size 900,700
+set output '$png'
+set multiplot layout 2,1 title 'psteer: a busy loop on CPU 1 from t = 0, iperf3 -P 32 running'
+set xlabel 'seconds since the busy loop started'
+set key outside right
+set ylabel 'usage %'
+set yrange [0:105]
+plot for [c=0:3] '$data' using 1:(\$2 == c ? \$3 : 1/0) with linespoints title sprintf('CPU %d', c)
+set ylabel 'packets processed / s'
+set yrange [0:*]
+plot for [c=0:3] '$data' using 1:(\$2 == c ? \$4 : 1/0) with linespoints title sprintf('CPU %d', c)
+unset multiplot
+GP
+	echo
+	echo "per-CPU usage and packets over time: $png (data: $data)"
 fi
 if [ "$rc" != 0 ]; then
 	tail -n 30 "$logs/demo.log"

@@ -91,7 +91,7 @@ void psteer_ctl_round(struct psteer_ctl *ctl)
 {
 	struct psteer_rb_config cfg = {
 		.threshold = psteer_param_threshold_ppm(),
-		.max_moves = psteer_param_max_moves(),
+		.max_moves = psteer_param_max_moves(ctl->tbl->nbuckets),
 		.cooldown = PSTEER_COOLDOWN_ROUNDS,
 	};
 	struct psteer_rb_summary sum;

@@ -105,18 +105,18 @@ static struct psteer_tunable rebalance_ms = { 100, 0, 60000 };
 module_param_cb(rebalance_ms, &psteer_tunable_ops, &rebalance_ms, 0644);
 MODULE_PARM_DESC(rebalance_ms, "Milliseconds between rebalancing rounds, 0..60000, 0 = off (default 100)");
 
-static struct psteer_tunable sample_ms = { 100, 10, 60000 };
+static struct psteer_tunable sample_ms = { 50, 10, 60000 };
 module_param_cb(sample_ms, &psteer_tunable_ops, &sample_ms, 0644);
-MODULE_PARM_DESC(sample_ms, "Milliseconds between load samples, 10..60000 (default 100)");
+MODULE_PARM_DESC(sample_ms, "Milliseconds between load samples, 10..60000 (default 50)");
 
-static struct psteer_tunable imbalance_threshold = { 50, 0, 1000 };
+static struct psteer_tunable imbalance_threshold = { 20, 0, 1000 };
 module_param_cb(imbalance_threshold, &psteer_tunable_ops,
 		&imbalance_threshold, 0644);
-MODULE_PARM_DESC(imbalance_threshold, "Dead band in per mille of a CPU: a CPU less than this above the mean sheds nothing, 0..1000 (default 50)");
+MODULE_PARM_DESC(imbalance_threshold, "Dead band in per mille of a CPU: a CPU less than this above the mean sheds nothing, 0..1000 (default 20)");
 
-static struct psteer_tunable max_moves = { 32, 1, PSTEER_MAX_BUCKETS };
+static struct psteer_tunable max_moves = { 0, 0, PSTEER_MAX_BUCKETS };
 module_param_cb(max_moves, &psteer_tunable_ops, &max_moves, 0644);
-MODULE_PARM_DESC(max_moves, "Most buckets moved per rebalancing round, 1..65536 (default 32)");
+MODULE_PARM_DESC(max_moves, "Most buckets moved per rebalancing round, 0..65536; 0 (default) = nbuckets/8 within 32..2048");
 
 unsigned int psteer_param_rebalance_ms(void)
 {
@@ -133,9 +133,16 @@ u32 psteer_param_threshold_ppm(void)
 	return READ_ONCE(imbalance_threshold.val) * (PSTEER_RB_FULL / 1000);
 }
 
-u32 psteer_param_max_moves(void)
+/*
+ * Converging from the round-robin table moves 10-20% of the buckets
+ * (scripts/sim/): an eighth per round converges in a few rounds, and
+ * 2048 keeps a round of a 65536-bucket table under a millisecond.
+ */
+u32 psteer_param_max_moves(u32 nbuckets)
 {
-	return READ_ONCE(max_moves.val);
+	u32 v = READ_ONCE(max_moves.val);
+
+	return v ? v : clamp(nbuckets / 8, 32U, 2048U);
 }
 
 struct cpumask psteer_cpus;

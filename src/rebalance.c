@@ -90,6 +90,20 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		c = &r->cpus[r->b[i].owner];
 		r->b[i].next = c->head;
 		c->head = i;
+		c->excess += r->b[i].load;
+	}
+	/*
+	 * Usage is at most a full CPU; the loads of its buckets are not. A
+	 * CPU whose buckets add up to more is saturated and carries at least
+	 * their sum: without this, its excess would look smaller than the
+	 * buckets it has to shed.
+	 */
+	for (i = 0; i < r->ncpus; i++) {
+		struct psteer_rb_cpu *c = &r->cpus[i];
+
+		if (c->excess > c->usage)
+			c->usage = c->excess > U32_MAX ? U32_MAX : c->excess;
+		c->excess = 0;
 	}
 	return true;
 }
@@ -98,18 +112,6 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 static bool psteer_rb_movable(const struct psteer_rb_round *r, u32 i)
 {
 	return !r->b[i].pinned && r->cpus[r->b[i].owner].elephant != i;
-}
-
-/* The heaviest movable bucket on @cpu, or NONE. */
-static u32 psteer_rb_heaviest(const struct psteer_rb_round *r, u32 cpu)
-{
-	u32 i, best = PSTEER_RB_NONE;
-
-	for (i = r->cpus[cpu].head; i != PSTEER_RB_NONE; i = r->b[i].next)
-		if (psteer_rb_movable(r, i) &&
-		    (best == PSTEER_RB_NONE || r->b[i].load > r->b[best].load))
-			best = i;
-	return best;
 }
 
 /* Is @bucket the only movable bucket on @cpu? */
@@ -181,33 +183,37 @@ static void psteer_rb_move(struct psteer_rb_round *r, u32 bucket, u32 to)
 	r->cpus[to].received = true;
 }
 
+static void psteer_rb_sift_down(struct psteer_rb_round *r, u32 i);
+static u32 psteer_rb_pop(struct psteer_rb_round *r);
+
 /*
  * Elephants, heaviest first: each gets a CPU of its own. Where it is
- * already alone it stays; otherwise it goes to the least used CPU. At
- * least one CPU is left undedicated. Returns the number of elephants.
+ * already alone it stays; otherwise it goes to the least used CPU, unless
+ * its own CPU carries about as little besides; one that shares a CPU
+ * with a heavier elephant always leaves. At least one CPU is left
+ * undedicated. The candidates (fewer than ncpus, each being heavier than
+ * the mean) are found in one pass and taken from a heap in the scratch
+ * array. Returns the number of elephants.
  */
 static u32 psteer_rb_elephants(struct psteer_rb_round *r, u64 fair)
 {
-	u32 n = 0, undedicated = r->ncpus;
+	u32 i, n = 0, undedicated = r->ncpus;
 
-	while (undedicated > 1) {
-		u32 cpu, e = PSTEER_RB_NONE, to;
+	r->heaplen = 0;
+	for (i = 0; i < r->nbuckets; i++)
+		if (!r->b[i].pinned && r->b[i].load > fair &&
+		    r->b[i].load > r->cfg->threshold)
+			r->heap[r->heaplen++] = i;
+	for (i = r->heaplen / 2; i-- > 0; )
+		psteer_rb_sift_down(r, i);
 
-		for (cpu = 0; cpu < r->ncpus; cpu++) {
-			u32 h = r->cpus[cpu].dedicated ? PSTEER_RB_NONE :
-				psteer_rb_heaviest(r, cpu);
+	while (r->heaplen && undedicated > 1) {
+		u32 e = psteer_rb_pop(r), cpu = r->b[e].owner, to;
 
-			if (h != PSTEER_RB_NONE && r->b[h].load > fair &&
-			    r->b[h].load > r->cfg->threshold &&
-			    (e == PSTEER_RB_NONE || r->b[h].load > r->b[e].load))
-				e = h;
-		}
-		if (e == PSTEER_RB_NONE)
-			break;
-		n++;
-		undedicated--;
-		cpu = r->b[e].owner;
-		to = psteer_rb_elephant_home(r, cpu, e);
+		if (r->cpus[cpu].dedicated)
+			to = psteer_rb_least_used(r);
+		else
+			to = psteer_rb_elephant_home(r, cpu, e);
 		if (to != cpu) {
 			if (psteer_rb_full(r))
 				break;
@@ -220,6 +226,8 @@ static u32 psteer_rb_elephants(struct psteer_rb_round *r, u64 fair)
 		}
 		r->cpus[to].dedicated = true;
 		r->cpus[to].elephant = e;
+		n++;
+		undedicated--;
 	}
 	return n;
 }
@@ -347,7 +355,8 @@ static u32 psteer_rb_pop(struct psteer_rb_round *r)
 /*
  * Sheds @cpu's excess, heaviest bucket first. An overloaded CPU moves a
  * bucket only if it fits both its remaining excess and the remaining
- * claim 5 share (target) of the receiver with the largest one. A
+ * claim 5 share (target, plus half the dead band) of the receiver with
+ * the largest one. A
  * dedicated CPU moves every bucket but its elephant, each to the
  * receiver with the most room below mean + threshold, if it fits there.
  */
@@ -355,6 +364,13 @@ static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 {
 	struct psteer_rb_cpu *c = &r->cpus[cpu];
 	bool by_room = c->dedicated;
+	/*
+	 * A bucket may overshoot a receiver's share by half the dead band:
+	 * when a CPU's spare capacity is split over many receivers, each
+	 * share can be smaller than every bucket. The receiver still ends
+	 * inside the dead band (room), so it will not send the bucket back.
+	 */
+	s64 slack = by_room ? 0 : r->cfg->threshold / 2;
 
 	psteer_rb_heapify(r, cpu);
 	psteer_rb_find_best(r, by_room);
@@ -366,7 +382,8 @@ static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 		if (!by_room && (!load || c->excess <= 0))
 			break;
 		if ((!by_room && load > c->excess) ||
-		    load > psteer_rb_limit(to, by_room))
+		    load > psteer_rb_limit(to, by_room) + slack ||
+		    load > to->room)
 			continue;
 		c->excess -= load;
 		to->target -= load;

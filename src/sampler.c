@@ -5,9 +5,11 @@
  *
  * - CPU usage is all non-idle time from kcpustat (user, nice, system,
  *   irq, softirq, steal): any load on a CPU slows the packets it owns, a
- *   busy loop as much as softirq work. It is sampled as a share of the
- *   wall time since the last sample and smoothed by an EWMA (weight 1/2):
- *   a change shows fully within a few samples.
+ *   busy loop as much as softirq work. It is sampled as a share of busy
+ *   plus idle time since the last sample, as top computes it from
+ *   /proc/stat (a share of wall time would read low on a CPU that misses
+ *   ticks, as a busy vCPU does), and smoothed by an EWMA (weight 1/2): a
+ *   change shows fully within a few samples.
  * - A bucket's load is the time its owner spent delivering its drained
  *   packets (local_clock() around each batch, in src/queue.c), plus its
  *   inline packets priced at the owner's measured cost per drained
@@ -20,6 +22,7 @@
 #include <linux/kernel_stat.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/tick.h>
 
 #include "compat.h"
 #include "control.h"
@@ -30,6 +33,21 @@ static u64 psteer_busy_ns(int cpu)
 
 	return t[CPUTIME_USER] + t[CPUTIME_NICE] + t[CPUTIME_SYSTEM] +
 	       t[CPUTIME_IRQ] + t[CPUTIME_SOFTIRQ] + t[CPUTIME_STEAL];
+}
+
+/*
+ * Idle and iowait time as /proc/stat counts it: from NO_HZ's precise idle
+ * accounting when it runs, else from the tick-based counters.
+ */
+static u64 psteer_idle_ns(int cpu)
+{
+	const u64 *t = kcpustat_cpu(cpu).cpustat;
+	u64 idle = get_cpu_idle_time_us(cpu, NULL);
+	u64 iowait = get_cpu_iowait_time_us(cpu, NULL);
+
+	idle = idle == -1ULL ? t[CPUTIME_IDLE] : idle * NSEC_PER_USEC;
+	iowait = iowait == -1ULL ? t[CPUTIME_IOWAIT] : iowait * NSEC_PER_USEC;
+	return idle + iowait;
 }
 
 static u32 psteer_ewma(u32 avg, u64 sample)
@@ -59,13 +77,14 @@ void psteer_sample_init(struct psteer_ctl *ctl)
 							  ctl->cpu_ids[i]);
 
 		ctl->cpus[i].busy_prev = psteer_busy_ns(ctl->cpu_ids[i]);
+		ctl->cpus[i].idle_prev = psteer_idle_ns(ctl->cpu_ids[i]);
 		ctl->cpus[i].ns_prev = READ_ONCE(pc->ns);
 		ctl->cpus[i].drained_prev = READ_ONCE(pc->drained);
 		ctl->cpus[i].packet_ns = PSTEER_DEFAULT_PACKET_NS;
 	}
 }
 
-static void psteer_sample_cpus(struct psteer_ctl *ctl, u64 dt)
+static void psteer_sample_cpus(struct psteer_ctl *ctl)
 {
 	u32 i;
 
@@ -74,11 +93,14 @@ static void psteer_sample_cpus(struct psteer_ctl *ctl, u64 dt)
 		const struct psteer_cpu *pc = per_cpu_ptr(ctl->tbl->pcpu,
 							  ctl->cpu_ids[i]);
 		u64 busy = psteer_busy_ns(ctl->cpu_ids[i]);
+		u64 idle = psteer_idle_ns(ctl->cpu_ids[i]);
 		u64 ns = READ_ONCE(pc->ns), drained = READ_ONCE(pc->drained);
+		u64 dbusy = busy - cl->busy_prev, didle = idle - cl->idle_prev;
 
-		cl->usage = psteer_ewma(cl->usage,
-					min_t(u64, PSTEER_RB_FULL,
-					      psteer_ppm(busy - cl->busy_prev, dt)));
+		if (dbusy + didle)
+			cl->usage = psteer_ewma(cl->usage,
+						psteer_ppm(dbusy, dbusy + didle));
+		cl->idle_prev = idle;
 		if (drained > cl->drained_prev)
 			cl->packet_ns = psteer_ewma(cl->packet_ns,
 						    div64_u64(ns - cl->ns_prev,
@@ -123,7 +145,7 @@ void psteer_sample(struct psteer_ctl *ctl)
 	lockdep_assert_held(&ctl->lock);
 	if (!dt)
 		return;
-	psteer_sample_cpus(ctl, dt);
+	psteer_sample_cpus(ctl);
 	psteer_sample_buckets(ctl, dt);
 	ctl->stamp = now;
 }

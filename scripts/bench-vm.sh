@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# VM benchmark: iperf3 -P 32 throughput with a busy loop on CPU 1, with no
+# steering, with RPS over CPUs 0-3 and with psteer, in one boot of the
+# Debian 6.12 kernel (scripts/guest/bench.sh). Prints every run and the
+# medians and ratios. TCG here: compare the ratios, not the Mbit/s, and
+# expect them to move between boots; PSTEER_KVM=1 on real hardware.
+#
+# Usage: scripts/bench-vm.sh   (3 rounds of 8 s per mode)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# = 0 ] || die "usage: $0"
+rc=0
+PSTEER_INTEGRATION_TIMEOUT=1200 run "$PSTEER_TOP/scripts/integration.sh" \
+	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest bench >/dev/null || rc=$?
+log=$PSTEER_OUT/logs/bench-${PSTEER_BENCH_KERNEL:-6.12}.log
+grep -E '^BENCH' "$log" || true
+[ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"
