@@ -73,5 +73,5 @@ ps=$(median psteer)
 echo "BENCH-SUMMARY median Mbit/s with a hog on CPU 1: none=$none rps=$rps psteer=$ps"
 awk -v n="$none" -v r="$rps" -v p="$ps" 'BEGIN {
 	printf "BENCH-SUMMARY ratios: psteer/rps=%.2f psteer/none=%.2f rps/none=%.2f\n",
-		r > 0 ? p / r : 0, n > 0 ? p / n : 0, n > 0 ? r / n : 0 }'
+		(r > 0 ? p / r : 0), (n > 0 ? p / n : 0), (n > 0 ? r / n : 0) }'
 x kill "$(cat /tmp/iperf3-srv.pid)"
