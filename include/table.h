@@ -16,8 +16,9 @@
 #define PSTEER_NO_CPU		(-1)
 #define PSTEER_MAX_BUCKETS	65536
 #define PSTEER_MAX_QUEUE_LEN	65536
-/* Packets taken from one bucket per visit before the next bucket's turn. */
-#define PSTEER_BATCH		16
+/* Deficit round robin: bytes a bucket may send per turn, by default. */
+#define PSTEER_DEFAULT_QUANTUM	(1514 * 4)
+#define PSTEER_MAX_QUANTUM	BIT(20)
 
 struct psteer_table;
 
@@ -44,6 +45,7 @@ struct psteer_table_ops {
  * @queue: packets waiting, oldest first (its own lock is not used)
  * @ready: link on the ready list of CPU @sched
  * @pinned: set by the administrator; the rebalancer never moves it
+ * @deficit: deficit round robin: bytes it may still send; under @lock
  * @packets: packets handled (inline or drained); written only by the
  *	one CPU that may handle this bucket's packets at the time
  * @bytes: as @packets, in bytes
@@ -58,6 +60,7 @@ struct psteer_bucket {
 	int cpu;
 	int sched;
 	bool pinned;
+	u32 deficit;
 	struct sk_buff_head queue;
 	struct list_head ready;
 	u64 packets;
@@ -97,6 +100,8 @@ struct psteer_cpu {
  * struct psteer_table - buckets, owners and per-CPU drain state
  * @nbuckets: number of buckets, fixed for the table's life
  * @queue_len: per-bucket FIFO limit; READ_ONCE, tunable at run time
+ * @quantum: bytes a ready bucket may send per turn (0: it sends all it
+ *	has, FIFO); READ_ONCE, tunable at run time
  * @cpus: CPUs that own buckets
  * @ops: delivery and kick
  * @buckets: @nbuckets buckets
@@ -106,6 +111,7 @@ struct psteer_cpu {
 struct psteer_table {
 	u32 nbuckets;
 	u32 queue_len;
+	u32 quantum;
 	cpumask_var_t cpus;
 	const struct psteer_table_ops *ops;
 	struct psteer_bucket *buckets;
@@ -129,6 +135,8 @@ unsigned int psteer_table_flush(struct psteer_table *tbl,
 /* src/queue.c */
 int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
 		   struct sk_buff *skb);
+int psteer_drr_take(struct psteer_bucket *b, u32 quantum, int max,
+		    struct sk_buff_head *batch);
 int psteer_drain(struct psteer_table *tbl, int cpu, int budget);
 
 /* src/napi.c */

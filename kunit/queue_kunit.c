@@ -75,17 +75,18 @@ static int psteer_queue_init(struct kunit *test)
 	return kunit_add_action_or_reset(test, psteer_rec_purge, NULL);
 }
 
-/* Enqueues @n packets numbered from @first (in skb->mark) on @b. */
-static int psteer_put(struct kunit *test, struct psteer_table *tbl,
-		      struct psteer_bucket *b, u32 first, u32 n)
+/* Enqueues @n packets of @len bytes numbered from @first (skb->mark). */
+static int psteer_put_len(struct kunit *test, struct psteer_table *tbl,
+			  struct psteer_bucket *b, u32 first, u32 n, u32 len)
 {
 	int refused = 0;
 	u32 i;
 
 	for (i = 0; i < n; i++) {
-		struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+		struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
 
 		KUNIT_ASSERT_NOT_NULL(test, skb);
+		skb_put(skb, len);
 		skb->mark = first + i;
 		local_bh_disable();
 		if (psteer_enqueue(tbl, b, skb)) {
@@ -95,6 +96,12 @@ static int psteer_put(struct kunit *test, struct psteer_table *tbl,
 		local_bh_enable();
 	}
 	return refused;
+}
+
+static int psteer_put(struct kunit *test, struct psteer_table *tbl,
+		      struct psteer_bucket *b, u32 first, u32 n)
+{
+	return psteer_put_len(test, tbl, b, first, n, 64);
 }
 
 static int psteer_drain_bh(struct psteer_table *tbl, int cpu, int budget)
@@ -241,22 +248,79 @@ static void psteer_queue_drop_at_queue_len(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, psteer_put(test, tbl, b, 0, 8), 0);
 }
 
-/* Buckets share a CPU's drain in turns of PSTEER_BATCH packets. */
-static void psteer_queue_buckets_take_turns(struct kunit *test)
+/*
+ * Deficit round robin (claim 6): buckets 0 and 2 of CPU a, one with
+ * 1500-byte packets, one with 500-byte ones, quantum 1500. Turns
+ * alternate and each sends one quantum: 1 big packet, then 3 small ones,
+ * so a bucket is never served twice in a row while the other waits.
+ */
+static void psteer_drr_alternates(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 3, 1024);
+	static const u32 want[] = { 0, 1000, 1001, 1002, 1, 1003, 1004, 1005 };
+	struct sk_buff *skb;
+	u32 i = 0;
+
+	tbl->quantum = 1500;
+	psteer_put_len(test, tbl, &tbl->buckets[0], 0, 20, 1500);
+	psteer_put_len(test, tbl, &tbl->buckets[2], 1000, 60, 500);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 8), 8);
+	skb_queue_walk(&psteer_rec.delivered, skb) {
+		KUNIT_EXPECT_EQ(test, skb->mark, want[i]);
+		i++;
+	}
+}
+
+/* Equal quanta give equal bytes, within one quantum, whatever the sizes. */
+static void psteer_drr_equal_bytes(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 3, 1024);
+	u64 big = 0, small = 0;
+	struct sk_buff *skb;
+
+	tbl->quantum = 3000;
+	psteer_put_len(test, tbl, &tbl->buckets[0], 0, 200, 1400);
+	psteer_put_len(test, tbl, &tbl->buckets[2], 1000, 900, 90);
+	psteer_drain_bh(tbl, psteer_cpu_a, 300);
+	skb_queue_walk(&psteer_rec.delivered, skb) {
+		if (skb->mark >= 1000)
+			small += skb->len;
+		else
+			big += skb->len;
+	}
+	KUNIT_EXPECT_GT(test, big, 0);
+	KUNIT_EXPECT_LE(test, abs((s64)big - (s64)small), 3000 + 1400);
+}
+
+/* A packet larger than the quantum goes out once the deficit covers it. */
+static void psteer_drr_large_packet(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+
+	tbl->quantum = 1000;
+	psteer_put_len(test, tbl, b, 0, 1, 4500);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 64), 1);
+	KUNIT_EXPECT_EQ(test, b->deficit, 0);
+	KUNIT_EXPECT_EQ(test, b->sched, PSTEER_NO_CPU);
+}
+
+/* Quantum 0 is FIFO: a bucket delivers all it has before the next. */
+static void psteer_drr_quantum0_fifo(struct kunit *test)
 {
 	struct psteer_table *tbl = psteer_test_table(test, 3, 1024);
 	struct sk_buff *skb;
 	u32 i = 0;
 
-	/* Buckets 0 and 2 both belong to CPU a. */
-	psteer_put(test, tbl, &tbl->buckets[0], 0, 100);
-	psteer_put(test, tbl, &tbl->buckets[2], 1000, 100);
-	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 64), 64);
+	tbl->quantum = 0;
+	psteer_put_len(test, tbl, &tbl->buckets[0], 0, 50, 1500);
+	psteer_put_len(test, tbl, &tbl->buckets[2], 1000, 50, 100);
+	psteer_drain_bh(tbl, psteer_cpu_a, 100);
 	skb_queue_walk(&psteer_rec.delivered, skb) {
-		KUNIT_EXPECT_EQ(test, skb->mark >= 1000,
-				(i / PSTEER_BATCH) % 2 == 1);
+		KUNIT_EXPECT_EQ(test, skb->mark, i < 50 ? i : 1000 + i - 50);
 		i++;
 	}
+	KUNIT_EXPECT_EQ(test, i, 100);
 }
 
 /* Budget honoured: a drain never delivers more than asked. */
@@ -302,7 +366,10 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_order_across_move),
 	KUNIT_CASE(psteer_queue_order_ping_pong),
 	KUNIT_CASE(psteer_queue_drop_at_queue_len),
-	KUNIT_CASE(psteer_queue_buckets_take_turns),
+	KUNIT_CASE(psteer_drr_alternates),
+	KUNIT_CASE(psteer_drr_equal_bytes),
+	KUNIT_CASE(psteer_drr_large_packet),
+	KUNIT_CASE(psteer_drr_quantum0_fifo),
 	KUNIT_CASE(psteer_queue_budget),
 	KUNIT_CASE(psteer_table_flush_selects),
 	{}

@@ -42,9 +42,18 @@ static struct pernet_operations psteer_net_ops = {
 	.size	= sizeof(struct psteer_net),
 };
 
+/*
+ * Publishes (or withdraws) the live table. Under kernel_param_lock, so a
+ * write of queue_len or quantum lands either in the table or before it
+ * exists, where the table takes it from here.
+ */
 static void psteer_set_table(struct psteer_table *tbl)
 {
 	kernel_param_lock(THIS_MODULE);
+	if (tbl) {
+		tbl->queue_len = psteer_param_queue_len();
+		tbl->quantum = psteer_param_quantum();
+	}
 	psteer_tbl = tbl;
 	kernel_param_unlock(THIS_MODULE);
 }

@@ -65,6 +65,31 @@ static const struct kernel_param_ops psteer_queue_len_ops = {
 module_param_cb(queue_len, &psteer_queue_len_ops, &queue_len, 0644);
 MODULE_PARM_DESC(queue_len, "Packets a bucket may queue before drops, 1..65536 (default 1024; writable at run time)");
 
+static unsigned int quantum = PSTEER_DEFAULT_QUANTUM;
+
+static int psteer_quantum_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v > PSTEER_MAX_QUANTUM) {
+		pr_err("quantum: must be 0..%lu\n", PSTEER_MAX_QUANTUM);
+		return -EINVAL;
+	}
+	/* Writers serialise on kernel_param_lock(), see main.c. */
+	WRITE_ONCE(quantum, v);
+	if (psteer_tbl)
+		WRITE_ONCE(psteer_tbl->quantum, v);
+	return 0;
+}
+
+static const struct kernel_param_ops psteer_quantum_ops = {
+	.set	= psteer_quantum_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(quantum, &psteer_quantum_ops, &quantum, 0644);
+MODULE_PARM_DESC(quantum, "Bytes a bucket may deliver per deficit round robin turn, 0..1048576; 0 = FIFO, a bucket delivers all it has (default 6056; writable at run time)");
+
 /*
  * Run-time tunables of the control path. Each write is checked against
  * [min, max]; a good one takes effect at once (the works are rescheduled).
@@ -251,4 +276,9 @@ u32 psteer_param_nbuckets(void)
 u32 psteer_param_queue_len(void)
 {
 	return READ_ONCE(queue_len);
+}
+
+u32 psteer_param_quantum(void)
+{
+	return READ_ONCE(quantum);
 }

@@ -149,15 +149,55 @@ static void psteer_deliver_batch(struct psteer_table *tbl,
 }
 
 /**
+ * psteer_drr_take() - one deficit round robin turn of a bucket
+ * @b: the bucket, locked by the caller, who is its drainer
+ * @quantum: bytes added to its deficit for this turn; 0 means FIFO: the
+ *	bucket sends everything it has, up to @max
+ * @max: most packets to take (what is left of the budget)
+ * @batch: where the packets taken go, in order
+ *
+ * Claim 6: a bucket sends at most its deficit in bytes per turn, then
+ * waits behind every other ready bucket of its CPU, so a heavy connection
+ * cannot hold the CPU while a light one waits. An emptied bucket loses its
+ * deficit (it must not bank credit while idle).
+ *
+ * Return: the number of packets taken.
+ */
+int psteer_drr_take(struct psteer_bucket *b, u32 quantum, int max,
+		    struct sk_buff_head *batch)
+{
+	struct sk_buff *skb;
+	int n = 0;
+
+	lockdep_assert_held(&b->lock);
+	b->deficit += quantum;
+	while (n < max && (skb = skb_peek(&b->queue))) {
+		if (quantum) {
+			if (skb->len > b->deficit)
+				break;
+			b->deficit -= skb->len;
+		}
+		__skb_unlink(skb, &b->queue);
+		__skb_queue_tail(batch, skb);
+		n++;
+	}
+	if (skb_queue_empty(&b->queue))
+		b->deficit = 0;
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_drr_take);
+
+/**
  * psteer_drain() - deliver queued packets of the buckets ready on @cpu
  * @tbl: table
  * @cpu: the CPU whose ready list to serve; must be the current CPU for
  *	the live table (KUnit drains on behalf of other CPUs)
  * @budget: the most packets to deliver
  *
- * Buckets take turns: at most PSTEER_BATCH packets per visit, then the
- * bucket goes to the back of the list. A bucket that moved is handed to
- * its new owner without delivering anything.
+ * Buckets take turns by deficit round robin (psteer_drr_take()): a
+ * bucket sends up to its deficit in bytes, then goes to the back of the
+ * list. A bucket that moved is handed to its new owner without delivering
+ * anything.
  *
  * Context: softirq (NAPI poll), or BHs disabled.
  * Return: the number of packets delivered; less than @budget means the
@@ -174,13 +214,9 @@ int psteer_drain(struct psteer_table *tbl, int cpu, int budget)
 	while (done < budget && (b = psteer_ready_pop(pc))) {
 		spin_lock(&b->lock);
 		if (READ_ONCE(b->cpu) == cpu) {
-			int n = min3(budget - done, PSTEER_BATCH,
-				     (int)skb_queue_len(&b->queue));
-			int i;
+			int n = psteer_drr_take(b, READ_ONCE(tbl->quantum),
+						budget - done, &batch);
 
-			for (i = 0; i < n; i++)
-				__skb_queue_tail(&batch,
-						 __skb_dequeue(&b->queue));
 			spin_unlock(&b->lock);
 			psteer_deliver_batch(tbl, pc, b, &batch);
 			done += n;

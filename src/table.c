@@ -49,6 +49,7 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 		return ERR_PTR(-ENOMEM);
 	tbl->nbuckets = nbuckets;
 	tbl->queue_len = queue_len;
+	tbl->quantum = PSTEER_DEFAULT_QUANTUM;
 	tbl->ops = ops;
 	if (!zalloc_cpumask_var(&tbl->cpus, GFP_KERNEL))
 		goto err_tbl;
