@@ -33,18 +33,22 @@
 #include "table.h"
 
 /*
- * Puts @b on @cpu's ready list. Caller holds b->lock and has set
- * b->sched = @cpu. Returns true when the caller must kick @cpu.
+ * Puts @b on @cpu's ready list, at the back or at the @front. Caller holds
+ * b->lock and has set b->sched = @cpu. Returns true when the caller must
+ * kick @cpu.
  */
 static bool psteer_ready_add(struct psteer_table *tbl,
-			     struct psteer_bucket *b, int cpu)
+			     struct psteer_bucket *b, int cpu, bool front)
 {
 	struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
 	bool kick;
 
 	lockdep_assert_held(&b->lock);
 	spin_lock(&pc->lock);
-	list_add_tail(&b->ready, &pc->ready);
+	if (front)
+		list_add(&b->ready, &pc->ready);
+	else
+		list_add_tail(&b->ready, &pc->ready);
 	kick = !pc->kicked;
 	pc->kicked = true;
 	spin_unlock(&pc->lock);
@@ -78,7 +82,7 @@ int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
 	if (b->sched == PSTEER_NO_CPU) {
 		/* Invariant 3a. Pairs with READ_ONCE in psteer_may_inline(). */
 		WRITE_ONCE(b->sched, b->cpu);
-		if (psteer_ready_add(tbl, b, b->sched))
+		if (psteer_ready_add(tbl, b, b->sched, false))
 			kick = b->sched;
 	}
 	spin_unlock(&b->lock);
@@ -113,6 +117,11 @@ static int psteer_reschedule(struct psteer_table *tbl,
 			     struct psteer_bucket *b, int cpu)
 {
 	int owner = READ_ONCE(b->cpu);
+	/*
+	 * Quantum 0 is FIFO: a bucket whose turn the budget cut short keeps
+	 * its place at the head and goes on at the next poll.
+	 */
+	bool front = owner == cpu && !READ_ONCE(tbl->quantum);
 
 	lockdep_assert_held(&b->lock);
 	if (skb_queue_empty(&b->queue)) {
@@ -120,7 +129,7 @@ static int psteer_reschedule(struct psteer_table *tbl,
 		return PSTEER_NO_CPU;
 	}
 	WRITE_ONCE(b->sched, owner);
-	if (psteer_ready_add(tbl, b, owner) && owner != cpu)
+	if (psteer_ready_add(tbl, b, owner, front) && owner != cpu)
 		return owner;
 	return PSTEER_NO_CPU;
 }
