@@ -18,7 +18,7 @@
 #define PSTEER_MAX_QUEUE_LEN	65536
 /* Deficit round robin: bytes a bucket may send per turn, by default. */
 #define PSTEER_DEFAULT_QUANTUM	(1514 * 4)
-#define PSTEER_MAX_QUANTUM	BIT(20)
+#define PSTEER_MAX_QUANTUM	1048576
 
 struct psteer_table;
 

@@ -40,64 +40,17 @@ static bool symmetric = true;
 module_param(symmetric, bool, 0444);
 MODULE_PARM_DESC(symmetric, "Hash both directions of a connection alike by ordering the tuple first (default 1; 0 with toeplitz gives the NIC's own RSS hash)");
 
-static unsigned int queue_len = 1024;
-
-static int psteer_queue_len_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || !v || v > PSTEER_MAX_QUEUE_LEN) {
-		pr_err("queue_len: must be 1..%u\n", PSTEER_MAX_QUEUE_LEN);
-		return -EINVAL;
-	}
-	/* Writers serialise on kernel_param_lock(), see main.c. */
-	WRITE_ONCE(queue_len, v);
-	if (psteer_tbl)
-		WRITE_ONCE(psteer_tbl->queue_len, v);
-	return 0;
-}
-
-static const struct kernel_param_ops psteer_queue_len_ops = {
-	.set	= psteer_queue_len_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(queue_len, &psteer_queue_len_ops, &queue_len, 0644);
-MODULE_PARM_DESC(queue_len, "Packets a bucket may queue before drops, 1..65536 (default 1024; writable at run time)");
-
-static unsigned int quantum = PSTEER_DEFAULT_QUANTUM;
-
-static int psteer_quantum_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || v > PSTEER_MAX_QUANTUM) {
-		pr_err("quantum: must be 0..%lu\n", PSTEER_MAX_QUANTUM);
-		return -EINVAL;
-	}
-	/* Writers serialise on kernel_param_lock(), see main.c. */
-	WRITE_ONCE(quantum, v);
-	if (psteer_tbl)
-		WRITE_ONCE(psteer_tbl->quantum, v);
-	return 0;
-}
-
-static const struct kernel_param_ops psteer_quantum_ops = {
-	.set	= psteer_quantum_set,
-	.get	= param_get_uint,
-};
-
-module_param_cb(quantum, &psteer_quantum_ops, &quantum, 0644);
-MODULE_PARM_DESC(quantum, "Bytes a bucket may deliver per deficit round robin turn, 0..1048576; 0 = FIFO, a bucket delivers all it has (default 6056; writable at run time)");
-
 /*
- * Run-time tunables of the control path. Each write is checked against
- * [min, max]; a good one takes effect at once (the works are rescheduled).
+ * Run-time tunables. Each write is checked against [min, max] and
+ * refused whole if it is out of range or not a number; a good one is
+ * handed to @apply at once. Writers serialise on kernel_param_lock(),
+ * which main.c also takes to publish the table and the control state.
  */
 struct psteer_tunable {
 	unsigned int val;
 	unsigned int min;
 	unsigned int max;
+	void (*apply)(unsigned int val);
 };
 
 static int psteer_tunable_set(const char *val, const struct kernel_param *kp)
@@ -110,7 +63,7 @@ static int psteer_tunable_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	}
 	WRITE_ONCE(t->val, v);
-	psteer_ctl_reschedule();
+	t->apply(v);
 	return 0;
 }
 
@@ -126,20 +79,57 @@ static const struct kernel_param_ops psteer_tunable_ops = {
 	.get	= psteer_tunable_get,
 };
 
-static struct psteer_tunable rebalance_ms = { 100, 0, 60000 };
+static void psteer_apply_queue_len(unsigned int v)
+{
+	if (psteer_tbl)
+		WRITE_ONCE(psteer_tbl->queue_len, v);
+}
+
+static void psteer_apply_quantum(unsigned int v)
+{
+	if (psteer_tbl)
+		WRITE_ONCE(psteer_tbl->quantum, v);
+}
+
+static void psteer_apply_control(unsigned int v)
+{
+	psteer_ctl_reschedule();
+}
+
+static struct psteer_tunable queue_len = {
+	1024, 1, PSTEER_MAX_QUEUE_LEN, psteer_apply_queue_len
+};
+module_param_cb(queue_len, &psteer_tunable_ops, &queue_len, 0644);
+MODULE_PARM_DESC(queue_len, "Packets a bucket may queue before drops, 1..65536 (default 1024; writable at run time)");
+
+static struct psteer_tunable quantum = {
+	PSTEER_DEFAULT_QUANTUM, 0, PSTEER_MAX_QUANTUM, psteer_apply_quantum
+};
+module_param_cb(quantum, &psteer_tunable_ops, &quantum, 0644);
+MODULE_PARM_DESC(quantum, "Bytes a bucket may deliver per deficit round robin turn, 0..1048576; 0 = FIFO, a bucket delivers all it has (default 6056; writable at run time)");
+
+static struct psteer_tunable rebalance_ms = {
+	100, 0, 60000, psteer_apply_control
+};
 module_param_cb(rebalance_ms, &psteer_tunable_ops, &rebalance_ms, 0644);
 MODULE_PARM_DESC(rebalance_ms, "Milliseconds between rebalancing rounds, 0..60000, 0 = off (default 100)");
 
-static struct psteer_tunable sample_ms = { 50, 10, 60000 };
+static struct psteer_tunable sample_ms = {
+	50, 10, 60000, psteer_apply_control
+};
 module_param_cb(sample_ms, &psteer_tunable_ops, &sample_ms, 0644);
 MODULE_PARM_DESC(sample_ms, "Milliseconds between load samples, 10..60000 (default 50)");
 
-static struct psteer_tunable imbalance_threshold = { 20, 0, 1000 };
+static struct psteer_tunable imbalance_threshold = {
+	20, 0, 1000, psteer_apply_control
+};
 module_param_cb(imbalance_threshold, &psteer_tunable_ops,
 		&imbalance_threshold, 0644);
 MODULE_PARM_DESC(imbalance_threshold, "Dead band in per mille of a CPU: a CPU less than this above the mean sheds nothing, 0..1000 (default 20)");
 
-static struct psteer_tunable max_moves = { 0, 0, PSTEER_MAX_BUCKETS };
+static struct psteer_tunable max_moves = {
+	0, 0, PSTEER_MAX_BUCKETS, psteer_apply_control
+};
 module_param_cb(max_moves, &psteer_tunable_ops, &max_moves, 0644);
 MODULE_PARM_DESC(max_moves, "Most buckets moved per rebalancing round, 0..65536; 0 (default) = nbuckets/8 within 32..2048");
 
@@ -275,10 +265,10 @@ u32 psteer_param_nbuckets(void)
 
 u32 psteer_param_queue_len(void)
 {
-	return READ_ONCE(queue_len);
+	return READ_ONCE(queue_len.val);
 }
 
 u32 psteer_param_quantum(void)
 {
-	return READ_ONCE(quantum);
+	return READ_ONCE(quantum.val);
 }
