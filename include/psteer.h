@@ -64,6 +64,7 @@ int psteer_params_load(void);
 u32 psteer_param_nbuckets(void);
 u32 psteer_param_queue_len(void);
 u32 psteer_param_quantum(void);
+u32 psteer_param_backlog_len(void);
 unsigned int psteer_param_rebalance_ms(void);
 unsigned int psteer_param_sample_ms(void);
 u32 psteer_param_threshold_ppm(void);

@@ -16,6 +16,9 @@
 #define PSTEER_NO_CPU		(-1)
 #define PSTEER_MAX_BUCKETS	65536
 #define PSTEER_MAX_QUEUE_LEN	65536
+/* Packets queued for one CPU, all its buckets together, by default. */
+#define PSTEER_DEFAULT_BACKLOG	16384
+#define PSTEER_MAX_BACKLOG	(1 << 24)
 /* Deficit round robin: bytes a bucket may send per turn, by default. */
 #define PSTEER_DEFAULT_QUANTUM	(1514 * 4)
 #define PSTEER_MAX_QUANTUM	1048576
@@ -52,7 +55,8 @@ struct psteer_table_ops {
  * @inline_packets: the part of @packets handled inline (their cost is
  *	estimated, as it is spent after the hook returns)
  * @ns: time spent delivering drained packets (local_clock()), as @packets
- * @drops: packets dropped because @queue held queue_len packets
+ * @drops: packets dropped because @queue held queue_len packets, or its
+ *	drainer's backlog was full, or flushed
  * @moves: times the rebalancer moved it; under the control lock
  */
 struct psteer_bucket {
@@ -77,6 +81,8 @@ struct psteer_bucket {
  * @ready: buckets with packets for this CPU, in the order they got some
  * @kicked: a kick is pending or the drain is running; cleared by the
  *	drain under @lock when it finds @ready empty
+ * @backlog: packets queued in the buckets this CPU drains (b->sched);
+ *	changed under the bucket locks, from any CPU, hence atomic
  * @cpu: this CPU's number
  * @ns: time this CPU spent delivering drained packets
  * @drained: packets this CPU delivered from queues
@@ -88,6 +94,7 @@ struct psteer_cpu {
 	spinlock_t lock; /* see above */
 	struct list_head ready;
 	bool kicked;
+	atomic_t backlog;
 	int cpu;
 	u64 ns;
 	u64 drained;
@@ -102,6 +109,8 @@ struct psteer_cpu {
  * @queue_len: per-bucket FIFO limit; READ_ONCE, tunable at run time
  * @quantum: bytes a ready bucket may send per turn (0: it sends all it
  *	has, FIFO); READ_ONCE, tunable at run time
+ * @backlog_len: most packets queued for one CPU, all buckets together, so
+ *	that a flood cannot take unbounded memory; READ_ONCE, tunable
  * @cpus: CPUs that own buckets
  * @ops: delivery and kick
  * @buckets: @nbuckets buckets
@@ -112,6 +121,7 @@ struct psteer_table {
 	u32 nbuckets;
 	u32 queue_len;
 	u32 quantum;
+	u32 backlog_len;
 	cpumask_var_t cpus;
 	const struct psteer_table_ops *ops;
 	struct psteer_bucket *buckets;

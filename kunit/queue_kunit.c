@@ -341,6 +341,37 @@ static void psteer_queue_budget(struct kunit *test)
 	psteer_expect_in_order(test, 10);
 }
 
+/*
+ * The per-CPU backlog: packets queued for one drainer, all its buckets
+ * together, are capped; a hand-over moves them to the new drainer's count.
+ */
+static void psteer_queue_backlog_cap(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 1024);
+	struct psteer_cpu *pa = per_cpu_ptr(tbl->pcpu, psteer_cpu_a);
+	struct psteer_cpu *pb = per_cpu_ptr(tbl->pcpu, psteer_cpu_b);
+
+	tbl->backlog_len = 10;
+	/* Buckets 0 and 2 belong to CPU a: 10 of their 16 packets fit. */
+	KUNIT_EXPECT_EQ(test, psteer_put(test, tbl, &tbl->buckets[0], 0, 8), 0);
+	KUNIT_EXPECT_EQ(test, psteer_put(test, tbl, &tbl->buckets[2], 100, 8),
+			6);
+	KUNIT_EXPECT_EQ(test, tbl->buckets[2].drops, 6);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa->backlog), 10);
+	/* CPU b's own backlog is separate. */
+	KUNIT_EXPECT_EQ(test, psteer_put(test, tbl, &tbl->buckets[1], 200, 8),
+			0);
+	/* Bucket 2 moves to b: its 2 packets leave a's count for b's. */
+	psteer_table_set_owner(tbl, 2, psteer_cpu_b);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 5), 5);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 64), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pa->backlog), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pb->backlog), 10);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_b, 64), 10);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pb->backlog), 0);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), 18);
+}
+
 static bool psteer_odd_mark(const struct sk_buff *skb, const void *arg)
 {
 	return skb->mark & 1;
@@ -376,6 +407,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_drr_large_packet),
 	KUNIT_CASE(psteer_drr_quantum0_fifo),
 	KUNIT_CASE(psteer_queue_budget),
+	KUNIT_CASE(psteer_queue_backlog_cap),
 	KUNIT_CASE(psteer_table_flush_selects),
 	{}
 };

@@ -44,8 +44,8 @@ static struct pernet_operations psteer_net_ops = {
 
 /*
  * Publishes (or withdraws) the live table. Under kernel_param_lock, so a
- * write of queue_len or quantum lands either in the table or before it
- * exists, where the table takes it from here.
+ * write of queue_len, quantum or backlog_len lands either in the table or
+ * before it exists, where the table takes it from here.
  */
 static void psteer_set_table(struct psteer_table *tbl)
 {
@@ -53,6 +53,7 @@ static void psteer_set_table(struct psteer_table *tbl)
 	if (tbl) {
 		tbl->queue_len = psteer_param_queue_len();
 		tbl->quantum = psteer_param_quantum();
+		tbl->backlog_len = psteer_param_backlog_len();
 	}
 	psteer_tbl = tbl;
 	kernel_param_unlock(THIS_MODULE);

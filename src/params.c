@@ -91,6 +91,12 @@ static void psteer_apply_quantum(unsigned int v)
 		WRITE_ONCE(psteer_tbl->quantum, v);
 }
 
+static void psteer_apply_backlog_len(unsigned int v)
+{
+	if (psteer_tbl)
+		WRITE_ONCE(psteer_tbl->backlog_len, v);
+}
+
 static void psteer_apply_control(unsigned int v)
 {
 	psteer_ctl_reschedule();
@@ -101,6 +107,12 @@ static struct psteer_tunable queue_len = {
 };
 module_param_cb(queue_len, &psteer_tunable_ops, &queue_len, 0644);
 MODULE_PARM_DESC(queue_len, "Packets a bucket may queue before drops, 1..65536 (default 1024; writable at run time)");
+
+static struct psteer_tunable backlog_len = {
+	PSTEER_DEFAULT_BACKLOG, 1, PSTEER_MAX_BACKLOG, psteer_apply_backlog_len
+};
+module_param_cb(backlog_len, &psteer_tunable_ops, &backlog_len, 0644);
+MODULE_PARM_DESC(backlog_len, "Packets queued for one CPU, all its buckets together, before drops, 1..16777216 (default 16384; writable at run time)");
 
 static struct psteer_tunable quantum = {
 	PSTEER_DEFAULT_QUANTUM, 0, PSTEER_MAX_QUANTUM, psteer_apply_quantum
@@ -266,6 +278,11 @@ u32 psteer_param_nbuckets(void)
 u32 psteer_param_queue_len(void)
 {
 	return READ_ONCE(queue_len.val);
+}
+
+u32 psteer_param_backlog_len(void)
+{
+	return READ_ONCE(backlog_len.val);
 }
 
 u32 psteer_param_quantum(void)

@@ -62,23 +62,33 @@ static bool psteer_ready_add(struct psteer_table *tbl,
  * @skb: the packet; on success the table owns it
  *
  * Makes the owner drain the bucket if it was idle; the owner is kicked
- * at most once until its drain finds its ready list empty.
+ * at most once until its drain finds its ready list empty. A packet counts
+ * in the backlog of the CPU that will drain it (b->sched, or the owner
+ * when the bucket is idle) until it is taken off the queue.
  *
  * Context: softirq (the netfilter hook), or BHs disabled.
- * Return: 0, or -ENOBUFS when the FIFO is full (the caller drops @skb).
+ * Return: 0, or -ENOBUFS when the FIFO or its drainer's backlog is full
+ * (the caller drops @skb).
  */
 int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
 		   struct sk_buff *skb)
 {
 	int kick = PSTEER_NO_CPU;
 
+	struct psteer_cpu *drainer;
+
 	spin_lock(&b->lock);
-	if (unlikely(skb_queue_len(&b->queue) >= READ_ONCE(tbl->queue_len))) {
+	drainer = per_cpu_ptr(tbl->pcpu, b->sched == PSTEER_NO_CPU ?
+					 b->cpu : b->sched);
+	if (unlikely(skb_queue_len(&b->queue) >= READ_ONCE(tbl->queue_len) ||
+		     atomic_read(&drainer->backlog) >=
+		     READ_ONCE(tbl->backlog_len))) {
 		b->drops++;
 		spin_unlock(&b->lock);
 		return -ENOBUFS;
 	}
 	__skb_queue_tail(&b->queue, skb);
+	atomic_inc(&drainer->backlog);
 	if (b->sched == PSTEER_NO_CPU) {
 		/* Invariant 3a. Pairs with READ_ONCE in psteer_may_inline(). */
 		WRITE_ONCE(b->sched, b->cpu);
@@ -127,6 +137,13 @@ static int psteer_reschedule(struct psteer_table *tbl,
 	if (skb_queue_empty(&b->queue)) {
 		WRITE_ONCE(b->sched, PSTEER_NO_CPU);
 		return PSTEER_NO_CPU;
+	}
+	if (owner != cpu) {
+		/* The hand-over: the queued packets go to the new backlog. */
+		u32 n = skb_queue_len(&b->queue);
+
+		atomic_sub(n, &per_cpu_ptr(tbl->pcpu, cpu)->backlog);
+		atomic_add(n, &per_cpu_ptr(tbl->pcpu, owner)->backlog);
 	}
 	WRITE_ONCE(b->sched, owner);
 	if (psteer_ready_add(tbl, b, owner, front) && owner != cpu)
@@ -226,6 +243,7 @@ int psteer_drain(struct psteer_table *tbl, int cpu, int budget)
 			int n = psteer_drr_take(b, READ_ONCE(tbl->quantum),
 						budget - done, &batch);
 
+			atomic_sub(n, &pc->backlog);
 			spin_unlock(&b->lock);
 			psteer_deliver_batch(tbl, pc, b, &batch);
 			done += n;

@@ -50,6 +50,7 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 	tbl->nbuckets = nbuckets;
 	tbl->queue_len = queue_len;
 	tbl->quantum = PSTEER_DEFAULT_QUANTUM;
+	tbl->backlog_len = PSTEER_DEFAULT_BACKLOG;
 	tbl->ops = ops;
 	if (!zalloc_cpumask_var(&tbl->cpus, GFP_KERNEL))
 		goto err_tbl;
@@ -186,6 +187,8 @@ unsigned int psteer_table_flush(struct psteer_table *tbl,
 			__skb_unlink(skb, &b->queue);
 			__skb_queue_tail(&doomed, skb);
 			b->drops++;
+			/* A non-empty bucket is counted in its drainer's backlog. */
+			atomic_dec(&per_cpu_ptr(tbl->pcpu, b->sched)->backlog);
 		}
 		spin_unlock_bh(&b->lock);
 	}

@@ -133,7 +133,8 @@ ok "no moves for 20 rounds after ${settled} s"
 step bad-writes
 for kv in rebalance_ms=70000 rebalance_ms=-1 rebalance_ms=abc sample_ms=0 \
 	sample_ms=5 imbalance_threshold=1001 max_moves=-1 max_moves=70000 \
-	queue_len=0 quantum=2000000 quantum=abc; do
+	queue_len=0 quantum=2000000 quantum=abc backlog_len=0 \
+	backlog_len=99999999; do
 	k=${kv%%=*}
 	before=$(cat $P/"$k")
 	if echo "${kv#*=}" >$P/"$k" 2>/dev/null; then
