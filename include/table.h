@@ -18,7 +18,7 @@
 #define PSTEER_MAX_QUEUE_LEN	65536
 /* Packets queued for one CPU, all its buckets together, by default. */
 #define PSTEER_DEFAULT_BACKLOG	16384
-#define PSTEER_MAX_BACKLOG	(1 << 24)
+#define PSTEER_MAX_BACKLOG	16777216
 /* Deficit round robin: bytes a bucket may send per turn, by default. */
 #define PSTEER_DEFAULT_QUANTUM	(1514 * 4)
 #define PSTEER_MAX_QUANTUM	1048576
