@@ -54,11 +54,12 @@ echo "psteer demo on $KVER: iperf3 -c 10.0.0.2 -P 32 -t 10 (netns cli -> netns s
 echo
 section iperf3
 echo
-echo "/proc/net/psteer/cpus after the run:"
+echo "/proc/net/psteer/cpus after the run (owners round-robin, rebalancing off):"
 table cpus
 echo
-echo "Then a busy loop pinned to CPU 1, with iperf3 -P 32 running; usage_pct is"
-echo "each CPU's measured usage, and buckets leave the loaded CPU:"
+echo "Then psteer with its defaults (rebalancing every 100 ms) and a busy loop"
+echo "pinned to CPU 1, with iperf3 -P 32 running; usage_pct is each CPU's"
+echo "measured usage, and buckets leave the loaded CPU:"
 echo
 echo "before the busy loop:"
 table before

@@ -9,7 +9,8 @@ set -eu
 
 step setup
 setup_netns
-x insmod "$KO"
+# First the table as loaded (round-robin owners), then the rebalancer.
+x insmod "$KO" rebalance_ms=0
 ok
 
 step demo
