@@ -68,8 +68,6 @@ struct psteer_bucket_load {
  * @rb_buckets: the rebalancer's bucket array
  * @rb_scratch: its scratch space
  * @rb_moves: its output, nbuckets entries
- * @rounds: rounds run
- * @moved: buckets moved, all rounds
  */
 struct psteer_ctl {
 	struct mutex lock; /* see above */
@@ -88,8 +86,6 @@ struct psteer_ctl {
 	struct psteer_rb_bucket *rb_buckets;
 	u32 *rb_scratch;
 	struct psteer_rb_move *rb_moves;
-	u64 rounds;
-	u64 moved;
 };
 
 /* src/sampler.c */

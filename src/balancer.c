@@ -110,8 +110,6 @@ void psteer_ctl_round(struct psteer_ctl *ctl)
 		ctl->cpus[i].index = ctl->rb_cpus[i].index;
 	for (i = 0; i < n; i++)
 		psteer_ctl_apply(ctl, &ctl->rb_moves[i]);
-	ctl->rounds++;
-	ctl->moved += n;
 	trace_rebalance(ctl->ncpus, ctl->usage_seen, sum.mean, sum.total_index,
 			n, ns);
 }
