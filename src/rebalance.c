@@ -139,6 +139,15 @@ static u32 psteer_rb_least_used(const struct psteer_rb_round *r)
 	return best;
 }
 
+/* @cpu's usage less bucket @b's load, not below zero. */
+static u32 psteer_rb_usage_without(const struct psteer_rb_round *r, u32 cpu,
+				   u32 b)
+{
+	u32 usage = r->cpus[cpu].usage, load = r->b[b].load;
+
+	return usage > load ? usage - load : 0;
+}
+
 /*
  * Where elephant @e on @cpu should live alone. It stays unless another
  * CPU carries clearly less besides (by more than the dead band): moving
@@ -153,8 +162,7 @@ static u32 psteer_rb_elephant_home(const struct psteer_rb_round *r, u32 cpu,
 	if (psteer_rb_alone(r, cpu, e))
 		return cpu;
 	to = psteer_rb_least_used(r);
-	rest = r->cpus[cpu].usage - (r->cpus[cpu].usage < r->b[e].load ?
-				     r->cpus[cpu].usage : r->b[e].load);
+	rest = psteer_rb_usage_without(r, cpu, e);
 	if (to == PSTEER_RB_NONE ||
 	    (u64)rest <= (u64)r->cpus[to].usage + r->cfg->threshold)
 		return cpu;
@@ -217,8 +225,7 @@ static u32 psteer_rb_elephants(struct psteer_rb_round *r, u64 fair)
 		if (to != cpu) {
 			if (psteer_rb_full(r))
 				break;
-			r->cpus[cpu].usage -= r->cpus[cpu].usage < r->b[e].load ?
-					      r->cpus[cpu].usage : r->b[e].load;
+			r->cpus[cpu].usage = psteer_rb_usage_without(r, cpu, e);
 			psteer_rb_unlink(r, cpu, e);
 			psteer_rb_move(r, e, to);
 			r->b[e].next = r->cpus[to].head;
