@@ -30,6 +30,8 @@ integration:
 	scripts/integration.sh --kernel debug
 	scripts/integration.sh --kernel 6.12 --guest rebalance
 	scripts/integration.sh --kernel 6.1 --guest rebalance
+	scripts/integration.sh --kernel 6.12 --guest conns
+	scripts/integration.sh --kernel debug --guest conns
 
 check:
 	scripts/check.sh
@@ -43,4 +45,7 @@ bench-sim:
 bench:
 	scripts/bench-vm.sh
 
-.PHONY: all modules install clean lint kunit integration check demo bench-sim bench
+bench-conns:
+	scripts/bench-conns.sh
+
+.PHONY: all modules install clean lint kunit integration check demo bench-sim bench bench-conns

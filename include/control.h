@@ -26,6 +26,9 @@
  * @usage: share of capacity in use, ppm, EWMA over samples
  * @packet_ns: psteer's drain cost per packet on this CPU, EWMA
  * @index: imbalance distribution index from the last round, ppm
+ * @cooldown: rounds left before it may receive buckets again
+ * @down: going or gone offline: owns nothing, and the rebalancer leaves
+ *	it out until it is back
  */
 struct psteer_cpu_load {
 	u64 busy_prev;
@@ -35,6 +38,8 @@ struct psteer_cpu_load {
 	u32 usage;
 	u32 packet_ns;
 	s32 index;
+	u32 cooldown;
+	bool down;
 };
 
 /**
@@ -64,7 +69,9 @@ struct psteer_bucket_load {
  * @buckets: per bucket
  * @usage_seen: usages the last round started from, ppm
  * @stamp: time of the last sample, ns
- * @rb_cpus: the rebalancer's CPU array (its cool-down state persists)
+ * @rb_map: CPU index of each entry of @rb_cpus (the CPUs not down)
+ * @rb_rmap: entry of @rb_cpus of each CPU index, PSTEER_RB_NONE if down
+ * @rb_cpus: the rebalancer's CPU array
  * @rb_buckets: the rebalancer's bucket array
  * @rb_scratch: its scratch space
  * @rb_moves: its output, nbuckets entries
@@ -82,6 +89,8 @@ struct psteer_ctl {
 	struct psteer_bucket_load *buckets;
 	u32 *usage_seen;
 	u64 stamp;
+	u32 *rb_map;
+	u32 *rb_rmap;
 	struct psteer_rb_cpu *rb_cpus;
 	struct psteer_rb_bucket *rb_buckets;
 	u32 *rb_scratch;
@@ -98,6 +107,8 @@ int psteer_ctl_start(struct psteer_table *tbl);
 void psteer_ctl_stop(void);
 void psteer_ctl_reschedule(void);
 int psteer_ctl_pin(u32 bucket, int cpu);
+int psteer_ctl_cpu_down(int cpu);
+void psteer_ctl_cpu_up(int cpu);
 void psteer_ctl_round(struct psteer_ctl *ctl);
 
 #endif /* _PSTEER_CONTROL_H */

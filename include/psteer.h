@@ -11,6 +11,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "conn.h"
 #include "table.h"
 #include "tuple.h"
 
@@ -24,6 +25,8 @@
  * @drained_bytes: bytes of @drained
  * @dropped: dropped: bucket queue full, or psteer's hook gone
  * @unparsed: not IP or malformed, passed untouched
+ * @untracked: packets of new connections the connection table could not
+ *	hold (max_conns reached or no memory); they pass as usual
  *
  * Written only by the CPU they belong to, in softirq: no shared cache
  * line is written per packet.
@@ -37,6 +40,7 @@ struct psteer_stats {
 	u64 drained_bytes;
 	u64 dropped;
 	u64 unparsed;
+	u64 untracked;
 };
 
 /**
@@ -50,6 +54,8 @@ struct psteer_net {
 /* src/main.c */
 /* The live table. Set and cleared under kernel_param_lock(THIS_MODULE). */
 extern struct psteer_table *psteer_tbl;
+/* The connection table; NULL with max_conns=0. Set before the hooks. */
+extern struct psteer_conntab *psteer_conns;
 extern struct psteer_hash_cfg psteer_hash;
 extern unsigned int psteer_net_id;
 
@@ -64,6 +70,8 @@ int psteer_params_load(void);
 u32 psteer_param_nbuckets(void);
 u32 psteer_param_queue_len(void);
 u32 psteer_param_quantum(void);
+u32 psteer_param_max_conns(void);
+void psteer_param_conn_timeouts(struct psteer_conntab *ct);
 u32 psteer_param_backlog_len(void);
 unsigned int psteer_param_rebalance_ms(void);
 unsigned int psteer_param_sample_ms(void);
@@ -78,6 +86,10 @@ int psteer_hook_net_init(struct net *net);
 void psteer_hook_net_exit(struct net *net);
 int psteer_hook_init(void);
 void psteer_hook_exit(void);
+
+/* src/hotplug.c */
+int psteer_hotplug_start(void);
+void psteer_hotplug_stop(void);
 
 /* src/proc.c */
 int psteer_proc_net_init(struct net *net);

@@ -69,12 +69,15 @@ struct psteer_rb_cpu {
  * @load: in: load it put on its owner, ppm of a CPU
  * @owner: in/out: index of its owner in the CPU array; moves update it
  * @pinned: in: never moved
+ * @conns: in: connections tracked in it; of two buckets with the same
+ *	load, the one with fewer is moved first (less state changes CPU)
  * @next: scratch: next bucket of the same owner
  */
 struct psteer_rb_bucket {
 	u32 load;
 	u16 owner;
 	u8 pinned;
+	u32 conns;
 	u32 next;
 };
 

@@ -86,6 +86,8 @@ struct psteer_bucket {
  * @cpu: this CPU's number
  * @ns: time this CPU spent delivering drained packets
  * @drained: packets this CPU delivered from queues
+ * @owned: bitmap of the buckets this CPU owns (NULL outside the set),
+ *	changed with b->cpu under b->lock: what its timer thread walks
  * @tbl: the table this belongs to
  * @napi: the NAPI instance that drains (live table only)
  * @csd: IPI used to schedule @napi from another CPU (live table only)
@@ -98,6 +100,7 @@ struct psteer_cpu {
 	int cpu;
 	u64 ns;
 	u64 drained;
+	unsigned long *owned;
 	struct psteer_table *tbl;
 	struct napi_struct napi;
 	call_single_data_t csd;

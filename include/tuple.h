@@ -59,6 +59,8 @@ struct psteer_hash_cfg {
 /* src/tuple.c */
 int psteer_parse_tuple(const struct sk_buff *skb, u8 pf,
 		       struct psteer_tuple *t);
+int psteer_parse_packet(const struct sk_buff *skb, u8 pf,
+			struct psteer_tuple *t, u8 *tcp_flags);
 
 /* src/hash.c */
 extern const u8 psteer_default_rss_key[PSTEER_RSS_KEY_LEN];

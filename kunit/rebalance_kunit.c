@@ -208,6 +208,28 @@ static void psteer_rb_measure(struct psteer_rb_world *w, const u32 *external)
  * with the most room. Next round, with usages as they then are, nothing
  * moves.
  */
+/*
+ * Of two buckets with the same load, the one holding fewer connections
+ * moves: less state changes CPU. CPU 0 at 60%, CPU 1 at 40%: 10% to shed,
+ * and both its buckets weigh 10%.
+ */
+static void psteer_rb_fewer_conns_move(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 2);
+	u32 many, few;
+
+	w->cpus[0].usage = 600 * K;
+	w->cpus[1].usage = 400 * K;
+	many = psteer_rb_add(w, 0, 100 * K);
+	few = psteer_rb_add(w, 0, 100 * K);
+	w->b[many].conns = 500;
+	w->b[few].conns = 3;
+	psteer_rb_add(w, 1, 100 * K);
+	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 1);
+	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, few);
+	KUNIT_EXPECT_EQ(test, w->b[many].owner, 0);
+}
+
 static void psteer_rb_elephant_moves(struct kunit *test)
 {
 	struct psteer_rb_world *w = psteer_rb_world(test, 4);
@@ -356,6 +378,7 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_cooldown),
 	KUNIT_CASE(psteer_rb_pinned),
 	KUNIT_CASE(psteer_rb_max_moves),
+	KUNIT_CASE(psteer_rb_fewer_conns_move),
 	KUNIT_CASE(psteer_rb_elephant_moves),
 	KUNIT_CASE(psteer_rb_elephant_stays),
 	KUNIT_CASE(psteer_rb_random_invariants),

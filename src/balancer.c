@@ -45,40 +45,57 @@ static void psteer_sample_fn(struct work_struct *work)
 		psteer_ctl_queue(&ctl->sample_work, psteer_param_sample_ms());
 }
 
-/* Fills the rebalancer's arrays from the table and the sampler. */
-static void psteer_ctl_snapshot(struct psteer_ctl *ctl)
+/*
+ * Fills the rebalancer's arrays from the table and the sampler, with the
+ * CPUs that are not down. Returns how many that is.
+ */
+static u32 psteer_ctl_snapshot(struct psteer_ctl *ctl)
 {
 	struct psteer_table *tbl = ctl->tbl;
-	u32 i;
+	u32 i, n = 0;
 
 	for (i = 0; i < ctl->ncpus; i++) {
 		ctl->usage_seen[i] = ctl->cpus[i].usage;
-		ctl->rb_cpus[i].usage = ctl->cpus[i].usage;
-		/* An offline CPU looks idle: keep it from receiving. */
-		if (!cpu_online(ctl->cpu_ids[i]))
-			ctl->rb_cpus[i].cooldown = max(ctl->rb_cpus[i].cooldown, 1U);
+		ctl->rb_rmap[i] = PSTEER_RB_NONE;
+		if (ctl->cpus[i].down)
+			continue;
+		ctl->rb_map[n] = i;
+		ctl->rb_rmap[i] = n;
+		ctl->rb_cpus[n].usage = ctl->cpus[i].usage;
+		ctl->rb_cpus[n].cooldown = ctl->cpus[i].cooldown;
+		n++;
 	}
 	for (i = 0; i < tbl->nbuckets; i++) {
 		struct psteer_rb_bucket *rb = &ctl->rb_buckets[i];
+		u32 owner = ctl->rb_rmap[ctl->cpu_idx[READ_ONCE(tbl->buckets[i].cpu)]];
 
 		rb->load = ctl->buckets[i].load;
-		rb->owner = ctl->cpu_idx[READ_ONCE(tbl->buckets[i].cpu)];
 		rb->pinned = READ_ONCE(tbl->buckets[i].pinned);
+		rb->conns = psteer_conns ? psteer_conn_count(psteer_conns, i) : 0;
+		rb->owner = owner;
+		/* Buckets leave a CPU before it is down; never move one here. */
+		if (WARN_ON_ONCE(owner == PSTEER_RB_NONE)) {
+			rb->owner = 0;
+			rb->pinned = 1;
+			rb->load = 0;
+		}
 	}
+	return n;
 }
 
+/* Applies a move; its CPUs are entries of ctl->rb_cpus. */
 static void psteer_ctl_apply(struct psteer_ctl *ctl,
 			     const struct psteer_rb_move *m)
 {
-	struct psteer_cpu_load *from = &ctl->cpus[m->from];
-	int to = ctl->cpu_ids[m->to];
+	u32 fi = ctl->rb_map[m->from], ti = ctl->rb_map[m->to];
+	struct psteer_cpu_load *from = &ctl->cpus[fi];
+	int to = ctl->cpu_ids[ti];
 
 	psteer_table_set_owner(ctl->tbl, m->bucket, to);
 	ctl->tbl->buckets[m->bucket].moves++;
 	from->usage -= min(from->usage, m->load);
-	ctl->cpus[m->to].usage = min(PSTEER_RB_FULL,
-				     ctl->cpus[m->to].usage + m->load);
-	trace_bucket_move(m->bucket, ctl->cpu_ids[m->from], to, m->load);
+	ctl->cpus[ti].usage = min(PSTEER_RB_FULL, ctl->cpus[ti].usage + m->load);
+	trace_bucket_move(m->bucket, ctl->cpu_ids[fi], to, m->load);
 }
 
 /**
@@ -95,19 +112,25 @@ void psteer_ctl_round(struct psteer_ctl *ctl)
 		.cooldown = PSTEER_COOLDOWN_ROUNDS,
 	};
 	struct psteer_rb_summary sum;
+	u32 i, n, up;
 	u64 start, ns;
-	u32 i, n;
 
 	lockdep_assert_held(&ctl->lock);
 	cfg.max_moves = min(cfg.max_moves, ctl->tbl->nbuckets);
-	psteer_ctl_snapshot(ctl);
+	up = psteer_ctl_snapshot(ctl);
+	if (!up)
+		return;
 	start = ktime_get_ns();
-	n = psteer_rebalance(&cfg, ctl->rb_cpus, ctl->ncpus, ctl->rb_buckets,
+	n = psteer_rebalance(&cfg, ctl->rb_cpus, up, ctl->rb_buckets,
 			     ctl->tbl->nbuckets, ctl->rb_scratch,
 			     ctl->rb_moves, &sum);
 	ns = ktime_get_ns() - start;
 	for (i = 0; i < ctl->ncpus; i++)
-		ctl->cpus[i].index = ctl->rb_cpus[i].index;
+		ctl->cpus[i].index = 0;
+	for (i = 0; i < up; i++) {
+		ctl->cpus[ctl->rb_map[i]].index = ctl->rb_cpus[i].index;
+		ctl->cpus[ctl->rb_map[i]].cooldown = ctl->rb_cpus[i].cooldown;
+	}
 	for (i = 0; i < n; i++)
 		psteer_ctl_apply(ctl, &ctl->rb_moves[i]);
 	trace_rebalance(ctl->ncpus, ctl->usage_seen, sum.mean, sum.total_index,
@@ -170,19 +193,88 @@ int psteer_ctl_pin(u32 bucket, int cpu)
 		goto out;
 	}
 	if (bucket >= ctl->tbl->nbuckets ||
-	    (cpu >= 0 && (cpu >= nr_cpu_ids || ctl->cpu_idx[cpu] < 0 ||
-			  !cpu_online(cpu)))) {
+	    (cpu >= 0 && (cpu >= nr_cpu_ids || ctl->cpu_idx[cpu] < 0))) {
 		err = -EINVAL;
 		goto out;
 	}
 	mutex_lock(&ctl->lock);
-	if (cpu >= 0)
+	if (cpu >= 0 && ctl->cpus[ctl->cpu_idx[cpu]].down)
+		err = -EINVAL;
+	else if (cpu >= 0)
 		psteer_table_set_owner(ctl->tbl, bucket, cpu);
-	WRITE_ONCE(ctl->tbl->buckets[bucket].pinned, cpu >= 0);
+	if (!err)
+		WRITE_ONCE(ctl->tbl->buckets[bucket].pinned, cpu >= 0);
 	mutex_unlock(&ctl->lock);
 out:
 	kernel_param_unlock(THIS_MODULE);
 	return err;
+}
+
+/**
+ * psteer_ctl_cpu_down() - move every bucket off @cpu, which is going down
+ * @cpu: a CPU of the set
+ *
+ * Its buckets go round-robin to the other CPUs of the set that are up
+ * (pinned ones too, and stay pinned there), and the rebalancer leaves
+ * @cpu out until psteer_ctl_cpu_up(). The buckets' queued packets and
+ * connections go with them: the drainer hands them over as on any move.
+ *
+ * Context: process (CPU hotplug teardown, or start-up).
+ * Return: 0, or -EBUSY when @cpu is the last CPU of the set that is up.
+ */
+int psteer_ctl_cpu_down(int cpu)
+{
+	struct psteer_ctl *ctl = psteer_ctl;
+	struct psteer_table *tbl = ctl->tbl;
+	u32 i = ctl->cpu_idx[cpu], k = i, moved = 0, b;
+
+	mutex_lock(&ctl->lock);
+	do {
+		k = (k + 1) % ctl->ncpus;
+	} while (k != i && ctl->cpus[k].down);
+	if (k == i) {
+		mutex_unlock(&ctl->lock);
+		pr_warn("CPU %d is the last CPU of the set online; it cannot go offline while psteer is loaded\n",
+			cpu);
+		return -EBUSY;
+	}
+	ctl->cpus[i].down = true;
+	for (b = 0; b < tbl->nbuckets; b++) {
+		if (READ_ONCE(tbl->buckets[b].cpu) != cpu)
+			continue;
+		while (k == i || ctl->cpus[k].down)
+			k = (k + 1) % ctl->ncpus;
+		psteer_table_set_owner(tbl, b, ctl->cpu_ids[k]);
+		tbl->buckets[b].moves++;
+		trace_bucket_move(b, cpu, ctl->cpu_ids[k],
+				  ctl->buckets[b].load);
+		moved++;
+		k = (k + 1) % ctl->ncpus;
+	}
+	mutex_unlock(&ctl->lock);
+	pr_info("CPU %d going offline: its %u buckets moved to the other CPUs\n",
+		cpu, moved);
+	return 0;
+}
+
+/**
+ * psteer_ctl_cpu_up() - let @cpu, back online, receive buckets again
+ * @cpu: a CPU of the set
+ *
+ * Context: process (CPU hotplug).
+ */
+void psteer_ctl_cpu_up(int cpu)
+{
+	struct psteer_ctl *ctl = psteer_ctl;
+	struct psteer_cpu_load *cl = &ctl->cpus[ctl->cpu_idx[cpu]];
+
+	mutex_lock(&ctl->lock);
+	if (cl->down)
+		pr_info("CPU %d back online: the rebalancer may give it buckets\n",
+			cpu);
+	cl->down = false;
+	cl->cooldown = 0;
+	mutex_unlock(&ctl->lock);
 }
 
 static void psteer_ctl_free(struct psteer_ctl *ctl)
@@ -192,6 +284,8 @@ static void psteer_ctl_free(struct psteer_ctl *ctl)
 	kvfree(ctl->rb_buckets);
 	kvfree(ctl->buckets);
 	kfree(ctl->rb_cpus);
+	kfree(ctl->rb_rmap);
+	kfree(ctl->rb_map);
 	kfree(ctl->usage_seen);
 	kfree(ctl->cpus);
 	kfree(ctl->cpu_idx);
@@ -211,12 +305,15 @@ static struct psteer_ctl *psteer_ctl_alloc(struct psteer_table *tbl)
 	ctl->cpu_idx = kcalloc(nr_cpu_ids, sizeof(*ctl->cpu_idx), GFP_KERNEL);
 	ctl->cpus = kcalloc(n, sizeof(*ctl->cpus), GFP_KERNEL);
 	ctl->usage_seen = kcalloc(n, sizeof(*ctl->usage_seen), GFP_KERNEL);
+	ctl->rb_map = kcalloc(n, sizeof(*ctl->rb_map), GFP_KERNEL);
+	ctl->rb_rmap = kcalloc(n, sizeof(*ctl->rb_rmap), GFP_KERNEL);
 	ctl->rb_cpus = kcalloc(n, sizeof(*ctl->rb_cpus), GFP_KERNEL);
 	ctl->buckets = kvcalloc(nb, sizeof(*ctl->buckets), GFP_KERNEL);
 	ctl->rb_buckets = kvcalloc(nb, sizeof(*ctl->rb_buckets), GFP_KERNEL);
 	ctl->rb_scratch = kvcalloc(nb, sizeof(*ctl->rb_scratch), GFP_KERNEL);
 	ctl->rb_moves = kvcalloc(nb, sizeof(*ctl->rb_moves), GFP_KERNEL);
 	if (!ctl->cpu_ids || !ctl->cpu_idx || !ctl->cpus || !ctl->usage_seen ||
+	    !ctl->rb_map || !ctl->rb_rmap ||
 	    !ctl->rb_cpus || !ctl->buckets || !ctl->rb_buckets ||
 	    !ctl->rb_scratch || !ctl->rb_moves) {
 		psteer_ctl_free(ctl);

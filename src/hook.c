@@ -30,6 +30,7 @@
 #include <net/ipv6.h>
 
 #include "compat.h"
+#include "conn.h"
 #include "psteer.h"
 
 typedef int (*psteer_okfn_t)(struct net *net, struct sock *sk,
@@ -39,6 +40,7 @@ typedef int (*psteer_okfn_t)(struct net *net, struct sock *sk,
  * struct psteer_skb_cb - what a stolen packet carries
  * @l3: IPCB or IP6CB, owned by the IP layer; left untouched
  * @okfn: the okfn of the interrupted NF_HOOK()
+ * @hash: its flow hash, which chose its bucket
  * @pf: NFPROTO_IPV4 or NFPROTO_IPV6
  */
 struct psteer_skb_cb {
@@ -47,6 +49,7 @@ struct psteer_skb_cb {
 		struct inet6_skb_parm h6;
 	} l3;
 	psteer_okfn_t okfn;
+	u32 hash;
 	u8 pf;
 };
 
@@ -67,6 +70,24 @@ static bool psteer_skb_bridged(const struct sk_buff *skb)
 #else
 	return false;
 #endif
+}
+
+/*
+ * Accounts a packet to its connection, on the CPU handling its bucket
+ * (the owner inline, or the drainer): @t is its tuple as parsed.
+ */
+static void psteer_track(struct net *net, struct psteer_stats *st, u32 hash,
+			 struct psteer_tuple *t, unsigned int len, u8 flags)
+{
+	struct psteer_conntab *ct = psteer_conns;
+
+	if (!ct)
+		return;
+	if (psteer_hash.symmetric)
+		psteer_tuple_canon(t);
+	if (psteer_conn_track(ct, hash, t, net->ns.inum, len, flags,
+			      jiffies) == PSTEER_CONN_UNTRACKED)
+		st->untracked++;
 }
 
 static const struct nf_hook_ops psteer_nf_ops[] = {
@@ -97,22 +118,27 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	struct psteer_bucket *b;
 	struct psteer_tuple t;
 	int cpu = smp_processor_id();
+	u8 flags;
+	u32 hash;
 
-	if (unlikely(psteer_parse_tuple(skb, state->pf, &t) ||
+	if (unlikely(psteer_parse_packet(skb, state->pf, &t, &flags) ||
 		     psteer_skb_bridged(skb))) {
 		st->unparsed++;
 		return NF_ACCEPT;
 	}
-	b = psteer_bucket_of(tbl, psteer_hash_tuple(&psteer_hash, &t));
+	hash = psteer_hash_tuple(&psteer_hash, &t);
+	b = psteer_bucket_of(tbl, hash);
 	if (psteer_may_inline(b, cpu)) {
 		b->packets++;
 		b->inline_packets++;
 		b->bytes += skb->len;
 		st->inline_pkts++;
 		st->inline_bytes += skb->len;
+		psteer_track(state->net, st, hash, &t, skb->len, flags);
 		return NF_ACCEPT;
 	}
 	psteer_cb(skb)->okfn = state->okfn;
+	psteer_cb(skb)->hash = hash;
 	psteer_cb(skb)->pf = state->pf;
 	st->steered++;
 	st->steered_bytes += skb->len;
@@ -154,7 +180,9 @@ static void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 	const struct nf_hook_entries *e;
 	struct nf_hook_state state;
 	struct psteer_stats *st;
+	struct psteer_tuple t;
 	int i, ret;
+	u8 flags;
 
 	rcu_read_lock();
 	if (pf == NFPROTO_IPV4)
@@ -174,6 +202,10 @@ static void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 	st = this_cpu_ptr(psteer_pernet(net)->stats);
 	st->drained++;
 	st->drained_bytes += skb->len;
+	/* It parsed in the hook, and nothing has changed it since. */
+	if (!psteer_parse_packet(skb, pf, &t, &flags))
+		psteer_track(net, st, psteer_cb(skb)->hash, &t, skb->len,
+			     flags);
 	nf_hook_state_init(&state, NF_INET_PRE_ROUTING, pf, dev, NULL, NULL,
 			   net, okfn);
 	ret = nf_hook_slow(skb, &state, e, i + 1);
@@ -241,6 +273,8 @@ void psteer_hook_net_exit(struct net *net)
 	nf_unregister_net_hooks(net, psteer_nf_ops, ARRAY_SIZE(psteer_nf_ops));
 	synchronize_net();
 	psteer_table_flush(psteer_tbl, psteer_skb_of_net, net);
+	if (psteer_conns)
+		psteer_conn_flush(psteer_conns, net->ns.inum);
 	/* Pairs with READ_ONCE() in the /proc/net/psteer/cpus reader. */
 	WRITE_ONCE(pn->stats, NULL);
 	synchronize_net();

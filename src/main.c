@@ -13,6 +13,7 @@
 #include "psteer.h"
 
 struct psteer_table *psteer_tbl;
+struct psteer_conntab *psteer_conns;
 struct psteer_hash_cfg psteer_hash;
 unsigned int psteer_net_id;
 
@@ -59,6 +60,47 @@ static void psteer_set_table(struct psteer_table *tbl)
 	kernel_param_unlock(THIS_MODULE);
 }
 
+/* Publishes (or withdraws) the connection table, as psteer_set_table(). */
+static void psteer_set_conns(struct psteer_conntab *ct)
+{
+	kernel_param_lock(THIS_MODULE);
+	if (ct)
+		psteer_param_conn_timeouts(ct);
+	psteer_conns = ct;
+	kernel_param_unlock(THIS_MODULE);
+}
+
+/* The connection table and its timer threads, unless max_conns is 0. */
+static int psteer_conns_start(struct psteer_table *tbl)
+{
+	struct psteer_conntab *ct;
+	int err;
+
+	if (!psteer_param_max_conns())
+		return 0;
+	ct = psteer_conntab_create(tbl->nbuckets, psteer_param_max_conns());
+	if (IS_ERR(ct))
+		return PTR_ERR(ct);
+	err = psteer_timers_start(tbl, ct);
+	if (err) {
+		psteer_conntab_destroy(ct);
+		return err;
+	}
+	psteer_set_conns(ct);
+	return 0;
+}
+
+/* After the hooks and CPU hotplug callbacks are gone. */
+static void psteer_conns_stop(void)
+{
+	struct psteer_conntab *ct = psteer_conns;
+
+	psteer_timers_stop();
+	psteer_set_conns(NULL);
+	if (ct)
+		psteer_conntab_destroy(ct);
+}
+
 static int __init psteer_init(void)
 {
 	struct psteer_table *tbl;
@@ -67,10 +109,15 @@ static int __init psteer_init(void)
 	err = psteer_params_load();
 	if (err)
 		return err;
+	err = psteer_conn_cache_init();
+	if (err)
+		return err;
 	tbl = psteer_table_create(psteer_param_nbuckets(), &psteer_cpus,
 				  psteer_param_queue_len(), &psteer_live_ops);
-	if (IS_ERR(tbl))
-		return PTR_ERR(tbl);
+	if (IS_ERR(tbl)) {
+		err = PTR_ERR(tbl);
+		goto err_cache;
+	}
 	err = psteer_napi_start(tbl);
 	if (err)
 		goto err_table;
@@ -78,9 +125,15 @@ static int __init psteer_init(void)
 	err = psteer_ctl_start(tbl);
 	if (err)
 		goto err_napi;
-	err = psteer_hook_init();
+	err = psteer_conns_start(tbl);
 	if (err)
 		goto err_ctl;
+	err = psteer_hotplug_start();
+	if (err)
+		goto err_conns;
+	err = psteer_hook_init();
+	if (err)
+		goto err_hotplug;
 	err = register_pernet_subsys(&psteer_net_ops);
 	if (err)
 		goto err_hook;
@@ -92,6 +145,10 @@ static int __init psteer_init(void)
 
 err_hook:
 	psteer_hook_exit();
+err_hotplug:
+	psteer_hotplug_stop();
+err_conns:
+	psteer_conns_stop();
 err_ctl:
 	psteer_ctl_stop();
 err_napi:
@@ -99,6 +156,8 @@ err_napi:
 	psteer_napi_stop(tbl);
 err_table:
 	psteer_table_destroy(tbl);
+err_cache:
+	psteer_conn_cache_exit();
 	return err;
 }
 
@@ -108,10 +167,13 @@ static void __exit psteer_exit(void)
 
 	unregister_pernet_subsys(&psteer_net_ops);
 	psteer_hook_exit();
+	psteer_hotplug_stop();
+	psteer_conns_stop();
 	psteer_ctl_stop();
 	psteer_set_table(NULL);
 	psteer_napi_stop(tbl);
 	psteer_table_destroy(tbl);
+	psteer_conn_cache_exit();
 }
 
 module_init(psteer_init);

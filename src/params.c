@@ -40,6 +40,10 @@ static bool symmetric = true;
 module_param(symmetric, bool, 0444);
 MODULE_PARM_DESC(symmetric, "Hash both directions of a connection alike by ordering the tuple first (default 1; 0 with toeplitz gives the NIC's own RSS hash)");
 
+static unsigned int max_conns = PSTEER_DEFAULT_MAX_CONNS;
+module_param(max_conns, uint, 0444);
+MODULE_PARM_DESC(max_conns, "Most connections tracked, 0..16777216; past it new connections pass untracked and are counted; 0 = no connection table (default 262144)");
+
 /*
  * Run-time tunables. Each write is checked against [min, max] and
  * refused whole if it is out of range or not a number; a good one is
@@ -144,6 +148,75 @@ static struct psteer_tunable max_moves = {
 };
 module_param_cb(max_moves, &psteer_tunable_ops, &max_moves, 0644);
 MODULE_PARM_DESC(max_moves, "Most buckets moved per rebalancing round, 0..65536; 0 (default) = nbuckets/8 within 32..2048");
+
+static void psteer_apply_timeouts(unsigned int v)
+{
+	/* Under kernel_param_lock, as the table's publication. */
+	if (psteer_conns)
+		psteer_param_conn_timeouts(psteer_conns);
+}
+
+static void psteer_apply_nothing(unsigned int v)
+{
+}
+
+static struct psteer_tunable timer_ms = {
+	100, 10, 60000, psteer_apply_nothing
+};
+module_param_cb(timer_ms, &psteer_tunable_ops, &timer_ms, 0644);
+MODULE_PARM_DESC(timer_ms, "Milliseconds between passes of each CPU's timer thread over its buckets' connections, 10..60000 (default 100)");
+
+static struct psteer_tunable conn_timeout_tcp = {
+	300, 1, PSTEER_CONN_MAX_TIMEOUT, psteer_apply_timeouts
+};
+module_param_cb(conn_timeout_tcp, &psteer_tunable_ops, &conn_timeout_tcp,
+		0644);
+MODULE_PARM_DESC(conn_timeout_tcp, "Seconds a TCP connection may idle before it expires, 1..86400 (default 300)");
+
+static struct psteer_tunable conn_timeout_udp = {
+	30, 1, PSTEER_CONN_MAX_TIMEOUT, psteer_apply_timeouts
+};
+module_param_cb(conn_timeout_udp, &psteer_tunable_ops, &conn_timeout_udp,
+		0644);
+MODULE_PARM_DESC(conn_timeout_udp, "Seconds a UDP flow may idle before it expires, 1..86400 (default 30)");
+
+static struct psteer_tunable conn_timeout_other = {
+	30, 1, PSTEER_CONN_MAX_TIMEOUT, psteer_apply_timeouts
+};
+module_param_cb(conn_timeout_other, &psteer_tunable_ops, &conn_timeout_other,
+		0644);
+MODULE_PARM_DESC(conn_timeout_other, "Seconds a flow of another protocol may idle before it expires, 1..86400 (default 30)");
+
+static struct psteer_tunable conn_timeout_closing = {
+	PSTEER_CONN_CLOSING_TIMEOUT, 1, PSTEER_CONN_MAX_TIMEOUT,
+	psteer_apply_timeouts
+};
+module_param_cb(conn_timeout_closing, &psteer_tunable_ops,
+		&conn_timeout_closing, 0644);
+MODULE_PARM_DESC(conn_timeout_closing, "Seconds a TCP connection may idle after a FIN or RST before it expires, 1..86400 (default 10)");
+
+/**
+ * psteer_param_conn_timeouts() - give @ct the configured timeouts
+ * @ct: connection table
+ *
+ * Context: kernel_param_lock(THIS_MODULE) held, or @ct not yet published.
+ */
+void psteer_param_conn_timeouts(struct psteer_conntab *ct)
+{
+	WRITE_ONCE(ct->timeout[PSTEER_CONN_TCP],
+		   READ_ONCE(conn_timeout_tcp.val) * HZ);
+	WRITE_ONCE(ct->timeout[PSTEER_CONN_UDP],
+		   READ_ONCE(conn_timeout_udp.val) * HZ);
+	WRITE_ONCE(ct->timeout[PSTEER_CONN_OTHER],
+		   READ_ONCE(conn_timeout_other.val) * HZ);
+	WRITE_ONCE(ct->timeout[PSTEER_CONN_CLOSING],
+		   READ_ONCE(conn_timeout_closing.val) * HZ);
+}
+
+unsigned int psteer_param_timer_ms(void)
+{
+	return READ_ONCE(timer_ms.val);
+}
 
 unsigned int psteer_param_rebalance_ms(void)
 {
@@ -253,6 +326,11 @@ int psteer_params_load(void)
 	}
 	if (psteer_params_cpus())
 		return -EINVAL;
+	if (max_conns > PSTEER_MAX_CONNS) {
+		pr_err("max_conns=%u: must be 0..%u\n", max_conns,
+		       PSTEER_MAX_CONNS);
+		return -EINVAL;
+	}
 	if (psteer_parse_hash(hash, &psteer_hash.alg)) {
 		pr_err("hash=%s: must be siphash or toeplitz\n", hash);
 		return -EINVAL;
@@ -283,6 +361,11 @@ u32 psteer_param_queue_len(void)
 u32 psteer_param_backlog_len(void)
 {
 	return READ_ONCE(backlog_len.val);
+}
+
+u32 psteer_param_max_conns(void)
+{
+	return max_conns;
 }
 
 u32 psteer_param_quantum(void)

@@ -6,14 +6,19 @@
  * cpus     initial namespace only: per-CPU totals over all namespaces,
  *          and the buckets each CPU owns
  * buckets  initial namespace only: owner, packets, bytes, queue length,
- *          drops, pinning, moves and load of every bucket (the table is
- *          global); writing "BUCKET CPU" pins a bucket, "BUCKET auto"
- *          unpins it (CAP_NET_ADMIN)
+ *          drops, pinning, moves, load and connections of every bucket
+ *          (the table is global); writing "BUCKET CPU" pins a bucket,
+ *          "BUCKET auto" unpins it (CAP_NET_ADMIN)
+ * conns    every namespace: that namespace's tracked connections, bucket
+ *          by bucket
+ * conntab  initial namespace only: size and counters of the connection
+ *          table
  *
  * Counters are per-CPU u64s read without synchronisation: a snapshot.
  */
 
 #include <linux/capability.h>
+#include <linux/math64.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
@@ -35,6 +40,7 @@ static void psteer_stats_add(struct psteer_stats *sum,
 	sum->drained_bytes += READ_ONCE(st->drained_bytes);
 	sum->dropped += READ_ONCE(st->dropped);
 	sum->unparsed += READ_ONCE(st->unparsed);
+	sum->untracked += READ_ONCE(st->untracked);
 }
 
 static int psteer_stats_show(struct seq_file *seq, void *v)
@@ -42,15 +48,15 @@ static int psteer_stats_show(struct seq_file *seq, void *v)
 	struct psteer_net *pn = psteer_pernet(seq_file_single_net(seq));
 	int cpu;
 
-	seq_puts(seq, "cpu inline inline_bytes steered steered_bytes drained drained_bytes dropped unparsed\n");
+	seq_puts(seq, "cpu inline inline_bytes steered steered_bytes drained drained_bytes dropped unparsed untracked\n");
 	for_each_online_cpu(cpu) {
 		struct psteer_stats s = {};
 
 		psteer_stats_add(&s, per_cpu_ptr(pn->stats, cpu));
-		seq_printf(seq, "%d %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(seq, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   cpu, s.inline_pkts, s.inline_bytes, s.steered,
 			   s.steered_bytes, s.drained, s.drained_bytes,
-			   s.dropped, s.unparsed);
+			   s.dropped, s.unparsed, s.untracked);
 	}
 	return 0;
 }
@@ -81,12 +87,37 @@ static void psteer_put_pct(struct seq_file *seq, s64 ppm)
 		   abs / 1000 % 10);
 }
 
+/* Connections in the buckets @cpu owns, and its timer and lookup figures. */
+static void psteer_put_conns(struct seq_file *seq, int cpu)
+{
+	const unsigned long *owned = per_cpu_ptr(psteer_tbl->pcpu, cpu)->owned;
+	struct psteer_conntab *ct = psteer_conns;
+	const struct psteer_conn_pcpu *pc;
+	u64 n = 0, lookups;
+	unsigned long i;
+
+	if (!ct) {
+		seq_puts(seq, " 0 0 0 0 0 0\n");
+		return;
+	}
+	if (owned)
+		for_each_set_bit(i, owned, psteer_tbl->nbuckets)
+			n += psteer_conn_count(ct, i);
+	pc = per_cpu_ptr(ct->pcpu, cpu);
+	lookups = READ_ONCE(pc->lookups);
+	seq_printf(seq, " %llu %llu %llu %llu %llu %llu\n", n,
+		   READ_ONCE(pc->expired), READ_ONCE(pc->passes),
+		   READ_ONCE(pc->pass_ns) / NSEC_PER_USEC,
+		   READ_ONCE(pc->pass_ns_max) / NSEC_PER_USEC,
+		   lookups ? div64_u64(READ_ONCE(pc->lookup_ns), lookups) : 0);
+}
+
 static int psteer_cpus_show(struct seq_file *seq, void *v)
 {
 	struct psteer_ctl *ctl = psteer_ctl;
 	int cpu;
 
-	seq_puts(seq, "cpu buckets inline steered drained dropped unparsed usage_pct index_pct psteer_ns\n");
+	seq_puts(seq, "cpu buckets inline steered drained dropped unparsed usage_pct index_pct psteer_ns conns expired timer_passes pass_us pass_max_us lookup_ns\n");
 	mutex_lock(&ctl->lock);
 	for_each_online_cpu(cpu) {
 		struct psteer_stats s = {};
@@ -98,8 +129,9 @@ static int psteer_cpus_show(struct seq_file *seq, void *v)
 			   s.steered, s.drained, s.dropped, s.unparsed);
 		psteer_put_pct(seq, i < 0 ? 0 : ctl->cpus[i].usage);
 		psteer_put_pct(seq, i < 0 ? 0 : ctl->cpus[i].index);
-		seq_printf(seq, " %llu\n",
+		seq_printf(seq, " %llu",
 			   READ_ONCE(per_cpu_ptr(psteer_tbl->pcpu, cpu)->ns));
+		psteer_put_conns(seq, cpu);
 	}
 	mutex_unlock(&ctl->lock);
 	return 0;
@@ -132,14 +164,15 @@ static int psteer_buckets_show(struct seq_file *seq, void *v)
 	ptrdiff_t i = b - psteer_tbl->buckets;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(seq, "bucket cpu packets bytes qlen drops pinned moves load_ppm\n");
+		seq_puts(seq, "bucket cpu packets bytes qlen drops pinned moves load_ppm conns\n");
 		return 0;
 	}
-	seq_printf(seq, "%td %d %llu %llu %u %llu %d %llu %u\n", i,
+	seq_printf(seq, "%td %d %llu %llu %u %llu %d %llu %u %u\n", i,
 		   READ_ONCE(b->cpu), READ_ONCE(b->packets),
 		   READ_ONCE(b->bytes), skb_queue_len_lockless(&b->queue),
 		   READ_ONCE(b->drops), READ_ONCE(b->pinned),
-		   READ_ONCE(b->moves), READ_ONCE(psteer_ctl->buckets[i].load));
+		   READ_ONCE(b->moves), READ_ONCE(psteer_ctl->buckets[i].load),
+		   psteer_conns ? psteer_conn_count(psteer_conns, i) : 0);
 	return 0;
 }
 
@@ -194,6 +227,168 @@ static const struct proc_ops psteer_buckets_proc_ops = {
 	.proc_write	= psteer_buckets_write,
 };
 
+/*
+ * conns: position 0 is the header, then this namespace's entries, bucket
+ * by bucket. Each entry is copied out under its bucket's lock, which is
+ * never held across seq_file calls. The iterator remembers the bucket and
+ * the offset within it of position @pos, so reading in order costs no
+ * rescans.
+ */
+struct psteer_conns_iter {
+	struct seq_net_private p;
+	u32 bucket;
+	u32 offset;
+	loff_t pos;
+	u32 now;
+	struct psteer_conn snap;	/* all but the addresses */
+	struct psteer_tuple t;		/* its key */
+};
+
+/* The @offset-th entry of @netns in @cb, whose lock the caller holds. */
+static struct psteer_conn *psteer_conns_nth(struct psteer_conn_bucket *cb,
+					    u32 netns, u32 offset)
+{
+	struct psteer_conn *c;
+	unsigned int k;
+
+	for (k = 0; k < PSTEER_CONN_NCLASS; k++)
+		list_for_each_entry(c, &cb->lru[k], lru)
+			if (c->netns == netns && !offset--)
+				return c;
+	return NULL;
+}
+
+/* A copy of the entry at the iterator, or NULL at the end. */
+static struct psteer_conn *psteer_conns_get(struct seq_file *seq)
+{
+	struct psteer_conns_iter *it = seq->private;
+	struct psteer_conntab *ct = psteer_conns;
+	u32 netns = seq_file_net(seq)->ns.inum;
+
+	for (; ct && it->bucket < ct->nbuckets; it->bucket++, it->offset = 0) {
+		struct psteer_conn_bucket *cb = &ct->b[it->bucket];
+		struct psteer_conn *c;
+
+		if (!READ_ONCE(cb->count))
+			continue;
+		spin_lock_bh(&cb->lock);
+		c = psteer_conns_nth(cb, netns, it->offset);
+		if (c) {
+			it->snap = *c;
+			psteer_conn_tuple(c, &it->t);
+		}
+		spin_unlock_bh(&cb->lock);
+		if (c)
+			return &it->snap;
+	}
+	return NULL;
+}
+
+static void *psteer_conns_start(struct seq_file *seq, loff_t *pos)
+{
+	struct psteer_conns_iter *it = seq->private;
+
+	it->now = jiffies;
+	if (*pos == 0 || *pos != it->pos) {
+		it->bucket = 0;
+		it->offset = 0;
+		it->pos = 1;
+	}
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	while (it->pos < *pos) {
+		if (!psteer_conns_get(seq))
+			return NULL;
+		it->offset++;
+		it->pos++;
+	}
+	return psteer_conns_get(seq);
+}
+
+static void *psteer_conns_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct psteer_conns_iter *it = seq->private;
+
+	++*pos;
+	if (v != SEQ_START_TOKEN) {
+		it->offset++;
+		it->pos++;
+	}
+	return psteer_conns_get(seq);
+}
+
+static void psteer_conns_stop(struct seq_file *seq, void *v)
+{
+}
+
+static const char *const psteer_conn_class_names[PSTEER_CONN_NCLASS] = {
+	[PSTEER_CONN_TCP]	= "tcp",
+	[PSTEER_CONN_UDP]	= "udp",
+	[PSTEER_CONN_OTHER]	= "other",
+	[PSTEER_CONN_CLOSING]	= "closing",
+};
+
+static int psteer_conns_show(struct seq_file *seq, void *v)
+{
+	struct psteer_conns_iter *it = seq->private;
+	const struct psteer_tuple *t = &it->t;
+	const struct psteer_conn *c = v;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "proto src sport dst dport hash bucket cpu packets bytes idle_ms state\n");
+		return 0;
+	}
+	if (c->v6)
+		seq_printf(seq, "%u %pI6c %u %pI6c %u", c->proto, t->src,
+			   ntohs(t->sport), t->dst, ntohs(t->dport));
+	else
+		seq_printf(seq, "%u %pI4 %u %pI4 %u", c->proto, t->src,
+			   ntohs(t->sport), t->dst, ntohs(t->dport));
+	seq_printf(seq, " %08x %u %d %u %llu %u %s\n",
+		   psteer_hash_tuple(&psteer_hash, t), it->bucket,
+		   READ_ONCE(psteer_tbl->buckets[it->bucket].cpu), c->packets,
+		   c->bytes, psteer_conn_idle_ms(c, it->now),
+		   psteer_conn_class_names[c->class]);
+	return 0;
+}
+
+static const struct seq_operations psteer_conns_ops = {
+	.start	= psteer_conns_start,
+	.next	= psteer_conns_next,
+	.stop	= psteer_conns_stop,
+	.show	= psteer_conns_show,
+};
+
+static int psteer_conntab_show(struct seq_file *seq, void *v)
+{
+	struct psteer_conntab *ct = psteer_conns;
+	u64 created = 0, untracked = 0, expired = 0, lookups = 0, ns = 0;
+	int cpu;
+
+	if (!ct) {
+		seq_puts(seq, "max_conns 0\n");
+		return 0;
+	}
+	for_each_possible_cpu(cpu) {
+		const struct psteer_conn_pcpu *pc = per_cpu_ptr(ct->pcpu, cpu);
+
+		created += READ_ONCE(pc->created);
+		untracked += READ_ONCE(pc->untracked);
+		expired += READ_ONCE(pc->expired);
+		lookups += READ_ONCE(pc->lookups);
+		ns += READ_ONCE(pc->lookup_ns);
+	}
+	seq_printf(seq, "max_conns %u\nentries %d\nentries_ipv6 %d\n",
+		   ct->max, atomic_read(&ct->count), atomic_read(&ct->count6));
+	seq_printf(seq, "chains %zu\nentry_bytes_ipv4 %u\nentry_bytes_ipv6 %u\n",
+		   (size_t)ct->nbuckets << ct->slot_bits,
+		   kmem_cache_size(ct->v4), kmem_cache_size(ct->v6));
+	seq_printf(seq, "memory_bytes %zu\ncreated %llu\nuntracked %llu\nexpired %llu\n",
+		   psteer_conntab_memory(ct), created, untracked, expired);
+	seq_printf(seq, "lookups_timed %llu\nlookup_ns_total %llu\n", lookups, ns);
+	return 0;
+}
+
 /**
  * psteer_proc_net_init() - create /proc/net/psteer/ in @net
  * @net: the namespace
@@ -208,11 +403,14 @@ int psteer_proc_net_init(struct net *net)
 	if (!dir)
 		return -ENOMEM;
 	if (!proc_create_net_single("stats", 0444, dir, psteer_stats_show,
-				    NULL))
+				    NULL) ||
+	    !proc_create_net("conns", 0444, dir, &psteer_conns_ops,
+			     sizeof(struct psteer_conns_iter)))
 		goto err;
 	if (!net_eq(net, &init_net))
 		return 0;
 	if (!proc_create_single("cpus", 0444, dir, psteer_cpus_show) ||
+	    !proc_create_single("conntab", 0444, dir, psteer_conntab_show) ||
 	    !proc_create("buckets", 0644, dir, &psteer_buckets_proc_ops))
 		goto err;
 	return 0;

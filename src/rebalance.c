@@ -314,9 +314,17 @@ static void psteer_rb_find_best(struct psteer_rb_round *r, bool by_room)
 	}
 }
 
+/*
+ * Heap order: heavier first; of equal loads, fewer connections first, so
+ * that less state changes CPU.
+ */
 static bool psteer_rb_heavier(const struct psteer_rb_round *r, u32 a, u32 b)
 {
-	return r->b[r->heap[a]].load > r->b[r->heap[b]].load;
+	const struct psteer_rb_bucket *x = &r->b[r->heap[a]];
+	const struct psteer_rb_bucket *y = &r->b[r->heap[b]];
+
+	return x->load > y->load ||
+	       (x->load == y->load && x->conns < y->conns);
 }
 
 static void psteer_rb_sift_down(struct psteer_rb_round *r, u32 i)

@@ -5,6 +5,7 @@
  * are what moves between CPUs.
  */
 
+#include <linux/bitmap.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -12,13 +13,29 @@
 #include "compat.h"
 #include "table.h"
 
-static void psteer_bucket_init(struct psteer_bucket *b, int cpu)
+static void psteer_bucket_init(struct psteer_table *tbl, u32 i, int cpu)
 {
+	struct psteer_bucket *b = &tbl->buckets[i];
+
 	spin_lock_init(&b->lock);
 	__skb_queue_head_init(&b->queue);
 	INIT_LIST_HEAD(&b->ready);
 	b->cpu = cpu;
 	b->sched = PSTEER_NO_CPU;
+	set_bit(i, per_cpu_ptr(tbl->pcpu, cpu)->owned);
+}
+
+static void psteer_table_free(struct psteer_table *tbl)
+{
+	int cpu;
+
+	if (tbl->pcpu)
+		for_each_possible_cpu(cpu)
+			bitmap_free(per_cpu_ptr(tbl->pcpu, cpu)->owned);
+	free_percpu(tbl->pcpu);
+	kvfree(tbl->buckets);
+	free_cpumask_var(tbl->cpus);
+	kfree(tbl);
 }
 
 /**
@@ -37,8 +54,8 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 					 const struct psteer_table_ops *ops)
 {
 	struct psteer_table *tbl;
-	int cpu = nr_cpu_ids;
 	u32 i;
+	int cpu;
 
 	if (!nbuckets || nbuckets > PSTEER_MAX_BUCKETS || cpumask_empty(cpus) ||
 	    !queue_len || queue_len > PSTEER_MAX_QUEUE_LEN)
@@ -53,21 +70,14 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 	tbl->backlog_len = PSTEER_DEFAULT_BACKLOG;
 	tbl->ops = ops;
 	if (!zalloc_cpumask_var(&tbl->cpus, GFP_KERNEL))
-		goto err_tbl;
+		goto err;
 	cpumask_copy(tbl->cpus, cpus);
 	tbl->buckets = kvcalloc(nbuckets, sizeof(*tbl->buckets), GFP_KERNEL);
 	if (!tbl->buckets)
-		goto err_mask;
+		goto err;
 	tbl->pcpu = alloc_percpu(struct psteer_cpu);
 	if (!tbl->pcpu)
-		goto err_buckets;
-
-	for (i = 0; i < nbuckets; i++) {
-		cpu = cpumask_next(cpu, cpus);
-		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpus);
-		psteer_bucket_init(&tbl->buckets[i], cpu);
-	}
+		goto err;
 	for_each_possible_cpu(cpu) {
 		struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
 
@@ -75,15 +85,24 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 		INIT_LIST_HEAD(&pc->ready);
 		pc->cpu = cpu;
 		pc->tbl = tbl;
+		if (!cpumask_test_cpu(cpu, cpus))
+			continue;
+		pc->owned = bitmap_zalloc(nbuckets, GFP_KERNEL);
+		if (!pc->owned)
+			goto err;
+	}
+
+	cpu = nr_cpu_ids;
+	for (i = 0; i < nbuckets; i++) {
+		cpu = cpumask_next(cpu, cpus);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpus);
+		psteer_bucket_init(tbl, i, cpu);
 	}
 	return tbl;
 
-err_buckets:
-	kvfree(tbl->buckets);
-err_mask:
-	free_cpumask_var(tbl->cpus);
-err_tbl:
-	kfree(tbl);
+err:
+	psteer_table_free(tbl);
 	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_table_create);
@@ -103,10 +122,7 @@ static bool psteer_match_all(const struct sk_buff *skb, const void *arg)
 void psteer_table_destroy(struct psteer_table *tbl)
 {
 	psteer_table_flush(tbl, psteer_match_all, NULL);
-	free_percpu(tbl->pcpu);
-	kvfree(tbl->buckets);
-	free_cpumask_var(tbl->cpus);
-	kfree(tbl);
+	psteer_table_free(tbl);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_table_destroy);
 
@@ -114,7 +130,7 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_table_destroy);
  * psteer_table_set_owner() - give bucket @index to @cpu
  * @tbl: table
  * @index: bucket index, < nbuckets
- * @cpu: new owner
+ * @cpu: new owner, a CPU of the table's set
  *
  * Never reorders: queued packets stay in the bucket's one FIFO, and the
  * CPU draining it (b->sched) keeps that role until it hands the bucket
@@ -127,6 +143,8 @@ void psteer_table_set_owner(struct psteer_table *tbl, u32 index, int cpu)
 	struct psteer_bucket *b = &tbl->buckets[index];
 
 	spin_lock_bh(&b->lock);
+	clear_bit(index, per_cpu_ptr(tbl->pcpu, b->cpu)->owned);
+	set_bit(index, per_cpu_ptr(tbl->pcpu, cpu)->owned);
 	/* Pairs with READ_ONCE() in psteer_may_inline() and psteer_drain(). */
 	WRITE_ONCE(b->cpu, cpu);
 	spin_unlock_bh(&b->lock);

@@ -39,12 +39,17 @@ static bool psteer_proto_has_ports(u8 proto)
 	return false;
 }
 
-/* Reads the two ports at @off; a packet too short to hold them is bad. */
+/*
+ * Reads the two ports at @off; a packet too short to hold them is bad.
+ * For TCP, also the flags when asked (0 if the header is cut short).
+ */
 static int psteer_parse_ports(const struct sk_buff *skb, int off,
-			      struct psteer_tuple *t)
+			      struct psteer_tuple *t, u8 *tcp_flags)
 {
 	__be16 buf[2];
 	const __be16 *ports;
+	u8 fbuf;
+	const u8 *flags;
 
 	ports = skb_header_pointer(skb, off, sizeof(buf), buf);
 	if (!ports)
@@ -52,11 +57,16 @@ static int psteer_parse_ports(const struct sk_buff *skb, int off,
 	t->sport = ports[0];
 	t->dport = ports[1];
 	t->ports = 1;
+	if (tcp_flags && t->proto == IPPROTO_TCP) {
+		/* Byte 13 of the TCP header: CWR ECE URG ACK PSH RST SYN FIN. */
+		flags = skb_header_pointer(skb, off + 13, 1, &fbuf);
+		*tcp_flags = flags ? *flags : 0;
+	}
 	return 0;
 }
 
 static int psteer_parse_ipv4(const struct sk_buff *skb, int noff,
-			     struct psteer_tuple *t)
+			     struct psteer_tuple *t, u8 *tcp_flags)
 {
 	struct iphdr buf;
 	const struct iphdr *iph;
@@ -70,11 +80,11 @@ static int psteer_parse_ipv4(const struct sk_buff *skb, int noff,
 	t->dst[0] = iph->daddr;
 	if (ip_is_fragment(iph) || !psteer_proto_has_ports(t->proto))
 		return 0;
-	return psteer_parse_ports(skb, noff + iph->ihl * 4, t);
+	return psteer_parse_ports(skb, noff + iph->ihl * 4, t, tcp_flags);
 }
 
 static int psteer_parse_ipv6(const struct sk_buff *skb, int noff,
-			     struct psteer_tuple *t)
+			     struct psteer_tuple *t, u8 *tcp_flags)
 {
 	struct ipv6hdr buf;
 	const struct ipv6hdr *ip6h;
@@ -117,8 +127,37 @@ static int psteer_parse_ipv6(const struct sk_buff *skb, int noff,
 	t->proto = nexthdr;
 	if (!psteer_proto_has_ports(nexthdr))
 		return 0;
-	return psteer_parse_ports(skb, off, t);
+	return psteer_parse_ports(skb, off, t, tcp_flags);
 }
+
+/**
+ * psteer_parse_packet() - fill @t, and the TCP flags, from an IP packet
+ * @skb: the packet, at its network header; not modified
+ * @pf: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @t: result, fully initialised on success
+ * @tcp_flags: if not NULL, the TCP flags byte (0 when not TCP, a fragment
+ *	or cut short)
+ *
+ * Context: any. Reads only through skb_header_pointer().
+ * Return: 0, or -EINVAL for a packet psteer cannot hash.
+ */
+int psteer_parse_packet(const struct sk_buff *skb, u8 pf,
+			struct psteer_tuple *t, u8 *tcp_flags)
+{
+	int noff = skb_network_offset(skb);
+
+	memset(t, 0, sizeof(*t));
+	if (tcp_flags)
+		*tcp_flags = 0;
+	switch (pf) {
+	case NFPROTO_IPV4:
+		return psteer_parse_ipv4(skb, noff, t, tcp_flags);
+	case NFPROTO_IPV6:
+		return psteer_parse_ipv6(skb, noff, t, tcp_flags);
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_parse_packet);
 
 /**
  * psteer_parse_tuple() - fill @t from the IP packet at @skb's network header
@@ -131,15 +170,6 @@ static int psteer_parse_ipv6(const struct sk_buff *skb, int noff,
  */
 int psteer_parse_tuple(const struct sk_buff *skb, u8 pf, struct psteer_tuple *t)
 {
-	int noff = skb_network_offset(skb);
-
-	memset(t, 0, sizeof(*t));
-	switch (pf) {
-	case NFPROTO_IPV4:
-		return psteer_parse_ipv4(skb, noff, t);
-	case NFPROTO_IPV6:
-		return psteer_parse_ipv6(skb, noff, t);
-	}
-	return -EINVAL;
+	return psteer_parse_packet(skb, pf, t, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_parse_tuple);

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the connection table (src/conn.c).
+ *
+ * Time is a fake clock: every call takes "now" in jiffies from the case,
+ * never from the system. Tracking runs with BHs off, as in the data path.
+ */
+
+#include <kunit/test.h>
+#include <linux/bottom_half.h>
+#include <linux/in.h>
+#include <net/tcp.h>
+
+#include "conn.h"
+#include "table.h"
+
+#define NB	4
+/* A hash that falls in bucket @b of NB, with chain bits @low. */
+#define HASH(b, low)	((u32)(b) << 30 | (low))
+#define NS	4026531840U	/* any namespace number */
+
+KUNIT_DEFINE_ACTION_WRAPPER(psteer_conntab_destroy_action,
+			    psteer_conntab_destroy, struct psteer_conntab *);
+KUNIT_DEFINE_ACTION_WRAPPER(psteer_ctab_destroy_action, psteer_table_destroy,
+			    struct psteer_table *);
+
+static struct psteer_conntab *psteer_test_conntab(struct kunit *test, u32 max)
+{
+	struct psteer_conntab *ct = psteer_conntab_create(NB, max);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ct);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  psteer_conntab_destroy_action,
+						  ct));
+	return ct;
+}
+
+static void psteer_v4(struct psteer_tuple *t, u8 proto, u32 src, u16 sport,
+		      u32 dst, u16 dport)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = AF_INET;
+	t->proto = proto;
+	t->src[0] = htonl(src);
+	t->dst[0] = htonl(dst);
+	t->sport = htons(sport);
+	t->dport = htons(dport);
+	t->ports = 1;
+}
+
+static int psteer_track(struct psteer_conntab *ct, u32 hash,
+			const struct psteer_tuple *t, u8 flags, u32 now)
+{
+	int ret;
+
+	local_bh_disable();
+	ret = psteer_conn_track(ct, hash, t, NS, 100, flags, now);
+	local_bh_enable();
+	return ret;
+}
+
+static void psteer_conn_create_lookup(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple a, b, back;
+	struct psteer_conn *c;
+
+	psteer_v4(&a, IPPROTO_TCP, 0x0a000001, 40000, 0x0a000002, 80);
+	psteer_v4(&b, IPPROTO_TCP, 0x0a000001, 40001, 0x0a000002, 80);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(1, 5), &a, 0, 1000),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(1, 5), &a, 0, 1001),
+			PSTEER_CONN_FOUND);
+	/* Same chain, other key: a second entry. */
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(1, 5), &b, 0, 1001),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 2);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 1), 2U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 0), 0U);
+
+	c = list_first_entry(&ct->b[1].lru[PSTEER_CONN_TCP], struct psteer_conn,
+			     lru);
+	KUNIT_EXPECT_EQ(test, c->packets, 2U);
+	KUNIT_EXPECT_EQ(test, c->bytes, 200ULL);
+	KUNIT_EXPECT_EQ(test, c->first, 1000U);
+	KUNIT_EXPECT_EQ(test, c->last, 1001U);
+	psteer_conn_tuple(c, &back);
+	KUNIT_EXPECT_EQ(test, memcmp(&back, &a, sizeof(a)), 0);
+}
+
+static void psteer_conn_ipv6_key(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple a, b, back;
+	struct psteer_conn *c;
+
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET6;
+	a.proto = IPPROTO_UDP;
+	a.src[0] = htonl(0x20010db8);
+	a.src[3] = htonl(1);
+	a.dst[0] = htonl(0x20010db8);
+	a.dst[3] = htonl(2);
+	a.sport = htons(5000);
+	a.dport = htons(53);
+	a.ports = 1;
+	b = a;
+	b.dst[3] = htonl(3);	/* differs only in the last word */
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(2, 0), &a, 0, 10),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(2, 0), &b, 0, 10),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(2, 0), &a, 0, 11),
+			PSTEER_CONN_FOUND);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count6), 2);
+	c = list_last_entry(&ct->b[2].lru[PSTEER_CONN_UDP], struct psteer_conn,
+			    lru);
+	psteer_conn_tuple(c, &back);
+	KUNIT_EXPECT_EQ(test, memcmp(&back, &a, sizeof(a)), 0);
+}
+
+/* Both directions, put in canonical order as the hook does: one entry. */
+static void psteer_conn_both_directions(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple fwd, rev;
+
+	psteer_v4(&fwd, IPPROTO_TCP, 0x0a000002, 80, 0x0a000001, 40000);
+	psteer_v4(&rev, IPPROTO_TCP, 0x0a000001, 40000, 0x0a000002, 80);
+	psteer_tuple_canon(&fwd);
+	psteer_tuple_canon(&rev);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(3, 9), &fwd, 0, 1),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(3, 9), &rev, 0, 2),
+			PSTEER_CONN_FOUND);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 1);
+}
+
+/* The same tuple in two namespaces: two entries; a flush takes one. */
+static void psteer_conn_namespaces(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple t;
+
+	psteer_v4(&t, IPPROTO_UDP, 1, 1, 2, 2);
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, psteer_conn_track(ct, HASH(0, 0), &t, 1, 10, 0, 5),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, psteer_conn_track(ct, HASH(0, 0), &t, 2, 10, 0, 5),
+			PSTEER_CONN_CREATED);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, psteer_conn_flush(ct, 1), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 1);
+	KUNIT_EXPECT_EQ(test, psteer_conn_flush(ct, 0), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 0);
+}
+
+/* Expiry at exactly the timeout, oldest first, per class. */
+static void psteer_conn_expire_fake_clock(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple a, b, u;
+
+	ct->timeout[PSTEER_CONN_TCP] = 100;
+	ct->timeout[PSTEER_CONN_UDP] = 20;
+	psteer_v4(&a, IPPROTO_TCP, 1, 1, 2, 2);
+	psteer_v4(&b, IPPROTO_TCP, 1, 3, 2, 2);
+	psteer_v4(&u, IPPROTO_UDP, 1, 5, 2, 2);
+	psteer_track(ct, HASH(0, 1), &a, 0, 1000);
+	psteer_track(ct, HASH(0, 2), &b, 0, 1005);
+	psteer_track(ct, HASH(0, 3), &u, 0, 1010);
+	/* a seen again: now b is the oldest TCP entry. */
+	psteer_track(ct, HASH(0, 1), &a, 0, 1010);
+
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 1029), 0U);
+	/* The UDP flow goes at 20 idle, while the older TCP ones stay. */
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 1030), 1U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 1104), 0U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 1105), 1U);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(0, 1), &a, 0, 1105),
+			PSTEER_CONN_FOUND);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(0, 2), &b, 0, 1105),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 1205), 2U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 0);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 0), 0U);
+}
+
+/* The clock wrapping its 32 bits changes nothing. */
+static void psteer_conn_expire_wrap(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple t;
+
+	ct->timeout[PSTEER_CONN_UDP] = 50;
+	psteer_v4(&t, IPPROTO_UDP, 1, 1, 2, 2);
+	psteer_track(ct, HASH(1, 0), &t, 0, 0xffffffe0U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 1, 0x10), 0U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 1, 0x12), 1U);
+}
+
+static void psteer_conn_max_conns(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 3);
+	struct psteer_conn_pcpu *pc;
+	struct psteer_tuple t;
+	u64 untracked = 0;
+	int cpu, i;
+
+	for (i = 0; i < 3; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 1, 100 + i, 2, 2);
+		KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(i, i), &t, 0, 1),
+				PSTEER_CONN_CREATED);
+	}
+	psteer_v4(&t, IPPROTO_UDP, 1, 200, 2, 2);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(3, 0), &t, 0, 1),
+			PSTEER_CONN_UNTRACKED);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(3, 0), &t, 0, 2),
+			PSTEER_CONN_UNTRACKED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 3);
+	for_each_possible_cpu(cpu) {
+		pc = per_cpu_ptr(ct->pcpu, cpu);
+		untracked += pc->untracked;
+	}
+	KUNIT_EXPECT_EQ(test, untracked, 2ULL);
+	/* Known connections still count while the table is full. */
+	psteer_v4(&t, IPPROTO_UDP, 1, 100, 2, 2);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(0, 0), &t, 0, 3),
+			PSTEER_CONN_FOUND);
+	/* Room again after an expiry. */
+	ct->timeout[PSTEER_CONN_UDP] = 10;
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 1, 11), 1U);
+	psteer_v4(&t, IPPROTO_UDP, 1, 200, 2, 2);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(3, 0), &t, 0, 12),
+			PSTEER_CONN_CREATED);
+}
+
+/* A FIN or RST: 10 s to live, whatever the TCP timeout; a SYN reopens. */
+static void psteer_conn_fin_rst(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	u32 closing = PSTEER_CONN_CLOSING_TIMEOUT * HZ;
+	struct psteer_tuple f, r, s;
+
+	psteer_v4(&f, IPPROTO_TCP, 1, 1, 2, 2);
+	psteer_v4(&r, IPPROTO_TCP, 1, 3, 2, 2);
+	psteer_v4(&s, IPPROTO_TCP, 1, 5, 2, 2);
+	psteer_track(ct, HASH(2, 1), &f, TCPHDR_SYN, 0);
+	psteer_track(ct, HASH(2, 1), &f, TCPHDR_ACK | TCPHDR_FIN, 1);
+	psteer_track(ct, HASH(2, 2), &r, TCPHDR_RST, 1);
+	psteer_track(ct, HASH(2, 3), &s, TCPHDR_ACK | TCPHDR_FIN, 1);
+	psteer_track(ct, HASH(2, 3), &s, TCPHDR_SYN, 2);
+	KUNIT_EXPECT_EQ(test, ct->timeout[PSTEER_CONN_TCP], 300U * HZ);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 2, closing), 0U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 2, 1 + closing),
+			2U);
+	/* The reopened one is an open TCP connection again. */
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 2), 1U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 2, 2 + 300 * HZ),
+			1U);
+}
+
+/* A protocol without ports: keyed by addresses, "other" timeout. */
+static void psteer_conn_other_proto(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple t;
+
+	psteer_v4(&t, IPPROTO_ICMP, 1, 0, 2, 0);
+	t.ports = 0;
+	ct->timeout[PSTEER_CONN_OTHER] = 7;
+	psteer_track(ct, HASH(0, 0), &t, 0, 0);
+	KUNIT_EXPECT_EQ(test, list_empty(&ct->b[0].lru[PSTEER_CONN_OTHER]),
+			false);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 7), 1U);
+}
+
+static void psteer_conn_nop_deliver(struct psteer_table *tbl,
+				    struct sk_buff *skb)
+{
+	kfree_skb(skb);
+}
+
+static void psteer_conn_nop_kick(struct psteer_table *tbl, int cpu)
+{
+}
+
+static const struct psteer_table_ops psteer_conn_nop_ops = {
+	.deliver	= psteer_conn_nop_deliver,
+	.kick		= psteer_conn_nop_kick,
+};
+
+/*
+ * A timer pass walks only the buckets its CPU owns; when a bucket moves,
+ * its connections are the new owner's to expire.
+ */
+static void psteer_conn_pass_follows_owner(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	int a = cpumask_first(cpu_possible_mask);
+	int b = cpumask_next(a, cpu_possible_mask);
+	struct psteer_table *tbl;
+	struct psteer_tuple t;
+	cpumask_var_t mask;
+	u32 i;
+
+	KUNIT_ASSERT_LT(test, b, nr_cpu_ids);
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
+	cpumask_set_cpu(a, mask);
+	cpumask_set_cpu(b, mask);
+	tbl = psteer_table_create(NB, mask, 16, &psteer_conn_nop_ops);
+	free_cpumask_var(mask);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, tbl);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  psteer_ctab_destroy_action,
+						  tbl));
+	/* Round-robin: a owns buckets 0 and 2, b owns 1 and 3. */
+	for (i = 0; i < NB; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 1, 100 + i, 2, 2);
+		psteer_track(ct, HASH(i, 0), &t, 0, 0);
+		KUNIT_EXPECT_EQ(test, tbl->buckets[i].cpu, i % 2 ? b : a);
+	}
+	ct->timeout[PSTEER_CONN_UDP] = 10;
+	psteer_table_set_owner(tbl, 2, b);
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 5), 0U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 10), 1U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 0), 0U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 2), 1U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, b, 10), 3U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 0);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(ct->pcpu, a)->expired, 1ULL);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(ct->pcpu, b)->expired, 3ULL);
+	/* The owner bitmaps follow set_owner(). */
+	KUNIT_EXPECT_TRUE(test, test_bit(2, per_cpu_ptr(tbl->pcpu, b)->owned));
+	KUNIT_EXPECT_FALSE(test, test_bit(2, per_cpu_ptr(tbl->pcpu, a)->owned));
+}
+
+static void psteer_conntab_create_rejects(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, PTR_ERR(psteer_conntab_create(0, 16)),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			PTR_ERR(psteer_conntab_create(NB, PSTEER_MAX_CONNS + 1)),
+			(long)-EINVAL);
+}
+
+/* Chains are sized for max_conns: about one entry per chain. */
+static void psteer_conntab_chains(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 1000);
+
+	KUNIT_EXPECT_EQ(test, ct->slot_bits, 8U);	/* 250 -> 256 */
+	KUNIT_EXPECT_EQ(test, sizeof(struct psteer_conn) + 8, 64UL);
+}
+
+static struct kunit_case psteer_conn_cases[] = {
+	KUNIT_CASE(psteer_conn_create_lookup),
+	KUNIT_CASE(psteer_conn_ipv6_key),
+	KUNIT_CASE(psteer_conn_both_directions),
+	KUNIT_CASE(psteer_conn_namespaces),
+	KUNIT_CASE(psteer_conn_expire_fake_clock),
+	KUNIT_CASE(psteer_conn_expire_wrap),
+	KUNIT_CASE(psteer_conn_max_conns),
+	KUNIT_CASE(psteer_conn_fin_rst),
+	KUNIT_CASE(psteer_conn_other_proto),
+	KUNIT_CASE(psteer_conn_pass_follows_owner),
+	KUNIT_CASE(psteer_conntab_create_rejects),
+	KUNIT_CASE(psteer_conntab_chains),
+	{}
+};
+
+static struct kunit_suite psteer_conn_suite = {
+	.name = "psteer_conn",
+	.test_cases = psteer_conn_cases,
+};
+
+kunit_test_suite(psteer_conn_suite);

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The connection table (claims 13, 15, 16, 18): every connection psteer
+ * sees is mapped to the hash bucket its packets hash to, and lives in
+ * that bucket. The bucket's owner CPU creates and updates its entries as
+ * it handles the packets, and that CPU's timer thread expires them
+ * (src/timer.c): a CPU only ever processes the connections of the buckets
+ * assigned to it, and all CPUs do so at once. When a bucket moves, its
+ * connections move with it, as nothing but the bucket refers to them.
+ *
+ * Principles:
+ * - No cross-CPU writes per packet: a bucket's entries, chains, lists
+ *   and lock are written by the CPU handling the bucket. The table-wide
+ *   entry count is an atomic touched once per connection, not per packet.
+ * - Bounded: at most max_conns entries. Past it, a new connection is not
+ *   tracked and counted; its packets pass as always (never dropped for
+ *   it). No memory also means untracked, never a drop.
+ * - Lookup: each bucket has 2^slot_bits hash chains, sized at creation so
+ *   that max_conns entries make chains of about one entry.
+ * - Expiry stays bounded with a million entries: each bucket keeps one
+ *   list per class (TCP, UDP, other, closing), ordered by last packet,
+ *   and every entry of a list has the same timeout, so a list's head is
+ *   its next entry to expire. A timer pass over a bucket pops expired
+ *   heads and stops at the first live one: it costs O(buckets owned +
+ *   entries expired), whatever the number of live entries. Keeping the
+ *   order costs a list move per packet, at most once per jiffy per entry.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/log2.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <net/tcp.h>
+
+#include "compat.h"
+#include "conn.h"
+
+#define PSTEER_CONN4_SIZE	(sizeof(struct psteer_conn) + 2 * sizeof(__be32))
+#define PSTEER_CONN6_SIZE	(sizeof(struct psteer_conn) + 8 * sizeof(__be32))
+
+static struct kmem_cache *psteer_conn4_cache, *psteer_conn6_cache;
+
+/**
+ * psteer_conn_cache_init() - create the entry caches
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int psteer_conn_cache_init(void)
+{
+	BUILD_BUG_ON(PSTEER_CONN4_SIZE != 64);
+	psteer_conn4_cache = kmem_cache_create("psteer_conn4", PSTEER_CONN4_SIZE,
+					       0, SLAB_HWCACHE_ALIGN, NULL);
+	psteer_conn6_cache = kmem_cache_create("psteer_conn6", PSTEER_CONN6_SIZE,
+					       0, 0, NULL);
+	if (!psteer_conn4_cache || !psteer_conn6_cache) {
+		psteer_conn_cache_exit();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * psteer_conn_cache_exit() - destroy the entry caches; all entries freed
+ *
+ * Context: module exit.
+ */
+void psteer_conn_cache_exit(void)
+{
+	kmem_cache_destroy(psteer_conn6_cache);
+	kmem_cache_destroy(psteer_conn4_cache);
+	psteer_conn6_cache = NULL;
+	psteer_conn4_cache = NULL;
+}
+
+/**
+ * psteer_conntab_create() - an empty connection table
+ * @nbuckets: as the bucket table, 1..PSTEER_MAX_BUCKETS
+ * @max: most entries, 0..PSTEER_MAX_CONNS (0: track nothing)
+ *
+ * Timeouts start at the defaults (TCP 300 s, UDP and other 30 s).
+ *
+ * Context: process, may sleep; after psteer_conn_cache_init().
+ * Return: the table or an ERR_PTR.
+ */
+struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max)
+{
+	struct psteer_conntab *ct;
+	u32 per, i, k;
+
+	if (!nbuckets || nbuckets > PSTEER_MAX_BUCKETS ||
+	    max > PSTEER_MAX_CONNS || !psteer_conn4_cache)
+		return ERR_PTR(-EINVAL);
+	ct = kzalloc(sizeof(*ct), GFP_KERNEL);
+	if (!ct)
+		return ERR_PTR(-ENOMEM);
+	ct->nbuckets = nbuckets;
+	ct->max = max;
+	per = DIV_ROUND_UP(max, nbuckets);
+	ct->slot_bits = per > 1 ? min_t(u32, ilog2(roundup_pow_of_two(per)),
+					PSTEER_CONN_MAX_SLOT_BITS) : 0;
+	ct->timeout[PSTEER_CONN_TCP] = 300 * HZ;
+	ct->timeout[PSTEER_CONN_UDP] = 30 * HZ;
+	ct->timeout[PSTEER_CONN_OTHER] = 30 * HZ;
+	ct->timeout[PSTEER_CONN_CLOSING] = PSTEER_CONN_CLOSING_TIMEOUT * HZ;
+	atomic_set(&ct->count, 0);
+	atomic_set(&ct->count6, 0);
+	ct->v4 = psteer_conn4_cache;
+	ct->v6 = psteer_conn6_cache;
+	ct->b = kvcalloc(nbuckets, sizeof(*ct->b), GFP_KERNEL);
+	ct->slots = kvcalloc((size_t)nbuckets << ct->slot_bits,
+			     sizeof(*ct->slots), GFP_KERNEL);
+	ct->pcpu = alloc_percpu(struct psteer_conn_pcpu);
+	if (!ct->b || !ct->slots || !ct->pcpu) {
+		free_percpu(ct->pcpu);
+		kvfree(ct->slots);
+		kvfree(ct->b);
+		kfree(ct);
+		return ERR_PTR(-ENOMEM);
+	}
+	for (i = 0; i < nbuckets; i++) {
+		spin_lock_init(&ct->b[i].lock);
+		for (k = 0; k < PSTEER_CONN_NCLASS; k++)
+			INIT_LIST_HEAD(&ct->b[i].lru[k]);
+	}
+	return ct;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conntab_create);
+
+/**
+ * psteer_conntab_destroy() - free a table and all its entries
+ * @ct: table; nothing may track or walk any more
+ *
+ * Context: process.
+ */
+void psteer_conntab_destroy(struct psteer_conntab *ct)
+{
+	psteer_conn_flush(ct, 0);
+	free_percpu(ct->pcpu);
+	kvfree(ct->slots);
+	kvfree(ct->b);
+	kfree(ct);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conntab_destroy);
+
+static unsigned int psteer_conn_addr_words(const struct psteer_tuple *t)
+{
+	return t->family == AF_INET6 ? 4 : 1;
+}
+
+static bool psteer_conn_match(const struct psteer_conn *c,
+			      const struct psteer_tuple *t, u32 netns)
+{
+	unsigned int n = psteer_conn_addr_words(t);
+
+	return c->netns == netns && c->port[0] == t->sport &&
+	       c->port[1] == t->dport && c->proto == t->proto &&
+	       c->v6 == (t->family == AF_INET6) &&
+	       !memcmp(c->addr, t->src, n * sizeof(__be32)) &&
+	       !memcmp(c->addr + n, t->dst, n * sizeof(__be32));
+}
+
+/**
+ * psteer_conn_tuple() - the key of @c as a tuple
+ * @c: an entry
+ * @t: result, fully initialised (as psteer_parse_tuple() leaves it)
+ */
+void psteer_conn_tuple(const struct psteer_conn *c, struct psteer_tuple *t)
+{
+	unsigned int n = c->v6 ? 4 : 1;
+
+	memset(t, 0, sizeof(*t));
+	t->family = c->v6 ? AF_INET6 : AF_INET;
+	memcpy(t->src, c->addr, n * sizeof(__be32));
+	memcpy(t->dst, c->addr + n, n * sizeof(__be32));
+	t->sport = c->port[0];
+	t->dport = c->port[1];
+	t->ports = c->port[0] || c->port[1];
+	t->proto = c->proto;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_tuple);
+
+static enum psteer_conn_class psteer_conn_class_of(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return PSTEER_CONN_TCP;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		return PSTEER_CONN_UDP;
+	}
+	return PSTEER_CONN_OTHER;
+}
+
+static struct psteer_conn *psteer_conn_new(struct psteer_conntab *ct,
+					   const struct psteer_tuple *t,
+					   u32 netns, u32 slot, u32 now)
+{
+	unsigned int n = psteer_conn_addr_words(t);
+	struct psteer_conn *c;
+
+	/* Never more than max: the count only grows below it. */
+	if (!atomic_add_unless(&ct->count, 1, ct->max))
+		return NULL;
+	c = kmem_cache_alloc(n == 4 ? ct->v6 : ct->v4,
+			     GFP_ATOMIC | __GFP_NOWARN);
+	if (!c) {
+		atomic_dec(&ct->count);
+		return NULL;
+	}
+	c->bytes = 0;
+	c->packets = 0;
+	c->first = now;
+	c->last = now;
+	c->netns = netns;
+	c->port[0] = t->sport;
+	c->port[1] = t->dport;
+	c->proto = t->proto;
+	c->class = psteer_conn_class_of(t->proto);
+	c->v6 = n == 4;
+	c->slot = slot;
+	if (c->v6)
+		atomic_inc(&ct->count6);
+	memcpy(c->addr, t->src, n * sizeof(__be32));
+	memcpy(c->addr + n, t->dst, n * sizeof(__be32));
+	return c;
+}
+
+static struct psteer_conn **psteer_conn_chain(struct psteer_conntab *ct,
+					      u32 bucket, u32 slot)
+{
+	return &ct->slots[((size_t)bucket << ct->slot_bits) + slot];
+}
+
+/**
+ * psteer_conn_track() - account one packet to its connection
+ * @ct: table
+ * @hash: the packet's flow hash (its bucket is psteer_bucket_index())
+ * @t: its tuple, in the order psteer hashed it (canonical if symmetric)
+ * @netns: its namespace's inode number
+ * @len: its length
+ * @tcp_flags: TCP flags byte (TCPHDR_*), 0 for other protocols
+ * @now: jiffies
+ *
+ * Finds or creates the entry in the bucket, counts the packet, and keeps
+ * the bucket's lists ordered by last packet. A TCP FIN or RST moves the
+ * entry to the closing class; a SYN alone brings a closing one back.
+ *
+ * Context: softirq on the CPU handling the bucket's packets, or BHs off.
+ * Return: an enum psteer_conn_result.
+ */
+int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
+		      const struct psteer_tuple *t, u32 netns,
+		      unsigned int len, u8 tcp_flags, u32 now)
+{
+	struct psteer_conn_pcpu *pc = this_cpu_ptr(ct->pcpu);
+	bool timed = !(pc->calls++ % PSTEER_CONN_SAMPLE);
+	u64 start = timed ? local_clock() : 0;
+	u32 bucket = psteer_bucket_index(hash, ct->nbuckets);
+	u32 slot = hash & ((1U << ct->slot_bits) - 1);
+	struct psteer_conn_bucket *cb = &ct->b[bucket];
+	struct psteer_conn **chain = psteer_conn_chain(ct, bucket, slot);
+	int ret = PSTEER_CONN_FOUND;
+	struct psteer_conn *c;
+	u8 class;
+
+	spin_lock(&cb->lock);
+	for (c = *chain; c; c = c->next)
+		if (psteer_conn_match(c, t, netns))
+			break;
+	if (!c) {
+		c = psteer_conn_new(ct, t, netns, slot, now);
+		if (!c) {
+			spin_unlock(&cb->lock);
+			pc->untracked++;
+			return PSTEER_CONN_UNTRACKED;
+		}
+		c->next = *chain;
+		*chain = c;
+		list_add_tail(&c->lru, &cb->lru[c->class]);
+		WRITE_ONCE(cb->count, cb->count + 1);
+		pc->created++;
+		ret = PSTEER_CONN_CREATED;
+	}
+	class = c->class;
+	if (c->proto == IPPROTO_TCP) {
+		if (tcp_flags & (TCPHDR_FIN | TCPHDR_RST))
+			class = PSTEER_CONN_CLOSING;
+		else if ((tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+			class = PSTEER_CONN_TCP;
+	}
+	/*
+	 * Moved to its list's tail at most once per jiffy: entries after it
+	 * were all seen in the same jiffy, so the list stays in order.
+	 */
+	if (class != c->class || c->last != now) {
+		c->class = class;
+		list_move_tail(&c->lru, &cb->lru[class]);
+	}
+	c->last = now;
+	c->packets++;
+	c->bytes += len;
+	spin_unlock(&cb->lock);
+	if (timed) {
+		pc->lookup_ns += local_clock() - start;
+		pc->lookups++;
+	}
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_track);
+
+/* Unlinks and frees @c; caller holds its bucket's lock. */
+static void psteer_conn_free(struct psteer_conntab *ct, u32 bucket,
+			     struct psteer_conn *c)
+{
+	struct psteer_conn **p = psteer_conn_chain(ct, bucket, c->slot);
+	struct psteer_conn_bucket *cb = &ct->b[bucket];
+
+	lockdep_assert_held(&cb->lock);
+	while (*p != c)
+		p = &(*p)->next;
+	*p = c->next;
+	list_del(&c->lru);
+	WRITE_ONCE(cb->count, cb->count - 1);
+	atomic_dec(&ct->count);
+	if (c->v6)
+		atomic_dec(&ct->count6);
+	kmem_cache_free(c->v6 ? ct->v6 : ct->v4, c);
+}
+
+/**
+ * psteer_conn_idle_ms() - time since @c's last packet
+ * @c: entry
+ * @now: jiffies
+ */
+u32 psteer_conn_idle_ms(const struct psteer_conn *c, u32 now)
+{
+	return jiffies_to_msecs(now - c->last);
+}
+
+/**
+ * psteer_conn_expire_bucket() - free the expired entries of one bucket
+ * @ct: table
+ * @bucket: bucket index
+ * @now: jiffies
+ *
+ * An entry expires once it has been idle for its class's timeout. Each
+ * list is oldest first, so the walk stops at the first live entry.
+ *
+ * Context: process or softirq; takes the bucket lock with BHs off.
+ * Return: the number of entries freed.
+ */
+unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
+				       u32 now)
+{
+	struct psteer_conn_bucket *cb = &ct->b[bucket];
+	unsigned int n = 0, k;
+
+	if (!READ_ONCE(cb->count))
+		return 0;
+	spin_lock_bh(&cb->lock);
+	for (k = 0; k < PSTEER_CONN_NCLASS; k++) {
+		u32 timeout = READ_ONCE(ct->timeout[k]);
+		struct psteer_conn *c;
+
+		while ((c = list_first_entry_or_null(&cb->lru[k],
+						     struct psteer_conn, lru))) {
+			if ((u32)(now - c->last) < timeout)
+				break;
+			psteer_conn_free(ct, bucket, c);
+			n++;
+		}
+	}
+	spin_unlock_bh(&cb->lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_bucket);
+
+/**
+ * psteer_conn_pass() - one timer pass of @cpu: expire in the buckets it owns
+ * @ct: table
+ * @tbl: the bucket table, for who owns what
+ * @cpu: the CPU whose buckets to walk (its timer thread's CPU)
+ * @now: jiffies
+ *
+ * Walks the CPU's owned-bucket bitmap, not the whole table. A bucket
+ * moving during the pass may be walked by its old and new owner alike;
+ * the bucket lock makes that harmless.
+ *
+ * Context: process (the timer thread), or BHs on.
+ * Return: the number of entries expired; added to @cpu's counters.
+ */
+unsigned int psteer_conn_pass(struct psteer_conntab *ct,
+			      struct psteer_table *tbl, int cpu, u32 now)
+{
+	struct psteer_conn_pcpu *pc = per_cpu_ptr(ct->pcpu, cpu);
+	const unsigned long *owned = per_cpu_ptr(tbl->pcpu, cpu)->owned;
+	u64 start = local_clock(), ns;
+	unsigned int n = 0;
+	unsigned long i;
+
+	if (owned)
+		for_each_set_bit(i, owned, tbl->nbuckets)
+			n += psteer_conn_expire_bucket(ct, i, now);
+	ns = local_clock() - start;
+	/* Written only by @cpu's timer thread (or a KUnit case). */
+	WRITE_ONCE(pc->expired, pc->expired + n);
+	WRITE_ONCE(pc->passes, pc->passes + 1);
+	WRITE_ONCE(pc->pass_ns, ns);
+	if (ns > pc->pass_ns_max)
+		WRITE_ONCE(pc->pass_ns_max, ns);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_pass);
+
+/**
+ * psteer_conn_flush() - free the entries of a namespace, or all
+ * @ct: table
+ * @netns: a namespace's inode number, or 0 for every entry
+ *
+ * Context: process or softirq; takes the bucket locks with BHs off.
+ * Return: the number of entries freed.
+ */
+unsigned int psteer_conn_flush(struct psteer_conntab *ct, u32 netns)
+{
+	unsigned int n = 0, k;
+	u32 i;
+
+	for (i = 0; i < ct->nbuckets; i++) {
+		struct psteer_conn_bucket *cb = &ct->b[i];
+		struct psteer_conn *c, *tmp;
+
+		if (!READ_ONCE(cb->count))
+			continue;
+		spin_lock_bh(&cb->lock);
+		for (k = 0; k < PSTEER_CONN_NCLASS; k++)
+			list_for_each_entry_safe(c, tmp, &cb->lru[k], lru)
+				if (!netns || c->netns == netns) {
+					psteer_conn_free(ct, i, c);
+					n++;
+				}
+		spin_unlock_bh(&cb->lock);
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_flush);
+
+/**
+ * psteer_conntab_memory() - bytes the table takes: entries and arrays
+ * @ct: table
+ *
+ * Context: any; a racy snapshot.
+ */
+size_t psteer_conntab_memory(const struct psteer_conntab *ct)
+{
+	size_t sz = sizeof(*ct) + (size_t)ct->nbuckets * sizeof(*ct->b) +
+		    ((size_t)ct->nbuckets << ct->slot_bits) * sizeof(*ct->slots);
+
+	int n6 = atomic_read(&ct->count6);
+
+	return sz + (size_t)(atomic_read(&ct->count) - n6) *
+		    kmem_cache_size(ct->v4) +
+		    (size_t)n6 * kmem_cache_size(ct->v6);
+}
