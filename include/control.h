@@ -100,6 +100,7 @@ struct psteer_ctl {
 /* src/sampler.c */
 void psteer_sample_init(struct psteer_ctl *ctl);
 void psteer_sample(struct psteer_ctl *ctl);
+void psteer_sample_restart(struct psteer_ctl *ctl, u32 i);
 
 /* src/balancer.c */
 extern struct psteer_ctl *psteer_ctl;

@@ -18,6 +18,8 @@
 /* Loads and usages are in parts per million of one CPU's capacity. */
 #define PSTEER_RB_FULL		1000000u
 #define PSTEER_RB_NONE		0xffffffffu
+/* Most buckets a round takes: a bucket index fits in 16 bits. */
+#define PSTEER_RB_MAX_BUCKETS	65536u
 
 /**
  * struct psteer_rb_config - the rebalancer's knobs
@@ -41,14 +43,21 @@ struct psteer_rb_config {
  *	(positive: spare capacity; negative: overloaded)
  * @dedicated: out: it hosts an elephant bucket that gets it alone
  * @received: out: it received buckets this round
+ * @host: out: it took a bucket too heavy for any receiver's room this
+ *	round, and gave away some of its own (no more than that bucket's
+ *	load) to make room for it
  * @shed: scratch: it was served as a donor
  * @head: scratch: first bucket of its list
  * @elephant: scratch: the elephant bucket it is dedicated to
  * @excess: scratch: load it still has to shed, ppm
  * @target: scratch: load it may still receive from overloaded CPUs, its
  *	claim 5 share, ppm (< 0: not a receiver)
- * @room: scratch: load it may still receive from a dedicated CPU, up to
- *	mean + threshold, ppm (< 0: none)
+ * @room: scratch: load it may still receive from a dedicated CPU or a
+ *	host, up to mean + threshold, ppm (< 0: none)
+ * @small: scratch: load of its own buckets light enough for a receiver's
+ *	room, what it could give away to host a heavy bucket, ppm
+ * @tried: scratch: the heavy bucket it last failed to make room for
+ * @rank: scratch: the CPU at this slot of the receiver heap
  */
 struct psteer_rb_cpu {
 	u32 usage;
@@ -56,12 +65,16 @@ struct psteer_rb_cpu {
 	s32 index;
 	bool dedicated;
 	bool received;
+	bool host;
 	bool shed;
 	u32 head;
 	u32 elephant;
 	s64 excess;
 	s64 target;
 	s64 room;
+	s64 small;
+	u32 tried;
+	u32 rank;
 };
 
 /**
@@ -101,12 +114,14 @@ struct psteer_rb_move {
  * @total_index: D, the sum of the positive imbalance indexes, ppm
  * @nmoves: moves written
  * @elephants: buckets heavier than a CPU's fair share
+ * @heavy: buckets too heavy for any receiver's room placed on a host
  */
 struct psteer_rb_summary {
 	u32 mean;
 	s64 total_index;
 	u32 nmoves;
 	u32 elephants;
+	u32 heavy;
 };
 
 u32 psteer_rebalance(const struct psteer_rb_config *cfg,

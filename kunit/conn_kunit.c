@@ -200,6 +200,21 @@ static void psteer_conn_expire_wrap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 1, 0x12), 1U);
 }
 
+/*
+ * A packet handled after the timer thread read the clock leaves the
+ * entry's last packet ahead of the pass's "now": live, not 2^32 idle.
+ */
+static void psteer_conn_touched_during_pass(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple t;
+
+	psteer_v4(&t, IPPROTO_TCP, 1, 1, 2, 2);
+	psteer_track(ct, HASH(1, 0), &t, 0, 5000);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 1, 4999), 0U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 1), 1U);
+}
+
 static void psteer_conn_max_conns(struct kunit *test)
 {
 	struct psteer_conntab *ct = psteer_test_conntab(test, 3);
@@ -362,6 +377,7 @@ static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conn_namespaces),
 	KUNIT_CASE(psteer_conn_expire_fake_clock),
 	KUNIT_CASE(psteer_conn_expire_wrap),
+	KUNIT_CASE(psteer_conn_touched_during_pass),
 	KUNIT_CASE(psteer_conn_max_conns),
 	KUNIT_CASE(psteer_conn_fin_rst),
 	KUNIT_CASE(psteer_conn_other_proto),

@@ -266,12 +266,15 @@ int psteer_ctl_cpu_down(int cpu)
 void psteer_ctl_cpu_up(int cpu)
 {
 	struct psteer_ctl *ctl = psteer_ctl;
-	struct psteer_cpu_load *cl = &ctl->cpus[ctl->cpu_idx[cpu]];
+	u32 i = ctl->cpu_idx[cpu];
+	struct psteer_cpu_load *cl = &ctl->cpus[i];
 
 	mutex_lock(&ctl->lock);
-	if (cl->down)
+	if (cl->down) {
 		pr_info("CPU %d back online: the rebalancer may give it buckets\n",
 			cpu);
+		psteer_sample_restart(ctl, i);
+	}
 	cl->down = false;
 	cl->cooldown = 0;
 	mutex_unlock(&ctl->lock);

@@ -336,7 +336,9 @@ static void psteer_conn_free(struct psteer_conntab *ct, u32 bucket,
  */
 u32 psteer_conn_idle_ms(const struct psteer_conn *c, u32 now)
 {
-	return jiffies_to_msecs(now - c->last);
+	s32 idle = now - c->last;
+
+	return idle > 0 ? jiffies_to_msecs(idle) : 0;
 }
 
 /**
@@ -345,7 +347,8 @@ u32 psteer_conn_idle_ms(const struct psteer_conn *c, u32 now)
  * @bucket: bucket index
  * @now: jiffies
  *
- * An entry expires once it has been idle for its class's timeout. Each
+ * An entry expires once it has been idle for its class's timeout (at
+ * most PSTEER_CONN_MAX_TIMEOUT seconds, far below 2^31 jiffies). Each
  * list is oldest first, so the walk stops at the first live entry.
  *
  * Context: process or softirq; takes the bucket lock with BHs off.
@@ -366,7 +369,11 @@ unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
 
 		while ((c = list_first_entry_or_null(&cb->lru[k],
 						     struct psteer_conn, lru))) {
-			if ((u32)(now - c->last) < timeout)
+			/*
+			 * Signed: a packet handled since the caller read
+			 * @now leaves c->last ahead of it, and is live.
+			 */
+			if ((s32)(now - c->last) < (s32)timeout)
 				break;
 			psteer_conn_free(ct, bucket, c);
 			n++;

@@ -34,8 +34,29 @@
  * buckets leave it for CPUs with room below mean + threshold. The rest
  * balance among themselves.
  *
- * Cost: O(nbuckets * (1 + elephants) + ncpus * (ncpus + max_moves) +
- * max_moves * log nbuckets). No allocation: the caller passes a scratch
+ * Heavy buckets: the elephant rule, generalised to a bucket lighter than
+ * the mean but heavier than any receiver's room (mean + threshold -
+ * usage), on an overloaded CPU that cannot otherwise come within the dead
+ * band: two or three such buckets on one CPU, every other CPU near the
+ * mean, and no claim 5 share can take one. Unless it is alone on its CPU,
+ * the bucket goes to the least used CPU that can make room for it, its
+ * host, which gives away only as much of its own load as it must (not
+ * all, as a dedicated CPU does), in buckets that fit other CPUs' room
+ * below mean + threshold, heaviest first, and ends between the mean less
+ * half the dead band and the mean. So a host never gives away more than it
+ * took; the bucket's CPU drops by more than the dead band, and ends below
+ * where it was, as the host does: the larger of the two loads drops by
+ * more than the dead band (the counterpart of "unless its own CPU carries
+ * about as little besides"), and neither CPU is left above the dead band
+ * by the move, so the bucket is not sent on next round. This runs before
+ * the claim 5 moves, for the CPUs whose light buckets cannot bring them
+ * within the dead band, and after them, for those the claim 5 moves left
+ * above it; there a bucket that fits a receiver's room goes there
+ * directly. A CPU still cooling down places none.
+ *
+ * Cost: O(nbuckets + ncpus * (donors + hosts) + (buckets of the donors
+ * and hosts) + moves * log nbuckets): the buckets of a donor and the
+ * receivers are kept in heaps. No allocation: the caller passes a scratch
  * array of nbuckets u32. Plain C: the host simulator compiles this file.
  */
 
@@ -45,6 +66,9 @@
 #endif
 #include "rebalance.h"
 
+/* How many hosts a heavy bucket may try before it stays this round. */
+#define PSTEER_RB_HOST_TRIES	4
+
 /* Everything one round works on. */
 struct psteer_rb_round {
 	const struct psteer_rb_config *cfg;
@@ -52,21 +76,162 @@ struct psteer_rb_round {
 	u32 ncpus;
 	struct psteer_rb_bucket *b;
 	u32 nbuckets;
-	u32 *heap;
+	u32 *heap;	/* the scratch array: a heap of buckets */
 	u32 heaplen;
+	bool packed;	/* heap entries are keys (two u32), not indexes */
+	u32 lightest;	/* lightest bucket in the heap */
 	struct psteer_rb_move *moves;
 	u32 nmoves;
-	u32 best;	/* receiver with the largest target, or NONE */
+	u32 nrecv;	/* receivers in the heap: cpus[0..nrecv).rank */
+	int by_room;	/* the receiver heap's key: 1 room, 0 target, -1 none */
+	u32 mean;
+	s64 heavy;	/* a bucket heavier than this fits no receiver */
+	bool small;	/* cpus[].small computed */
 };
+
+/* min() without <linux/minmax.h>, which the host simulator lacks. */
+static s64 psteer_rb_min(s64 a, s64 b)
+{
+	return a < b ? a : b;
+}
 
 static bool psteer_rb_full(const struct psteer_rb_round *r)
 {
 	return r->nmoves >= r->cfg->max_moves;
 }
 
-/* Links every bucket on its owner's list. False on an owner out of range. */
+/*
+ * The heap of buckets, heaviest on top; of equal loads, fewer connections
+ * first (so that less state changes CPU), then the higher index. Each
+ * bucket's place in that order is one u64 key: load, connections (up to
+ * 65535) inverted, index. A CPU's buckets lie far apart in the bucket
+ * array (ncpus apart, as owners are dealt round-robin), so comparing them
+ * there would miss the cache at every step: where the scratch array has
+ * room for two u32 per entry, the heap holds the keys themselves, else
+ * bucket indexes whose keys are read from the buckets.
+ */
+static u64 psteer_rb_key(const struct psteer_rb_round *r, u32 i)
+{
+	u32 conns = r->b[i].conns < 0xffff ? r->b[i].conns : 0xffff;
+
+	return (u64)r->b[i].load << 32 | (u64)(0xffff - conns) << 16 | i;
+}
+
+static u32 psteer_rb_key_bucket(u64 key)
+{
+	return key & 0xffff;
+}
+
+static u32 psteer_rb_key_load(u64 key)
+{
+	return key >> 32;
+}
+
+static inline u64 psteer_rb_get(const struct psteer_rb_round *r, u32 pos)
+{
+	if (r->packed)
+		return (u64)r->heap[2 * pos] << 32 | r->heap[2 * pos + 1];
+	return psteer_rb_key(r, r->heap[pos]);
+}
+
+static inline void psteer_rb_set(struct psteer_rb_round *r, u32 pos, u64 key)
+{
+	if (r->packed) {
+		r->heap[2 * pos] = key >> 32;
+		r->heap[2 * pos + 1] = (u32)key;
+	} else {
+		r->heap[pos] = psteer_rb_key_bucket(key);
+	}
+}
+
+static void psteer_rb_sift_down(struct psteer_rb_round *r, u32 i)
+{
+	u64 key = psteer_rb_get(r, i);
+
+	for (;;) {
+		u32 l = 2 * i + 1;
+		u64 top;
+
+		if (l >= r->heaplen)
+			break;
+		top = psteer_rb_get(r, l);
+		if (l + 1 < r->heaplen && psteer_rb_get(r, l + 1) > top)
+			top = psteer_rb_get(r, ++l);
+		if (top <= key)
+			break;
+		psteer_rb_set(r, i, top);
+		i = l;
+	}
+	psteer_rb_set(r, i, key);
+}
+
+static void psteer_rb_heap_init(struct psteer_rb_round *r)
+{
+	r->heaplen = 0;
+	r->packed = true;
+}
+
+/*
+ * Adds bucket @i to the end of the heap's array; its key is taken now,
+ * while the bucket is in the cache. Past half the scratch array, the keys
+ * so far become indexes (entry k is words 2k and 2k + 1, and k <= 2k).
+ */
+static void psteer_rb_heap_add(struct psteer_rb_round *r, u32 i)
+{
+	u32 k;
+
+	if (r->packed && 2 * ((u64)r->heaplen + 1) > r->nbuckets) {
+		for (k = 0; k < r->heaplen; k++)
+			r->heap[k] = psteer_rb_key_bucket(r->heap[2 * k + 1]);
+		r->packed = false;
+	}
+	psteer_rb_set(r, r->heaplen++, psteer_rb_key(r, i));
+}
+
+/* Orders the entries added into a heap: Floyd's construction. */
+static void psteer_rb_heap_build(struct psteer_rb_round *r)
+{
+	u32 k;
+
+	for (k = r->heaplen / 2; k-- > 0; )
+		psteer_rb_sift_down(r, k);
+}
+
+/* Takes the top of the heap; returns its key. */
+static u64 psteer_rb_pop(struct psteer_rb_round *r)
+{
+	u64 top = psteer_rb_get(r, 0), last, key;
+	u32 i = 0, l;
+
+	last = psteer_rb_get(r, --r->heaplen);
+	/*
+	 * Bottom-up: the hole at the top goes down along the heavier child
+	 * to a leaf, one comparison a level, and the last entry rises from
+	 * there to its place, rarely more than a level or two.
+	 */
+	while ((l = 2 * i + 1) < r->heaplen) {
+		key = psteer_rb_get(r, l);
+		if (l + 1 < r->heaplen && psteer_rb_get(r, l + 1) > key)
+			key = psteer_rb_get(r, ++l);
+		psteer_rb_set(r, i, key);
+		i = l;
+	}
+	while (i > 0 && last > (key = psteer_rb_get(r, (i - 1) / 2))) {
+		psteer_rb_set(r, i, key);
+		i = (i - 1) / 2;
+	}
+	psteer_rb_set(r, i, last);
+	return top;
+}
+
+/*
+ * Links every bucket on its owner's list. On the way, the buckets that may
+ * be elephants go to the heap: heavier than the fair share can be, at
+ * least the mean of the usages as given. False on an owner out of range.
+ */
 static bool psteer_rb_lists(struct psteer_rb_round *r)
 {
+	u64 floor = 0;
 	u32 i;
 
 	for (i = 0; i < r->ncpus; i++) {
@@ -75,22 +240,32 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		c->index = 0;
 		c->dedicated = false;
 		c->received = false;
+		c->host = false;
 		c->shed = false;
 		c->head = PSTEER_RB_NONE;
 		c->elephant = PSTEER_RB_NONE;
 		c->excess = 0;
 		c->target = -1;
 		c->room = -1;
+		c->small = 0;
+		c->tried = PSTEER_RB_NONE;
+		floor += c->usage;
 	}
+	floor /= r->ncpus;
+	psteer_rb_heap_init(r);
 	for (i = r->nbuckets; i-- > 0; ) {
+		struct psteer_rb_bucket *b = &r->b[i];
 		struct psteer_rb_cpu *c;
 
-		if (r->b[i].owner >= r->ncpus)
+		if (b->owner >= r->ncpus)
 			return false;
-		c = &r->cpus[r->b[i].owner];
-		r->b[i].next = c->head;
+		c = &r->cpus[b->owner];
+		b->next = c->head;
 		c->head = i;
-		c->excess += r->b[i].load;
+		c->excess += b->load;
+		if (!b->pinned && b->load > floor &&
+		    b->load > r->cfg->threshold)
+			psteer_rb_heap_add(r, i);
 	}
 	/*
 	 * Usage is at most a full CPU; the loads of its buckets are not. A
@@ -121,7 +296,7 @@ static bool psteer_rb_alone(const struct psteer_rb_round *r, u32 cpu,
 	u32 i;
 
 	for (i = r->cpus[cpu].head; i != PSTEER_RB_NONE; i = r->b[i].next)
-		if (i != bucket && !r->b[i].pinned)
+		if (i != bucket && !r->b[i].pinned && r->b[i].owner == cpu)
 			return false;
 	return true;
 }
@@ -188,11 +363,7 @@ static void psteer_rb_move(struct psteer_rb_round *r, u32 bucket, u32 to)
 	m->to = to;
 	m->load = r->b[bucket].load;
 	r->b[bucket].owner = to;
-	r->cpus[to].received = true;
 }
-
-static void psteer_rb_sift_down(struct psteer_rb_round *r, u32 i);
-static u32 psteer_rb_pop(struct psteer_rb_round *r);
 
 /*
  * Elephants, heaviest first: each gets a CPU of its own. Where it is
@@ -200,23 +371,23 @@ static u32 psteer_rb_pop(struct psteer_rb_round *r);
  * its own CPU carries about as little besides; one that shares a CPU
  * with a heavier elephant always leaves. At least one CPU is left
  * undedicated. The candidates (fewer than ncpus, each being heavier than
- * the mean) are found in one pass and taken from a heap in the scratch
- * array. Returns the number of elephants.
+ * the mean) come from the heap psteer_rb_lists() started. Returns the
+ * number of elephants.
  */
 static u32 psteer_rb_elephants(struct psteer_rb_round *r, u64 fair)
 {
 	u32 i, n = 0, undedicated = r->ncpus;
 
-	r->heaplen = 0;
-	for (i = 0; i < r->nbuckets; i++)
-		if (!r->b[i].pinned && r->b[i].load > fair &&
-		    r->b[i].load > r->cfg->threshold)
-			r->heap[r->heaplen++] = i;
-	for (i = r->heaplen / 2; i-- > 0; )
-		psteer_rb_sift_down(r, i);
+	for (i = 0; i < r->heaplen; )
+		if (psteer_rb_key_load(psteer_rb_get(r, i)) > fair)
+			i++;
+		else
+			psteer_rb_set(r, i, psteer_rb_get(r, --r->heaplen));
+	psteer_rb_heap_build(r);
 
 	while (r->heaplen && undedicated > 1) {
-		u32 e = psteer_rb_pop(r), cpu = r->b[e].owner, to;
+		u32 e = psteer_rb_key_bucket(psteer_rb_pop(r));
+		u32 cpu = r->b[e].owner, to;
 
 		if (r->cpus[cpu].dedicated)
 			to = psteer_rb_least_used(r);
@@ -242,9 +413,10 @@ static u32 psteer_rb_elephants(struct psteer_rb_round *r, u64 fair)
 /*
  * Claim 5: the mean m over the undedicated CPUs (counting the load that
  * dedicated CPUs must hand them), every d_i, D, each donor's excess and
- * each receiver's target E * d_j / D. Returns D.
+ * each receiver's target E * d_j / D. Also the largest room of any
+ * receiver: a bucket heavier than that is heavy. Returns D.
  */
-static s64 psteer_rb_indexes(struct psteer_rb_round *r, u32 *mean)
+static s64 psteer_rb_indexes(struct psteer_rb_round *r)
 {
 	u64 sum = 0, pool = 0;
 	s64 total = 0, excess = 0;
@@ -265,13 +437,13 @@ static s64 psteer_rb_indexes(struct psteer_rb_round *r, u32 *mean)
 		pool += c->excess;
 		excess += c->excess;
 	}
-	*mean = div64_s64(sum + pool, n);
+	r->mean = div64_s64(sum + pool, n);
 	for (i = 0; i < r->ncpus; i++) {
 		struct psteer_rb_cpu *c = &r->cpus[i];
 
 		if (c->dedicated)
 			continue;
-		c->index = (s64)*mean - c->usage;
+		c->index = (s64)r->mean - c->usage;
 		if (c->index > 0) {
 			total += c->index;
 		} else if (-c->index > (s64)r->cfg->threshold) {
@@ -281,6 +453,7 @@ static s64 psteer_rb_indexes(struct psteer_rb_round *r, u32 *mean)
 	}
 	if (excess > total)
 		excess = total;
+	r->heavy = -1;
 	for (i = 0; i < r->ncpus; i++) {
 		struct psteer_rb_cpu *c = &r->cpus[i];
 
@@ -289,6 +462,8 @@ static s64 psteer_rb_indexes(struct psteer_rb_round *r, u32 *mean)
 		c->room = (s64)c->index + r->cfg->threshold;
 		if (c->index > 0)
 			c->target = div64_s64(excess * c->index, total);
+		if (c->room > r->heavy)
+			r->heavy = c->room;
 	}
 	return total;
 }
@@ -299,81 +474,130 @@ static s64 psteer_rb_limit(const struct psteer_rb_cpu *c, bool by_room)
 	return by_room ? c->room : c->target;
 }
 
-static void psteer_rb_find_best(struct psteer_rb_round *r, bool by_room)
+/*
+ * Receiver heap order: more room (or share) first; of equal ones, the
+ * lower CPU index, as a scan of the CPUs in order would pick.
+ */
+static bool psteer_rb_roomier(const struct psteer_rb_round *r, u32 a, u32 b)
 {
-	u32 i;
+	s64 x = psteer_rb_limit(&r->cpus[a], r->by_room);
+	s64 y = psteer_rb_limit(&r->cpus[b], r->by_room);
 
-	r->best = PSTEER_RB_NONE;
-	for (i = 0; i < r->ncpus; i++) {
-		s64 limit = psteer_rb_limit(&r->cpus[i], by_room);
+	return x > y || (x == y && a < b);
+}
 
-		if (limit >= 0 &&
-		    (r->best == PSTEER_RB_NONE ||
-		     limit > psteer_rb_limit(&r->cpus[r->best], by_room)))
-			r->best = i;
+static void psteer_rb_recv_sift(struct psteer_rb_round *r, u32 k)
+{
+	struct psteer_rb_cpu *c = r->cpus;
+
+	for (;;) {
+		u32 l = 2 * k + 1, top = k, tmp;
+
+		if (l < r->nrecv && psteer_rb_roomier(r, c[l].rank, c[top].rank))
+			top = l;
+		if (l + 1 < r->nrecv &&
+		    psteer_rb_roomier(r, c[l + 1].rank, c[top].rank))
+			top = l + 1;
+		if (top == k)
+			return;
+		tmp = c[k].rank;
+		c[k].rank = c[top].rank;
+		c[top].rank = tmp;
+		k = top;
 	}
 }
 
 /*
- * Heap order: heavier first; of equal loads, fewer connections first, so
- * that less state changes CPU.
+ * The heap of the CPUs that may receive, by share (claim 5 moves) or by
+ * room (from a dedicated CPU or a host), in cpus[].rank. Built once per
+ * kind: limits only shrink, and only the top's, which is then sifted down.
  */
-static bool psteer_rb_heavier(const struct psteer_rb_round *r, u32 a, u32 b)
-{
-	const struct psteer_rb_bucket *x = &r->b[r->heap[a]];
-	const struct psteer_rb_bucket *y = &r->b[r->heap[b]];
-
-	return x->load > y->load ||
-	       (x->load == y->load && x->conns < y->conns);
-}
-
-static void psteer_rb_sift_down(struct psteer_rb_round *r, u32 i)
-{
-	for (;;) {
-		u32 l = 2 * i + 1, top = i, tmp;
-
-		if (l < r->heaplen && psteer_rb_heavier(r, l, top))
-			top = l;
-		if (l + 1 < r->heaplen && psteer_rb_heavier(r, l + 1, top))
-			top = l + 1;
-		if (top == i)
-			return;
-		tmp = r->heap[i];
-		r->heap[i] = r->heap[top];
-		r->heap[top] = tmp;
-		i = top;
-	}
-}
-
-/* Heap of @cpu's movable buckets, heaviest on top. */
-static void psteer_rb_heapify(struct psteer_rb_round *r, u32 cpu)
+static void psteer_rb_receivers(struct psteer_rb_round *r, bool by_room)
 {
 	u32 i;
 
-	r->heaplen = 0;
-	for (i = r->cpus[cpu].head; i != PSTEER_RB_NONE; i = r->b[i].next)
-		if (psteer_rb_movable(r, i))
-			r->heap[r->heaplen++] = i;
-	for (i = r->heaplen / 2; i-- > 0; )
-		psteer_rb_sift_down(r, i);
+	if (r->by_room == (int)by_room)
+		return;
+	r->by_room = by_room;
+	r->nrecv = 0;
+	for (i = 0; i < r->ncpus; i++)
+		if (psteer_rb_limit(&r->cpus[i], by_room) >= 0)
+			r->cpus[r->nrecv++].rank = i;
+	for (i = r->nrecv / 2; i-- > 0; )
+		psteer_rb_recv_sift(r, i);
 }
 
-static u32 psteer_rb_pop(struct psteer_rb_round *r)
+/* The receiver with the largest share or room left, or NONE. */
+static u32 psteer_rb_best(const struct psteer_rb_round *r)
 {
-	u32 top = r->heap[0];
+	u32 top;
 
-	r->heap[0] = r->heap[--r->heaplen];
-	psteer_rb_sift_down(r, 0);
+	if (!r->nrecv)
+		return PSTEER_RB_NONE;
+	top = r->cpus[0].rank;
+	if (psteer_rb_limit(&r->cpus[top], r->by_room) < 0)
+		return PSTEER_RB_NONE;
 	return top;
+}
+
+/* Moves @bucket to @to, the top receiver, which takes it off its limits. */
+static void psteer_rb_give(struct psteer_rb_round *r, u32 bucket, u32 to)
+{
+	s64 load = r->b[bucket].load;
+
+	r->cpus[to].target -= load;
+	r->cpus[to].room -= load;
+	psteer_rb_move(r, bucket, to);
+	psteer_rb_recv_sift(r, 0);
+}
+
+/*
+ * Heap of the movable buckets @cpu still owns that weigh no more than
+ * @max (none heavier can move: the limits only shrink), heaviest on top;
+ * only a dedicated CPU's idle buckets (load 0) too, as it gives all away.
+ * Notes the lightest, so that shedding can stop once nothing fits.
+ */
+static void psteer_rb_heapify(struct psteer_rb_round *r, u32 cpu, s64 max)
+{
+	const struct psteer_rb_cpu *c = &r->cpus[cpu];
+	u32 i, min = c->dedicated ? 0 : 1;
+
+	psteer_rb_heap_init(r);
+	r->lightest = U32_MAX;
+	for (i = c->head; i != PSTEER_RB_NONE; i = r->b[i].next) {
+		const struct psteer_rb_bucket *b = &r->b[i];
+
+		if (b->owner != cpu || b->load > max || b->load < min ||
+		    b->pinned || c->elephant == i)
+			continue;
+		psteer_rb_heap_add(r, i);
+		if (b->load < r->lightest)
+			r->lightest = b->load;
+	}
+	psteer_rb_heap_build(r);
+}
+
+/*
+ * The heaviest bucket @c may give @to: no more than its remaining excess
+ * (a dedicated CPU gives all), nor @to's share plus @slack, nor its room.
+ */
+static s64 psteer_rb_fit(const struct psteer_rb_round *r,
+			 const struct psteer_rb_cpu *c, u32 to, s64 slack)
+{
+	const struct psteer_rb_cpu *t = &r->cpus[to];
+	s64 fit = psteer_rb_min(psteer_rb_limit(t, r->by_room) + slack,
+				t->room);
+
+	return c->dedicated ? fit : psteer_rb_min(fit, c->excess);
 }
 
 /*
  * Sheds @cpu's excess, heaviest bucket first. An overloaded CPU moves a
  * bucket only if it fits both its remaining excess and the remaining
  * claim 5 share (target, plus half the dead band) of the receiver with
- * the largest one. A
- * dedicated CPU moves every bucket but its elephant, each to the
- * receiver with the most room below mean + threshold, if it fits there.
+ * the largest one. A dedicated CPU moves every bucket but its elephant,
+ * each to the receiver with the most room below mean + threshold, if it
+ * fits there.
  */
 static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 {
@@ -386,25 +610,26 @@ static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 	 * inside the dead band (room), so it will not send the bucket back.
 	 */
 	s64 slack = by_room ? 0 : r->cfg->threshold / 2;
+	u32 best;
 
-	psteer_rb_heapify(r, cpu);
-	psteer_rb_find_best(r, by_room);
-	while (r->heaplen && !psteer_rb_full(r) && r->best != PSTEER_RB_NONE) {
-		u32 i = psteer_rb_pop(r);
-		s64 load = r->b[i].load;
-		struct psteer_rb_cpu *to = &r->cpus[r->best];
+	psteer_rb_receivers(r, by_room);
+	best = psteer_rb_best(r);
+	if (best == PSTEER_RB_NONE)
+		return;
+	psteer_rb_heapify(r, cpu, psteer_rb_fit(r, c, best, slack));
+	while (r->heaplen && !psteer_rb_full(r) &&
+	       (best = psteer_rb_best(r)) != PSTEER_RB_NONE) {
+		s64 fit = psteer_rb_fit(r, c, best, slack);
+		u64 key;
 
-		if (!by_room && (!load || c->excess <= 0))
+		/* The buckets come heaviest first: none of the rest fits. */
+		if (fit < r->lightest)
 			break;
-		if ((!by_room && load > c->excess) ||
-		    load > psteer_rb_limit(to, by_room) + slack ||
-		    load > to->room)
+		key = psteer_rb_pop(r);
+		if (psteer_rb_key_load(key) > fit)
 			continue;
-		c->excess -= load;
-		to->target -= load;
-		to->room -= load;
-		psteer_rb_move(r, i, r->best);
-		psteer_rb_find_best(r, by_room);
+		c->excess -= psteer_rb_key_load(key);
+		psteer_rb_give(r, psteer_rb_key_bucket(key), best);
 	}
 }
 
@@ -429,15 +654,227 @@ static u32 psteer_rb_next_donor(struct psteer_rb_round *r)
 	return best;
 }
 
+/*
+ * Each CPU's own load in buckets no heavier than the largest room: what it
+ * could give away to bring itself within the dead band, or to host a heavy
+ * bucket. One pass over the buckets, then the buckets received this round
+ * are taken off again (a bucket moves at most once a round).
+ */
+static void psteer_rb_small(struct psteer_rb_round *r)
+{
+	u32 i;
+
+	r->small = true;
+	for (i = 0; i < r->nbuckets; i++)
+		if (r->b[i].load <= r->heavy && psteer_rb_movable(r, i))
+			r->cpus[r->b[i].owner].small += r->b[i].load;
+	for (i = 0; i < r->nmoves; i++)
+		if (r->moves[i].load <= r->heavy)
+			r->cpus[r->moves[i].to].small -= r->moves[i].load;
+}
+
+/*
+ * Heavy @bucket of @donor goes to @host, which gives away buckets to make
+ * room for it. The host's room is down to mean + threshold: it gives away
+ * at least the bucket's load less (room - threshold), to end at or below
+ * the mean, at most half the dead band more and never more than the
+ * bucket's load, each bucket to the CPU with the most room if it fits
+ * there, heaviest first. If that cannot be done (too little room
+ * elsewhere, buckets that do not add up, max_moves), every move is undone.
+ */
+static bool psteer_rb_make_room(struct psteer_rb_round *r, u32 donor,
+				u32 bucket, u32 host)
+{
+	struct psteer_rb_cpu *h = &r->cpus[host];
+	s64 load = r->b[bucket].load, room = h->room, target = h->target;
+	s64 need = load - (room - r->cfg->threshold);
+	s64 cap = psteer_rb_min(need + r->cfg->threshold / 2, load), gave = 0;
+	u32 n0 = r->nmoves, best;
+
+	psteer_rb_move(r, bucket, host);
+	h->room = -1;
+	h->target = -1;
+	r->by_room = -1;
+	psteer_rb_receivers(r, true);
+	best = psteer_rb_best(r);
+	psteer_rb_heap_init(r);
+	if (best != PSTEER_RB_NONE)
+		psteer_rb_heapify(r, host,
+				  psteer_rb_min(cap, r->cpus[best].room));
+	while (gave < need && r->heaplen && !psteer_rb_full(r) &&
+	       (best = psteer_rb_best(r)) != PSTEER_RB_NONE) {
+		s64 fit = psteer_rb_min(cap - gave, r->cpus[best].room);
+		u64 key;
+
+		if (fit < r->lightest)
+			break;
+		key = psteer_rb_pop(r);
+		if (psteer_rb_key_load(key) > fit)
+			continue;
+		gave += psteer_rb_key_load(key);
+		psteer_rb_give(r, psteer_rb_key_bucket(key), best);
+	}
+	r->by_room = -1;
+	if (gave >= need) {
+		h->host = true;
+		r->cpus[donor].excess -= load;
+		return true;
+	}
+	while (r->nmoves > n0) {
+		const struct psteer_rb_move *m = &r->moves[--r->nmoves];
+
+		r->b[m->bucket].owner = m->from;
+		r->cpus[m->to].room += m->load;
+		r->cpus[m->to].target += m->load;
+	}
+	h->room = room;
+	h->target = target;
+	h->tried = bucket;
+	return false;
+}
+
+/*
+ * The host for heavy @bucket: the least used CPU that may receive (not
+ * cooling, not dedicated, not a host yet), is at or below the mean, has
+ * not failed this bucket yet, and has enough of its own load in buckets
+ * that fit other CPUs' room to make room for it. NONE if there is none.
+ */
+static u32 psteer_rb_host(const struct psteer_rb_round *r, u32 bucket)
+{
+	s64 thr = r->cfg->threshold, load = r->b[bucket].load;
+	u32 i, best = PSTEER_RB_NONE;
+
+	for (i = 0; i < r->ncpus; i++) {
+		const struct psteer_rb_cpu *c = &r->cpus[i];
+
+		if (c->room < thr || c->host || c->tried == bucket ||
+		    c->small < load - (c->room - thr))
+			continue;
+		if (best == PSTEER_RB_NONE || c->room > r->cpus[best].room)
+			best = i;
+	}
+	return best;
+}
+
+/*
+ * The bucket @donor should give away, or NONE: of its movable buckets
+ * heavier than @min, the lightest that takes @want off it, else the
+ * heaviest. None if that bucket is alone on its CPU: moving it would only
+ * move the imbalance.
+ */
+static u32 psteer_rb_pick(const struct psteer_rb_round *r, u32 donor,
+			  s64 want, s64 min)
+{
+	u32 i, fit = PSTEER_RB_NONE, top = PSTEER_RB_NONE;
+
+	for (i = r->cpus[donor].head; i != PSTEER_RB_NONE; i = r->b[i].next) {
+		s64 load = r->b[i].load;
+
+		if (r->b[i].owner != donor || !psteer_rb_movable(r, i) ||
+		    load <= min)
+			continue;
+		if (load >= want &&
+		    (fit == PSTEER_RB_NONE || load < r->b[fit].load))
+			fit = i;
+		if (top == PSTEER_RB_NONE || load > r->b[top].load)
+			top = i;
+	}
+	if (fit == PSTEER_RB_NONE)
+		fit = top;
+	if (fit == PSTEER_RB_NONE || psteer_rb_alone(r, donor, fit))
+		return PSTEER_RB_NONE;
+	return fit;
+}
+
+/*
+ * Places @bucket of @donor: on the receiver with the most room if it fits
+ * there, else on a host that makes room for it. False if neither can be
+ * done this round.
+ */
+static bool psteer_rb_place(struct psteer_rb_round *r, u32 donor, u32 bucket)
+{
+	s64 load = r->b[bucket].load;
+	u32 to, tries;
+
+	psteer_rb_receivers(r, true);
+	to = psteer_rb_best(r);
+	if (to != PSTEER_RB_NONE && load <= r->cpus[to].room) {
+		r->cpus[donor].excess -= load;
+		psteer_rb_give(r, bucket, to);
+		return true;
+	}
+	if (!r->small)
+		psteer_rb_small(r);
+	for (tries = 0; tries < PSTEER_RB_HOST_TRIES; tries++) {
+		to = psteer_rb_host(r, bucket);
+		if (to == PSTEER_RB_NONE)
+			return false;
+		if (psteer_rb_make_room(r, donor, bucket, to))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Overloaded CPUs, most overloaded first, give away buckets that claim 5
+ * cannot move, to a receiver's room or to a host. Before the claim 5
+ * moves (@pre), a CPU whose light buckets (those no heavier than the
+ * largest room) cannot bring it within the dead band gives away heavy
+ * ones; after them, one still above the dead band gives away what claim 5
+ * left. A CPU still cooling down (it received last round, so its usage
+ * may lag) gives away none. Returns the number of buckets placed.
+ */
+static u32 psteer_rb_heavy(struct psteer_rb_round *r, bool pre)
+{
+	s64 thr = r->cfg->threshold;
+	u32 i, n = 0;
+
+	for (i = 0; i < r->ncpus; i++)
+		r->cpus[i].shed = false;
+	for (;;) {
+		u32 donor = PSTEER_RB_NONE;
+		struct psteer_rb_cpu *d;
+
+		for (i = 0; i < r->ncpus; i++) {
+			const struct psteer_rb_cpu *c = &r->cpus[i];
+
+			if (!c->shed && !c->dedicated && !c->cooldown &&
+			    c->excess > thr &&
+			    (donor == PSTEER_RB_NONE ||
+			     c->excess > r->cpus[donor].excess))
+				donor = i;
+		}
+		if (donor == PSTEER_RB_NONE)
+			return n;
+		d = &r->cpus[donor];
+		d->shed = true;
+		if (pre && !r->small)
+			psteer_rb_small(r);
+		while (r->nmoves + 2 <= r->cfg->max_moves) {
+			s64 over = d->excess - (pre ? d->small : 0);
+			u32 bucket;
+
+			if (over <= thr)
+				break;
+			bucket = psteer_rb_pick(r, donor, over - thr / 2,
+						pre ? r->heavy : 0);
+			if (bucket == PSTEER_RB_NONE ||
+			    !psteer_rb_place(r, donor, bucket))
+				break;
+			n++;
+		}
+	}
+}
+
 /**
  * psteer_rebalance() - one rebalancing round
  * @cfg: dead band, move cap, cool-down
- * @cpus: the CPUs, @usage and @cooldown filled in; @index and @dedicated
- *	are written, @cooldown updated
+ * @cpus: the CPUs, @usage and @cooldown filled in; @index, @dedicated,
+ *	@received and @host are written, @cooldown updated
  * @ncpus: number of CPUs, at least 1
  * @buckets: the buckets, @load, @owner and @pinned filled in; @owner is
  *	updated with the moves
- * @nbuckets: number of buckets
+ * @nbuckets: number of buckets, at most PSTEER_RB_MAX_BUCKETS
  * @scratch: nbuckets u32s of scratch space
  * @moves: room for cfg->max_moves moves
  * @sum: round summary
@@ -454,24 +891,34 @@ u32 psteer_rebalance(const struct psteer_rb_config *cfg,
 	struct psteer_rb_round r = {
 		.cfg = cfg, .cpus = cpus, .ncpus = ncpus, .b = buckets,
 		.nbuckets = nbuckets, .heap = scratch, .moves = moves,
+		.by_room = -1,
 	};
 	u64 total = 0;
 	u32 i, donor;
 
 	sum->nmoves = 0;
 	sum->elephants = 0;
+	sum->heavy = 0;
 	sum->total_index = 0;
 	sum->mean = 0;
-	if (!ncpus || !psteer_rb_lists(&r))
+	if (!ncpus || nbuckets > PSTEER_RB_MAX_BUCKETS ||
+	    !psteer_rb_lists(&r))
 		return 0;
 	for (i = 0; i < ncpus; i++)
 		total += cpus[i].usage;
 	sum->elephants = psteer_rb_elephants(&r, total / ncpus);
-	sum->total_index = psteer_rb_indexes(&r, &sum->mean);
+	sum->total_index = psteer_rb_indexes(&r);
+	sum->mean = r.mean;
+	sum->heavy = psteer_rb_heavy(&r, true);
+	for (i = 0; i < ncpus; i++)
+		cpus[i].shed = false;
 	while (!psteer_rb_full(&r) &&
 	       (donor = psteer_rb_next_donor(&r)) != PSTEER_RB_NONE)
 		psteer_rb_shed(&r, donor);
+	sum->heavy += psteer_rb_heavy(&r, false);
 
+	for (i = 0; i < r.nmoves; i++)
+		cpus[moves[i].to].received = true;
 	for (i = 0; i < ncpus; i++) {
 		if (cpus[i].received)
 			cpus[i].cooldown = cfg->cooldown;

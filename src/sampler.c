@@ -81,15 +81,31 @@ void psteer_sample_init(struct psteer_ctl *ctl)
 
 	ctl->stamp = ktime_get_ns();
 	for (i = 0; i < ctl->ncpus; i++) {
-		const struct psteer_cpu *pc = per_cpu_ptr(ctl->tbl->pcpu,
-							  ctl->cpu_ids[i]);
-
-		ctl->cpus[i].busy_prev = psteer_busy_ns(ctl->cpu_ids[i]);
-		ctl->cpus[i].idle_prev = psteer_idle_ns(ctl->cpu_ids[i]);
-		ctl->cpus[i].ns_prev = READ_ONCE(pc->ns);
-		ctl->cpus[i].drained_prev = READ_ONCE(pc->drained);
+		psteer_sample_restart(ctl, i);
 		ctl->cpus[i].packet_ns = PSTEER_DEFAULT_PACKET_NS;
 	}
+}
+
+/**
+ * psteer_sample_restart() - start CPU index @i's samples afresh
+ * @ctl: control state
+ * @i: index of a CPU of the set
+ *
+ * For a CPU back from offline: its smoothed usage is that of before it
+ * went, and its counters stood still meanwhile. It comes back idle.
+ *
+ * Context: process; ctl->lock held or @ctl not yet shared.
+ */
+void psteer_sample_restart(struct psteer_ctl *ctl, u32 i)
+{
+	const struct psteer_cpu *pc = per_cpu_ptr(ctl->tbl->pcpu,
+						  ctl->cpu_ids[i]);
+
+	ctl->cpus[i].busy_prev = psteer_busy_ns(ctl->cpu_ids[i]);
+	ctl->cpus[i].idle_prev = psteer_idle_ns(ctl->cpu_ids[i]);
+	ctl->cpus[i].ns_prev = READ_ONCE(pc->ns);
+	ctl->cpus[i].drained_prev = READ_ONCE(pc->drained);
+	ctl->cpus[i].usage = 0;
 }
 
 static void psteer_sample_cpus(struct psteer_ctl *ctl)
