@@ -71,7 +71,7 @@ static void psteer_set_conns(struct psteer_conntab *ct)
 }
 
 /* The connection table and its timer threads, unless max_conns is 0. */
-static int psteer_conns_start(struct psteer_table *tbl)
+static int psteer_conntab_start(struct psteer_table *tbl)
 {
 	struct psteer_conntab *ct;
 	int err;
@@ -91,7 +91,7 @@ static int psteer_conns_start(struct psteer_table *tbl)
 }
 
 /* After the hooks and CPU hotplug callbacks are gone. */
-static void psteer_conns_stop(void)
+static void psteer_conntab_stop(void)
 {
 	struct psteer_conntab *ct = psteer_conns;
 
@@ -125,7 +125,7 @@ static int __init psteer_init(void)
 	err = psteer_ctl_start(tbl);
 	if (err)
 		goto err_napi;
-	err = psteer_conns_start(tbl);
+	err = psteer_conntab_start(tbl);
 	if (err)
 		goto err_ctl;
 	err = psteer_hotplug_start();
@@ -148,7 +148,7 @@ err_hook:
 err_hotplug:
 	psteer_hotplug_stop();
 err_conns:
-	psteer_conns_stop();
+	psteer_conntab_stop();
 err_ctl:
 	psteer_ctl_stop();
 err_napi:
@@ -168,7 +168,7 @@ static void __exit psteer_exit(void)
 	unregister_pernet_subsys(&psteer_net_ops);
 	psteer_hook_exit();
 	psteer_hotplug_stop();
-	psteer_conns_stop();
+	psteer_conntab_stop();
 	psteer_ctl_stop();
 	psteer_set_table(NULL);
 	psteer_napi_stop(tbl);
