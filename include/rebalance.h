@@ -55,7 +55,7 @@ struct psteer_rb_config {
  * @room: scratch: load it may still receive from a dedicated CPU or a
  *	host, up to mean + threshold, ppm (< 0: none)
  * @small: scratch: load of its own buckets light enough for a receiver's
- *	room, what it could give away to host a heavy bucket, ppm
+ *	room, what it could shed without a heavy bucket leaving, ppm
  * @tried: scratch: the heavy bucket it last failed to make room for
  * @rank: scratch: the CPU at this slot of the receiver heap
  */

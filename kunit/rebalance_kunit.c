@@ -30,6 +30,7 @@ struct psteer_rb_world {
 	u32 before[16];
 	u32 cooling[16];
 	u16 owner0[512];
+	bool moved[512];
 };
 
 static struct psteer_rb_world *psteer_rb_world(struct kunit *test, u32 ncpus)
@@ -282,27 +283,120 @@ static void psteer_rb_elephant_stays(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, w->b[small].owner, 1);
 }
 
-/* Checks one round's moves against the invariants. */
-static void psteer_rb_check_round(struct kunit *test,
-				  struct psteer_rb_world *w,
-				  const struct psteer_rb_config *cfg)
+/*
+ * Two heavy buckets on one CPU, every other CPU near the mean. Usage
+ * 86/51/52/52/52/52%: m = 57.5%, so neither bucket (46%, 40%) is an
+ * elephant, but CPU 0 is 28.5% over and every other CPU has room for at
+ * most 11.5% (index + threshold): no claim 5 share or room can take
+ * either bucket. The 40% bucket, the lightest that brings CPU 0 within
+ * half the dead band of the mean, goes to the least used CPU, 1, which
+ * must then give away at least 40 - (11.5 - 5) = 33.5%, at most 36%, to
+ * end between m - 2.5% and m: its 10% buckets to CPUs 2, 3 and 4 (10.5%
+ * of room each), then, 6% being left under the cap, its 6% bucket to
+ * CPU 5. CPU 1 gives 36% for the 40% it took. Next round the table is
+ * within the dead band (CPUs 2-4 at 62% = m + 4.5%): nothing moves, the
+ * bucket stays.
+ */
+static void psteer_rb_heavy_pair(struct kunit *test)
 {
-	const u32 *before = w->before;
-	s64 usage[16];
-	u64 got[16] = {};
-	u32 i;
+	struct psteer_rb_world *w = psteer_rb_world(test, 6);
+	static const u32 ext[6] = {};
+	static const u32 end[6] = { 460, 550, 620, 620, 620, 580 };
+	u32 b46, b40, i;
+
+	b46 = psteer_rb_add(w, 0, 460 * K);
+	b40 = psteer_rb_add(w, 0, 400 * K);
+	for (i = 0; i < 4; i++)
+		psteer_rb_add(w, 1, 100 * K);
+	psteer_rb_add(w, 1, 60 * K);
+	psteer_rb_add(w, 1, 50 * K);
+	for (i = 2; i < 6; i++)
+		psteer_rb_add(w, i, 520 * K);
+	psteer_rb_measure(w, ext);
+
+	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 5);
+	KUNIT_EXPECT_EQ(test, w->sum.mean, 575 * K);
+	KUNIT_EXPECT_EQ(test, w->sum.elephants, 0);
+	KUNIT_EXPECT_EQ(test, w->sum.heavy, 1);
+	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, b40);
+	KUNIT_EXPECT_EQ(test, w->moves[0].to, 1);
+	for (i = 1; i < 5; i++) {
+		KUNIT_EXPECT_EQ(test, w->moves[i].from, 1);
+		KUNIT_EXPECT_EQ(test, w->moves[i].to, i + 1);
+		KUNIT_EXPECT_EQ(test, w->moves[i].load, i < 4 ? 100 * K : 60 * K);
+	}
+	KUNIT_EXPECT_EQ(test, w->b[b46].owner, 0);
+	KUNIT_EXPECT_TRUE(test, w->cpus[1].host);
+	KUNIT_EXPECT_FALSE(test, w->cpus[0].host);
+	KUNIT_EXPECT_FALSE(test, w->cpus[1].dedicated);
+	psteer_rb_measure(w, ext);
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_EQ(test, w->cpus[i].usage, end[i] * K);
+
+	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
+	for (i = 0; i < 6; i++)
+		w->cpus[i].cooldown = 0;
+	psteer_rb_measure(w, ext);
+	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
+	KUNIT_EXPECT_EQ(test, w->b[b40].owner, 1);
+}
+
+/*
+ * Checks one round's moves against the invariants:
+ *
+ * (a) buckets are conserved: each move names the bucket's owner before
+ *     the round, no bucket moves twice, and every bucket that changed
+ *     owner was reported (so each CPU ends with what it had, less what
+ *     left it, plus what came);
+ * (b) nothing leaves an underloaded CPU (at most threshold above the
+ *     mean), except a CPU dedicated to an elephant ("the others leave that
+ *     CPU") or a host, one that this round received a bucket too heavy for
+ *     any receiver; a CPU that received an elephant or such a bucket ends
+ *     the round at least as loaded as it started (it gives away no more
+ *     than it received);
+ * (c) no other receiver ends past mean + threshold;
+ *
+ * and cooling CPUs receive nothing but elephants, pinned buckets stay,
+ * max_moves holds. Returns the number of hosts.
+ */
+static u32 psteer_rb_check_round(struct kunit *test,
+				 struct psteer_rb_world *w,
+				 const struct psteer_rb_config *cfg)
+{
+	s64 usage[16], limit = (s64)w->sum.mean + cfg->threshold;
+	u64 got[16] = {}, gave[16] = {};
+	bool *moved = w->moved, took_big[16] = {};
+	u32 i, hosts = 0;
+
+	memset(moved, 0, sizeof(w->moved));
 
 	/* What the round saw: usage less the elephants that left. */
 	for (i = 0; i < w->ncpus; i++)
-		usage[i] = before[i];
+		usage[i] = w->before[i];
 	for (i = 0; i < w->sum.nmoves; i++)
 		if (w->cpus[w->moves[i].to].dedicated)
 			usage[w->moves[i].from] -= w->moves[i].load;
 	KUNIT_EXPECT_LE(test, w->sum.nmoves, cfg->max_moves);
+	for (i = 0; i < w->sum.nmoves; i++) {
+		const struct psteer_rb_move *m = &w->moves[i];
+
+		KUNIT_EXPECT_EQ(test, m->from, w->owner0[m->bucket]);
+		KUNIT_EXPECT_EQ(test, m->to, w->b[m->bucket].owner);
+		KUNIT_EXPECT_FALSE(test, moved[m->bucket]);
+		moved[m->bucket] = true;
+		got[m->to] += m->load;
+		if (w->cpus[m->to].dedicated || w->cpus[m->to].host)
+			took_big[m->to] = true;
+		/* An elephant that left is already off usage[]. */
+		if (!w->cpus[m->to].dedicated)
+			gave[m->from] += m->load;
+	}
 	for (i = 0; i < w->nbuckets; i++) {
 		KUNIT_EXPECT_LT(test, w->b[i].owner, w->ncpus);
-		if (w->b[i].pinned)
+		if (!moved[i])
 			KUNIT_EXPECT_EQ(test, w->b[i].owner, w->owner0[i]);
+		if (w->b[i].pinned)
+			KUNIT_EXPECT_FALSE(test, moved[i]);
 	}
 	for (i = 0; i < w->sum.nmoves; i++) {
 		const struct psteer_rb_move *m = &w->moves[i];
@@ -310,18 +404,24 @@ static void psteer_rb_check_round(struct kunit *test,
 
 		if (w->cpus[m->to].dedicated)
 			continue;	/* an elephant on its way */
-		/* Nothing leaves an underloaded CPU. */
-		KUNIT_EXPECT_TRUE(test, from->dedicated ||
-				  usage[m->from] >
-				  (s64)w->sum.mean + cfg->threshold);
+		/* (b) Nothing leaves an underloaded CPU but these. */
+		KUNIT_EXPECT_TRUE(test, from->dedicated || from->host ||
+				  usage[m->from] > limit);
 		/* Cooling CPUs receive nothing. */
 		KUNIT_EXPECT_EQ(test, w->cooling[m->to], 0);
-		got[m->to] += m->load;
 	}
-	for (i = 0; i < w->ncpus; i++)
-		if (got[i] && !w->cpus[i].dedicated)
-			KUNIT_EXPECT_LE(test, usage[i] + (s64)got[i],
-					(s64)w->sum.mean + cfg->threshold);
+	for (i = 0; i < w->ncpus; i++) {
+		s64 end = usage[i] + (s64)got[i] - (s64)gave[i];
+
+		hosts += w->cpus[i].host;
+		/* (b) A CPU that took an elephant or a heavy bucket. */
+		if (took_big[i])
+			KUNIT_EXPECT_LE(test, gave[i], got[i]);
+		/* (c) Every other receiver stays within the dead band. */
+		if (got[i] && !took_big[i] && !w->cpus[i].dedicated)
+			KUNIT_EXPECT_LE(test, end, limit);
+	}
+	return hosts;
 }
 
 /*
@@ -331,7 +431,7 @@ static void psteer_rb_check_round(struct kunit *test,
 static void psteer_rb_random_invariants(struct kunit *test)
 {
 	struct psteer_rb_config cfg = psteer_rb_cfg;
-	u32 external[16];
+	u32 external[16], hosts = 0;
 	int iter;
 
 	for (iter = 0; iter < 200; iter++) {
@@ -361,7 +461,7 @@ static void psteer_rb_random_invariants(struct kunit *test)
 			for (i = 0; i < w->nbuckets; i++)
 				w->owner0[i] = w->b[i].owner;
 			psteer_rb_round(w, &cfg);
-			psteer_rb_check_round(test, w, &cfg);
+			hosts += psteer_rb_check_round(test, w, &cfg);
 			quiet = w->sum.nmoves ? 0 : quiet + 1;
 		}
 		/* Settled: the last rounds moved nothing. */
@@ -369,6 +469,8 @@ static void psteer_rb_random_invariants(struct kunit *test)
 				    iter, w->ncpus, w->nbuckets);
 		kunit_kfree(test, w);
 	}
+	/* The heavy bucket rule ran, so (b) was checked on hosts too. */
+	KUNIT_EXPECT_GT(test, hosts, 0);
 }
 
 static struct kunit_case psteer_rebalance_cases[] = {
@@ -381,6 +483,7 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_fewer_conns_move),
 	KUNIT_CASE(psteer_rb_elephant_moves),
 	KUNIT_CASE(psteer_rb_elephant_stays),
+	KUNIT_CASE(psteer_rb_heavy_pair),
 	KUNIT_CASE(psteer_rb_random_invariants),
 	{}
 };

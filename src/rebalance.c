@@ -34,25 +34,24 @@
  * buckets leave it for CPUs with room below mean + threshold. The rest
  * balance among themselves.
  *
- * Heavy buckets: the elephant rule, generalised to a bucket lighter than
+ * Heavy buckets: the elephant rule, generalised. A bucket lighter than
  * the mean but heavier than any receiver's room (mean + threshold -
- * usage), on an overloaded CPU that cannot otherwise come within the dead
- * band: two or three such buckets on one CPU, every other CPU near the
- * mean, and no claim 5 share can take one. Unless it is alone on its CPU,
- * the bucket goes to the least used CPU that can make room for it, its
- * host, which gives away only as much of its own load as it must (not
- * all, as a dedicated CPU does), in buckets that fit other CPUs' room
- * below mean + threshold, heaviest first, and ends between the mean less
- * half the dead band and the mean. So a host never gives away more than it
- * took; the bucket's CPU drops by more than the dead band, and ends below
- * where it was, as the host does: the larger of the two loads drops by
- * more than the dead band (the counterpart of "unless its own CPU carries
- * about as little besides"), and neither CPU is left above the dead band
- * by the move, so the bucket is not sent on next round. This runs before
- * the claim 5 moves, for the CPUs whose light buckets cannot bring them
- * within the dead band, and after them, for those the claim 5 moves left
- * above it; there a bucket that fits a receiver's room goes there
- * directly. A CPU still cooling down places none.
+ * usage) cannot move by claim 5, and a CPU holding two or three of them
+ * stays overloaded while every other CPU sits near the mean. If the CPU's
+ * lighter buckets cannot bring it within the dead band, such a bucket
+ * (the lightest that would bring it there, else the heaviest; none if it
+ * is alone on its CPU) goes to the least used CPU that can make room for
+ * it, its host. The host gives away only as much of its own load as it
+ * must (not all, as a dedicated CPU does), in buckets that fit other
+ * CPUs' room below mean + threshold, heaviest first, to end between
+ * mean - threshold / 2 and the mean: it never gives away more than it
+ * took. The larger of the two CPUs' loads drops by more than the dead
+ * band (the counterpart of "unless its own CPU carries about as little
+ * besides"), and the host, within the dead band and cooling down, does
+ * not send the bucket on. This runs before the claim 5 moves and again
+ * after them, for the CPUs they left above the dead band; then a bucket
+ * that fits a receiver's room goes there directly. A CPU still cooling
+ * down gives none away.
  *
  * Cost: O(nbuckets + ncpus * (donors + hosts) + (buckets of the donors
  * and hosts) + moves * log nbuckets): the buckets of a donor and the
@@ -67,7 +66,13 @@
 #include "rebalance.h"
 
 /* How many hosts a heavy bucket may try before it stays this round. */
-#define PSTEER_RB_HOST_TRIES	4
+#define PSTEER_RB_HOST_TRIES	8
+/*
+ * A CPU's buckets are taken by scanning them, until this many have been:
+ * a donor usually sheds a few of its buckets, and a scan of a short array
+ * costs less than building a heap; one that sheds many gets the heap.
+ */
+#define PSTEER_RB_SCANS		8
 
 /* Everything one round works on. */
 struct psteer_rb_round {
@@ -79,6 +84,8 @@ struct psteer_rb_round {
 	u32 *heap;	/* the scratch array: a heap of buckets */
 	u32 heaplen;
 	bool packed;	/* heap entries are keys (two u32), not indexes */
+	bool heaped;	/* the entries are in heap order */
+	u32 scans;	/* buckets taken by a scan of the entries */
 	u32 lightest;	/* lightest bucket in the heap */
 	struct psteer_rb_move *moves;
 	u32 nmoves;
@@ -169,6 +176,9 @@ static void psteer_rb_heap_init(struct psteer_rb_round *r)
 {
 	r->heaplen = 0;
 	r->packed = true;
+	r->heaped = false;
+	r->scans = 0;
+	r->lightest = U32_MAX;
 }
 
 /*
@@ -195,6 +205,7 @@ static void psteer_rb_heap_build(struct psteer_rb_round *r)
 
 	for (k = r->heaplen / 2; k-- > 0; )
 		psteer_rb_sift_down(r, k);
+	r->heaped = true;
 }
 
 /* Takes the top of the heap; returns its key. */
@@ -222,6 +233,49 @@ static u64 psteer_rb_pop(struct psteer_rb_round *r)
 	}
 	psteer_rb_set(r, i, last);
 	return top;
+}
+
+/*
+ * Drops the buckets heavier than @fit, then takes the heaviest of the rest
+ * into @key. False if there is none. By a scan of the entries at first,
+ * from a heap once PSTEER_RB_SCANS buckets have been taken.
+ */
+static bool psteer_rb_take(struct psteer_rb_round *r, s64 fit, u64 *key)
+{
+	u64 lim, k;
+	u32 i, at = 0;
+	bool found = false;
+
+	if (fit < r->lightest)
+		return false;
+	if (!r->heaped && r->scans >= PSTEER_RB_SCANS)
+		psteer_rb_heap_build(r);
+	if (r->heaped) {
+		while (r->heaplen) {
+			*key = psteer_rb_pop(r);
+			if (psteer_rb_key_load(*key) <= fit)
+				return true;
+		}
+		return false;
+	}
+	r->scans++;
+	lim = (u64)fit << 32 | U32_MAX;
+	for (i = 0; i < r->heaplen; ) {
+		k = psteer_rb_get(r, i);
+		if (k > lim) {
+			psteer_rb_set(r, i, psteer_rb_get(r, --r->heaplen));
+			continue;
+		}
+		if (!found || k > *key) {
+			*key = k;
+			at = i;
+			found = true;
+		}
+		i++;
+	}
+	if (found)
+		psteer_rb_set(r, at, psteer_rb_get(r, --r->heaplen));
+	return found;
 }
 
 /*
@@ -552,18 +606,17 @@ static void psteer_rb_give(struct psteer_rb_round *r, u32 bucket, u32 to)
 }
 
 /*
- * Heap of the movable buckets @cpu still owns that weigh no more than
- * @max (none heavier can move: the limits only shrink), heaviest on top;
- * only a dedicated CPU's idle buckets (load 0) too, as it gives all away.
+ * The movable buckets @cpu still owns that weigh no more than @max (none
+ * heavier can move: the limits only shrink), for psteer_rb_take(); only
+ * a dedicated CPU's idle buckets (load 0) too, as it gives all away.
  * Notes the lightest, so that shedding can stop once nothing fits.
  */
-static void psteer_rb_heapify(struct psteer_rb_round *r, u32 cpu, s64 max)
+static void psteer_rb_collect(struct psteer_rb_round *r, u32 cpu, s64 max)
 {
 	const struct psteer_rb_cpu *c = &r->cpus[cpu];
 	u32 i, min = c->dedicated ? 0 : 1;
 
 	psteer_rb_heap_init(r);
-	r->lightest = U32_MAX;
 	for (i = c->head; i != PSTEER_RB_NONE; i = r->b[i].next) {
 		const struct psteer_rb_bucket *b = &r->b[i];
 
@@ -574,7 +627,6 @@ static void psteer_rb_heapify(struct psteer_rb_round *r, u32 cpu, s64 max)
 		if (b->load < r->lightest)
 			r->lightest = b->load;
 	}
-	psteer_rb_heap_build(r);
 }
 
 /*
@@ -616,18 +668,13 @@ static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 	best = psteer_rb_best(r);
 	if (best == PSTEER_RB_NONE)
 		return;
-	psteer_rb_heapify(r, cpu, psteer_rb_fit(r, c, best, slack));
+	psteer_rb_collect(r, cpu, psteer_rb_fit(r, c, best, slack));
 	while (r->heaplen && !psteer_rb_full(r) &&
 	       (best = psteer_rb_best(r)) != PSTEER_RB_NONE) {
-		s64 fit = psteer_rb_fit(r, c, best, slack);
 		u64 key;
 
-		/* The buckets come heaviest first: none of the rest fits. */
-		if (fit < r->lightest)
+		if (!psteer_rb_take(r, psteer_rb_fit(r, c, best, slack), &key))
 			break;
-		key = psteer_rb_pop(r);
-		if (psteer_rb_key_load(key) > fit)
-			continue;
 		c->excess -= psteer_rb_key_load(key);
 		psteer_rb_give(r, psteer_rb_key_bucket(key), best);
 	}
@@ -656,9 +703,9 @@ static u32 psteer_rb_next_donor(struct psteer_rb_round *r)
 
 /*
  * Each CPU's own load in buckets no heavier than the largest room: what it
- * could give away to bring itself within the dead band, or to host a heavy
- * bucket. One pass over the buckets, then the buckets received this round
- * are taken off again (a bucket moves at most once a round).
+ * could shed to come within the dead band without a heavy bucket leaving.
+ * One pass over the buckets, then the buckets received this round are
+ * taken off again (a bucket moves at most once a round).
  */
 static void psteer_rb_small(struct psteer_rb_round *r)
 {
@@ -699,18 +746,15 @@ static bool psteer_rb_make_room(struct psteer_rb_round *r, u32 donor,
 	best = psteer_rb_best(r);
 	psteer_rb_heap_init(r);
 	if (best != PSTEER_RB_NONE)
-		psteer_rb_heapify(r, host,
+		psteer_rb_collect(r, host,
 				  psteer_rb_min(cap, r->cpus[best].room));
 	while (gave < need && r->heaplen && !psteer_rb_full(r) &&
 	       (best = psteer_rb_best(r)) != PSTEER_RB_NONE) {
 		s64 fit = psteer_rb_min(cap - gave, r->cpus[best].room);
 		u64 key;
 
-		if (fit < r->lightest)
+		if (!psteer_rb_take(r, fit, &key))
 			break;
-		key = psteer_rb_pop(r);
-		if (psteer_rb_key_load(key) > fit)
-			continue;
 		gave += psteer_rb_key_load(key);
 		psteer_rb_give(r, psteer_rb_key_bucket(key), best);
 	}
@@ -729,17 +773,34 @@ static bool psteer_rb_make_room(struct psteer_rb_round *r, u32 donor,
 	}
 	h->room = room;
 	h->target = target;
-	h->tried = bucket;
 	return false;
 }
 
 /*
- * The host for heavy @bucket: the least used CPU that may receive (not
- * cooling, not dedicated, not a host yet), is at or below the mean, has
- * not failed this bucket yet, and has enough of its own load in buckets
- * that fit other CPUs' room to make room for it. NONE if there is none.
+ * What @cpu could give away to make room: its own movable buckets that
+ * fit @fit, the largest room any receiver has.
  */
-static u32 psteer_rb_host(const struct psteer_rb_round *r, u32 bucket)
+static s64 psteer_rb_givable(const struct psteer_rb_round *r, u32 cpu,
+			     s64 fit)
+{
+	s64 sum = 0;
+	u32 i;
+
+	for (i = r->cpus[cpu].head; i != PSTEER_RB_NONE; i = r->b[i].next)
+		if (r->b[i].owner == cpu && r->b[i].load <= fit &&
+		    psteer_rb_movable(r, i))
+			sum += r->b[i].load;
+	return sum;
+}
+
+/*
+ * The host for heavy @bucket: the least used CPU that may receive (not
+ * cooling, not dedicated, not a host yet), is at or below the mean, and
+ * has not failed this bucket yet, if the others have enough room in all
+ * (@spare, with its own) to make room for it. NONE if there is none.
+ */
+static u32 psteer_rb_host(const struct psteer_rb_round *r, u32 bucket,
+			  s64 spare)
 {
 	s64 thr = r->cfg->threshold, load = r->b[bucket].load;
 	u32 i, best = PSTEER_RB_NONE;
@@ -748,7 +809,7 @@ static u32 psteer_rb_host(const struct psteer_rb_round *r, u32 bucket)
 		const struct psteer_rb_cpu *c = &r->cpus[i];
 
 		if (c->room < thr || c->host || c->tried == bucket ||
-		    c->small < load - (c->room - thr))
+		    spare - c->room < load - (c->room - thr))
 			continue;
 		if (best == PSTEER_RB_NONE || c->room > r->cpus[best].room)
 			best = i;
@@ -793,7 +854,7 @@ static u32 psteer_rb_pick(const struct psteer_rb_round *r, u32 donor,
  */
 static bool psteer_rb_place(struct psteer_rb_round *r, u32 donor, u32 bucket)
 {
-	s64 load = r->b[bucket].load;
+	s64 load = r->b[bucket].load, spare = 0, fit;
 	u32 to, tries;
 
 	psteer_rb_receivers(r, true);
@@ -803,14 +864,20 @@ static bool psteer_rb_place(struct psteer_rb_round *r, u32 donor, u32 bucket)
 		psteer_rb_give(r, bucket, to);
 		return true;
 	}
-	if (!r->small)
-		psteer_rb_small(r);
+	fit = to == PSTEER_RB_NONE ? -1 : r->cpus[to].room;
+	for (to = 0; to < r->ncpus; to++)
+		if (r->cpus[to].room > 0)
+			spare += r->cpus[to].room;
 	for (tries = 0; tries < PSTEER_RB_HOST_TRIES; tries++) {
-		to = psteer_rb_host(r, bucket);
+		to = psteer_rb_host(r, bucket, spare);
 		if (to == PSTEER_RB_NONE)
 			return false;
-		if (psteer_rb_make_room(r, donor, bucket, to))
+		/* Too little in buckets that fit a room: next one. */
+		if (psteer_rb_givable(r, to, fit) >=
+		    load - (r->cpus[to].room - r->cfg->threshold) &&
+		    psteer_rb_make_room(r, donor, bucket, to))
 			return true;
+		r->cpus[to].tried = bucket;
 	}
 	return false;
 }

@@ -145,6 +145,13 @@ static void sim_run_init(struct sim_run *s, const struct sim_size *sz,
 	s->b = sim_calloc(nb, sizeof(*s->b));
 	s->scratch = sim_calloc(nb, sizeof(*s->scratch));
 	s->moves = sim_calloc(s->cfg.max_moves, sizeof(*s->moves));
+	/*
+	 * Fault the balancer's arrays in now, as the module's are (kvcalloc
+	 * at load): calloc() maps fresh pages on first write, which would be
+	 * timed in the first round.
+	 */
+	memset(s->scratch, 0xff, nb * sizeof(*s->scratch));
+	memset(s->moves, 0xff, s->cfg.max_moves * sizeof(*s->moves));
 	s->found = sim_calloc(rounds, sizeof(*s->found));
 	s->maxlb = sim_calloc(rounds, sizeof(*s->maxlb));
 	s->spread = sim_calloc(rounds, sizeof(*s->spread));
@@ -415,16 +422,17 @@ static void sim_trace_round(const struct sim_run *s, u32 r, u32 n)
 	       "moves %5u", r, s->found[r], s->maxlb[r], s->spread[r],
 	       s->jain[r], n);
 	if (psteer)
-		printf("  elephants %u (moves to them %u)  mean %u  D %lld",
-		       s->sum.elephants, to_ded, s->sum.mean,
-		       (long long)s->sum.total_index);
+		printf("  elephants %u (moves to them %u)  heavy %u  mean %u  "
+		       "D %lld", s->sum.elephants, to_ded, s->sum.heavy,
+		       s->sum.mean, (long long)s->sum.total_index);
 	printf("  %llu ns\n", (unsigned long long)s->ns[r]);
 	for (i = 0; (s->trace & SIM_TRACE_MOVES) && i < n; i++) {
 		const struct psteer_rb_move *m = &s->moves[i];
 
 		printf("  move bucket %u cpu %u -> %u load %u%s\n", m->bucket,
-		       m->from, m->to, m->load, psteer &&
-		       s->cpus[m->to].dedicated ? " (to a dedicated CPU)" : "");
+		       m->from, m->to, m->load, !psteer ? "" :
+		       s->cpus[m->to].dedicated ? " (to a dedicated CPU)" :
+		       s->cpus[m->to].host ? " (to a host)" : "");
 	}
 }
 
