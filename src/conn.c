@@ -28,6 +28,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/log2.h>
+#include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -395,7 +396,7 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_bucket);
  * moving during the pass may be walked by its old and new owner alike;
  * the bucket lock makes that harmless.
  *
- * Context: process (the timer thread), or BHs on.
+ * Context: process (the timer thread); may sleep.
  * Return: the number of entries expired; added to @cpu's counters.
  */
 unsigned int psteer_conn_pass(struct psteer_conntab *ct,
@@ -408,8 +409,11 @@ unsigned int psteer_conn_pass(struct psteer_conntab *ct,
 	unsigned long i;
 
 	if (owned)
-		for_each_set_bit(i, owned, tbl->nbuckets)
+		for_each_set_bit(i, owned, tbl->nbuckets) {
 			n += psteer_conn_expire_bucket(ct, i, now);
+			/* Expiring a million entries takes a while. */
+			cond_resched();
+		}
 	ns = local_clock() - start;
 	/* Written only by @cpu's timer thread (or a KUnit case). */
 	WRITE_ONCE(pc->expired, pc->expired + n);
