@@ -68,11 +68,13 @@
 /* How many hosts a heavy bucket may try before it stays this round. */
 #define PSTEER_RB_HOST_TRIES	8
 /*
- * A CPU's buckets are taken by scanning them, until this many have been:
- * a donor usually sheds a few of its buckets, and a scan of a short array
- * costs less than building a heap; one that sheds many gets the heap.
+ * A donor's buckets are taken in order by scans of them, each setting the
+ * PSTEER_RB_TOP heaviest aside, at most PSTEER_RB_SCANS times, then from
+ * a heap: a donor usually sheds a few of its buckets, and a scan costs
+ * less than building a heap; one that sheds many gets the heap.
  */
-#define PSTEER_RB_SCANS		8
+#define PSTEER_RB_TOP		8
+#define PSTEER_RB_SCANS		4
 
 /* Everything one round works on. */
 struct psteer_rb_round {
@@ -85,7 +87,9 @@ struct psteer_rb_round {
 	u32 heaplen;
 	bool packed;	/* heap entries are keys (two u32), not indexes */
 	bool heaped;	/* the entries are in heap order */
-	u32 scans;	/* buckets taken by a scan of the entries */
+	u32 scans;	/* scans of the entries for the heaviest */
+	u64 top[PSTEER_RB_TOP];	/* the heaviest, set aside by a scan */
+	u32 tophead, ntop;	/* top[tophead..ntop) are left */
 	u32 lightest;	/* lightest bucket in the heap */
 	struct psteer_rb_move *moves;
 	u32 nmoves;
@@ -178,6 +182,8 @@ static void psteer_rb_heap_init(struct psteer_rb_round *r)
 	r->packed = true;
 	r->heaped = false;
 	r->scans = 0;
+	r->tophead = 0;
+	r->ntop = 0;
 	r->lightest = U32_MAX;
 }
 
@@ -236,46 +242,86 @@ static u64 psteer_rb_pop(struct psteer_rb_round *r)
 }
 
 /*
- * Drops the buckets heavier than @fit, then takes the heaviest of the rest
- * into @key. False if there is none. By a scan of the entries at first,
- * from a heap once PSTEER_RB_SCANS buckets have been taken.
+ * One scan of the entries: drops those above @lim and sets the
+ * PSTEER_RB_TOP heaviest of the others aside in top[], heaviest first,
+ * taking them off the array (from the last place back, so that moving the
+ * last entry into a freed place never moves one of them).
  */
-static bool psteer_rb_take(struct psteer_rb_round *r, s64 fit, u64 *key)
+static void psteer_rb_scan(struct psteer_rb_round *r, u64 lim)
 {
-	u64 lim, k;
-	u32 i, at = 0;
-	bool found = false;
+	u32 i, j, n = 0, pos[PSTEER_RB_TOP];
+	u64 k;
 
-	if (fit < r->lightest)
-		return false;
-	if (!r->heaped && r->scans >= PSTEER_RB_SCANS)
-		psteer_rb_heap_build(r);
-	if (r->heaped) {
-		while (r->heaplen) {
-			*key = psteer_rb_pop(r);
-			if (psteer_rb_key_load(*key) <= fit)
-				return true;
-		}
-		return false;
-	}
 	r->scans++;
-	lim = (u64)fit << 32 | U32_MAX;
 	for (i = 0; i < r->heaplen; ) {
 		k = psteer_rb_get(r, i);
 		if (k > lim) {
 			psteer_rb_set(r, i, psteer_rb_get(r, --r->heaplen));
 			continue;
 		}
-		if (!found || k > *key) {
-			*key = k;
-			at = i;
-			found = true;
+		if (n < PSTEER_RB_TOP || k > r->top[n - 1]) {
+			j = n < PSTEER_RB_TOP ? n++ : n - 1;
+			for (; j > 0 && r->top[j - 1] < k; j--) {
+				r->top[j] = r->top[j - 1];
+				pos[j] = pos[j - 1];
+			}
+			r->top[j] = k;
+			pos[j] = i;
 		}
 		i++;
 	}
-	if (found)
-		psteer_rb_set(r, at, psteer_rb_get(r, --r->heaplen));
-	return found;
+	r->tophead = 0;
+	r->ntop = n;
+	/* Largest place first: a few entries, sorted by insertion. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && pos[j - 1] < pos[j]; j--) {
+			k = pos[j];
+			pos[j] = pos[j - 1];
+			pos[j - 1] = k;
+		}
+	for (i = 0; i < n; i++)
+		psteer_rb_set(r, pos[i], psteer_rb_get(r, --r->heaplen));
+}
+
+/* Buckets left to take. */
+static u32 psteer_rb_left(const struct psteer_rb_round *r)
+{
+	return r->heaplen + r->ntop - r->tophead;
+}
+
+/*
+ * Drops the buckets heavier than @fit, then takes the heaviest of the rest
+ * into @key. False if there is none. From what the last scan set aside
+ * (all heavier than the entries left), a new scan once that is used up,
+ * and a heap after PSTEER_RB_SCANS scans.
+ */
+static bool psteer_rb_take(struct psteer_rb_round *r, s64 fit, u64 *key)
+{
+	u64 lim = (u64)fit << 32 | U32_MAX;
+
+	if (fit < r->lightest)
+		return false;
+	for (;;) {
+		while (r->tophead < r->ntop && r->top[r->tophead] > lim)
+			r->tophead++;
+		if (r->tophead < r->ntop) {
+			*key = r->top[r->tophead++];
+			return true;
+		}
+		if (!r->heaplen)
+			return false;
+		if (r->heaped || r->scans >= PSTEER_RB_SCANS)
+			break;
+		psteer_rb_scan(r, lim);
+	}
+	if (!r->heaped)
+		psteer_rb_heap_build(r);
+	while (r->heaplen) {
+		*key = psteer_rb_pop(r);
+		if (psteer_rb_key_load(*key) <= fit)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -669,7 +715,7 @@ static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 	if (best == PSTEER_RB_NONE)
 		return;
 	psteer_rb_collect(r, cpu, psteer_rb_fit(r, c, best, slack));
-	while (r->heaplen && !psteer_rb_full(r) &&
+	while (psteer_rb_left(r) && !psteer_rb_full(r) &&
 	       (best = psteer_rb_best(r)) != PSTEER_RB_NONE) {
 		u64 key;
 
@@ -748,7 +794,7 @@ static bool psteer_rb_make_room(struct psteer_rb_round *r, u32 donor,
 	if (best != PSTEER_RB_NONE)
 		psteer_rb_collect(r, host,
 				  psteer_rb_min(cap, r->cpus[best].room));
-	while (gave < need && r->heaplen && !psteer_rb_full(r) &&
+	while (gave < need && psteer_rb_left(r) && !psteer_rb_full(r) &&
 	       (best = psteer_rb_best(r)) != PSTEER_RB_NONE) {
 		s64 fit = psteer_rb_min(cap - gave, r->cpus[best].room);
 		u64 key;
