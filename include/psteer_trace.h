@@ -52,6 +52,20 @@ TRACE_EVENT(bucket_move,
 		      __entry->from, __entry->to, __entry->load)
 );
 
+/* A timer thread's pass that expired connections of its CPU's buckets. */
+TRACE_EVENT(conn_expire,
+	    TP_PROTO(int cpu, u32 expired, u64 ns),
+	    TP_ARGS(cpu, expired, ns),
+	    TP_STRUCT__entry(__field(int, cpu)
+			     __field(u32, expired)
+			     __field(u64, ns)),
+	    TP_fast_assign(__entry->cpu = cpu;
+			   __entry->expired = expired;
+			   __entry->ns = ns;),
+	    TP_printk("cpu=%d expired=%u pass_ns=%llu", __entry->cpu,
+		      __entry->expired, __entry->ns)
+);
+
 #endif /* _PSTEER_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -36,6 +36,7 @@
 
 #include "compat.h"
 #include "conn.h"
+#include "psteer_trace.h"
 
 #define PSTEER_CONN4_SIZE	(sizeof(struct psteer_conn) + 2 * sizeof(__be32))
 #define PSTEER_CONN6_SIZE	(sizeof(struct psteer_conn) + 8 * sizeof(__be32))
@@ -421,6 +422,8 @@ unsigned int psteer_conn_pass(struct psteer_conntab *ct,
 	WRITE_ONCE(pc->pass_ns, ns);
 	if (ns > pc->pass_ns_max)
 		WRITE_ONCE(pc->pass_ns_max, ns);
+	if (n)
+		trace_conn_expire(cpu, n, ns);
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_conn_pass);

@@ -97,7 +97,7 @@ ok "$n entries, $pk packets"
 
 step conns-udp
 iperf udp -u -c $SRV4 -P 8 -b 2M -l 1000 --cport 30000 -t 2
-n=$(conns srv | awk '$1 == 17 && $3 >= 30000 && $3 < 30008 && $7 > 0' | wc -l)
+n=$(conns srv | awk '$1 == 17 && $3 >= 30000 && $3 < 30008 && $9 > 0' | wc -l)
 [ "$n" = 8 ] || { conns srv | awk '$1 == 17'; fail "$n UDP entries, expected 8"; }
 ok
 
@@ -131,6 +131,9 @@ step expire
 cat /tmp/conns-srv /tmp/conns-cli | awk '{ n[$8]++ } END { for (c in n) print c, n[c] }' |
 	sort >/tmp/want
 expired >/tmp/exp0
+T=/sys/kernel/tracing
+[ -d $T/events/psteer ] || T=/sys/kernel/debug/tracing
+echo 1 >$T/events/psteer/conn_expire/enable
 x sh -c "echo 2 >$P/conn_timeout_tcp && echo 2 >$P/conn_timeout_udp && echo 2 >$P/conn_timeout_closing"
 sleep 4
 left=$( (conns srv; conns cli) | wc -l)
@@ -141,7 +144,12 @@ awk 'FILENAME == "/tmp/exp0" { e0[$1] = $2; next } { print $1, $2 - e0[$1] }' \
 echo "expired per CPU (want):"; cat /tmp/want
 echo "expired per CPU (got):"; cat /tmp/got
 cmp -s /tmp/want /tmp/got || fail "per-CPU expiries do not match the buckets each CPU owns"
-ok
+echo 0 >$T/events/psteer/conn_expire/enable
+grep -m 3 'conn_expire:' $T/trace || fail "no psteer:conn_expire events in $T/trace"
+traced=$(grep 'conn_expire:' $T/trace | sed -n 's/.*expired=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+want=$(awk '{ s += $2 } END { print s + 0 }' /tmp/want)
+[ "$traced" = "$want" ] || fail "conn_expire events count $traced expiries, want $want"
+ok "$want expired, all traced"
 
 step bad-writes
 for w in "conn_timeout_tcp 0" "conn_timeout_udp 86401" "timer_ms 5" "conn_timeout_other x" "conn_timeout_closing -1"; do
@@ -192,9 +200,7 @@ st=$(thread_state psteer_timer/2)
 back=$(owned 2)
 kill "$BG" 2>/dev/null || true
 wait "$BG" || true
-grep -E 'SUM.*receiver' /tmp/iperf-hp.txt || true
-iperf_wait_ready
-sleep 1
+sleep 2
 q=$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)
 [ "$q" = 0 ] || fail "$q packets left queued"
 ok "CPU 2 owned $on2, then 0, then $back buckets"
