@@ -46,7 +46,6 @@ struct psteer_rb_config {
  * @host: out: it took a bucket too heavy for any receiver's room this
  *	round, and gave away some of its own (no more than that bucket's
  *	load) to make room for it
- * @shed: scratch: it was served as a donor
  * @head: scratch: first bucket of its list
  * @elephant: scratch: the elephant bucket it is dedicated to
  * @excess: scratch: load it still has to shed, ppm
@@ -54,10 +53,10 @@ struct psteer_rb_config {
  *	claim 5 share, ppm (< 0: not a receiver)
  * @room: scratch: load it may still receive from a dedicated CPU or a
  *	host, up to mean + threshold, ppm (< 0: none)
- * @small: scratch: load of its own buckets light enough for a receiver's
- *	room, what it could shed without a heavy bucket leaving, ppm
+ * @heaviest: scratch: load of its heaviest bucket, ppm
  * @tried: scratch: the heavy bucket it last failed to make room for
  * @rank: scratch: the CPU at this slot of the receiver heap
+ * @order: scratch: the CPU at this slot of the donor heap
  */
 struct psteer_rb_cpu {
 	u32 usage;
@@ -66,15 +65,15 @@ struct psteer_rb_cpu {
 	bool dedicated;
 	bool received;
 	bool host;
-	bool shed;
 	u32 head;
 	u32 elephant;
 	s64 excess;
 	s64 target;
 	s64 room;
-	s64 small;
+	u32 heaviest;
 	u32 tried;
 	u32 rank;
+	u32 order;
 };
 
 /**

@@ -94,10 +94,10 @@ struct psteer_rb_round {
 	struct psteer_rb_move *moves;
 	u32 nmoves;
 	u32 nrecv;	/* receivers in the heap: cpus[0..nrecv).rank */
+	u32 ndonors;	/* donors in the heap: cpus[0..ndonors).order */
 	int by_room;	/* the receiver heap's key: 1 room, 0 target, -1 none */
 	u32 mean;
 	s64 heavy;	/* a bucket heavier than this fits no receiver */
-	bool small;	/* cpus[].small computed */
 };
 
 /* min() without <linux/minmax.h>, which the host simulator lacks. */
@@ -341,13 +341,12 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		c->dedicated = false;
 		c->received = false;
 		c->host = false;
-		c->shed = false;
 		c->head = PSTEER_RB_NONE;
 		c->elephant = PSTEER_RB_NONE;
 		c->excess = 0;
 		c->target = -1;
 		c->room = -1;
-		c->small = 0;
+		c->heaviest = 0;
 		c->tried = PSTEER_RB_NONE;
 		floor += c->usage;
 	}
@@ -363,6 +362,8 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		b->next = c->head;
 		c->head = i;
 		c->excess += b->load;
+		if (b->load > c->heaviest)
+			c->heaviest = b->load;
 		if (!b->pinned && b->load > floor &&
 		    b->load > r->cfg->threshold)
 			psteer_rb_heap_add(r, i);
@@ -586,23 +587,48 @@ static bool psteer_rb_roomier(const struct psteer_rb_round *r, u32 a, u32 b)
 	return x > y || (x == y && a < b);
 }
 
-static void psteer_rb_recv_sift(struct psteer_rb_round *r, u32 k)
+/*
+ * Donor order: dedicated CPUs first, then the larger excess; of equal
+ * ones, the lower CPU index, as a scan of the CPUs in order would pick.
+ */
+static bool psteer_rb_before(const struct psteer_rb_round *r, u32 a, u32 b)
 {
-	struct psteer_rb_cpu *c = r->cpus;
+	const struct psteer_rb_cpu *x = &r->cpus[a], *y = &r->cpus[b];
+
+	if (x->dedicated != y->dedicated)
+		return x->dedicated;
+	return x->excess > y->excess || (x->excess == y->excess && a < b);
+}
+
+/*
+ * Two heaps of CPUs, of slots in the CPU array: the receivers (in
+ * cpus[].rank, by psteer_rb_roomier()) and the donors (in cpus[].order,
+ * by psteer_rb_before()).
+ */
+static u32 *psteer_rb_slot(struct psteer_rb_round *r, bool donors, u32 k)
+{
+	return donors ? &r->cpus[k].order : &r->cpus[k].rank;
+}
+
+static void psteer_rb_cpu_sift(struct psteer_rb_round *r, bool donors, u32 k)
+{
+	u32 len = donors ? r->ndonors : r->nrecv;
 
 	for (;;) {
-		u32 l = 2 * k + 1, top = k, tmp;
+		u32 l = 2 * k + 1, top = k, a, b, tmp;
 
-		if (l < r->nrecv && psteer_rb_roomier(r, c[l].rank, c[top].rank))
-			top = l;
-		if (l + 1 < r->nrecv &&
-		    psteer_rb_roomier(r, c[l + 1].rank, c[top].rank))
-			top = l + 1;
+		for (; l < len && l <= 2 * k + 2; l++) {
+			a = *psteer_rb_slot(r, donors, l);
+			b = *psteer_rb_slot(r, donors, top);
+			if (donors ? psteer_rb_before(r, a, b) :
+				     psteer_rb_roomier(r, a, b))
+				top = l;
+		}
 		if (top == k)
 			return;
-		tmp = c[k].rank;
-		c[k].rank = c[top].rank;
-		c[top].rank = tmp;
+		tmp = *psteer_rb_slot(r, donors, k);
+		*psteer_rb_slot(r, donors, k) = *psteer_rb_slot(r, donors, top);
+		*psteer_rb_slot(r, donors, top) = tmp;
 		k = top;
 	}
 }
@@ -624,7 +650,7 @@ static void psteer_rb_receivers(struct psteer_rb_round *r, bool by_room)
 		if (psteer_rb_limit(&r->cpus[i], by_room) >= 0)
 			r->cpus[r->nrecv++].rank = i;
 	for (i = r->nrecv / 2; i-- > 0; )
-		psteer_rb_recv_sift(r, i);
+		psteer_rb_cpu_sift(r, false, i);
 }
 
 /* The receiver with the largest share or room left, or NONE. */
@@ -648,7 +674,7 @@ static void psteer_rb_give(struct psteer_rb_round *r, u32 bucket, u32 to)
 	r->cpus[to].target -= load;
 	r->cpus[to].room -= load;
 	psteer_rb_move(r, bucket, to);
-	psteer_rb_recv_sift(r, 0);
+	psteer_rb_cpu_sift(r, false, 0);
 }
 
 /*
@@ -726,44 +752,58 @@ static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 	}
 }
 
-/* Next donor: dedicated CPUs first, then the largest excess. */
-static u32 psteer_rb_next_donor(struct psteer_rb_round *r)
+/*
+ * The heap of the donors, in cpus[].order: for the claim 5 moves, the
+ * dedicated CPUs and those with an excess; for placing heavy buckets
+ * (@heavy), the undedicated ones more than the dead band above the mean
+ * that are not cooling down. A donor's excess changes only while it is
+ * served, once it has left the heap.
+ */
+static void psteer_rb_donors(struct psteer_rb_round *r, bool heavy)
 {
-	u32 i, best = PSTEER_RB_NONE;
+	s64 thr = r->cfg->threshold;
+	u32 i;
 
+	r->ndonors = 0;
 	for (i = 0; i < r->ncpus; i++) {
 		const struct psteer_rb_cpu *c = &r->cpus[i];
 
-		if (c->shed || (c->excess <= 0 && !c->dedicated))
-			continue;
-		if (best == PSTEER_RB_NONE ||
-		    c->dedicated > r->cpus[best].dedicated ||
-		    (c->dedicated == r->cpus[best].dedicated &&
-		     c->excess > r->cpus[best].excess))
-			best = i;
+		if (heavy ? !c->dedicated && !c->cooldown && c->excess > thr :
+			    c->dedicated || c->excess > 0)
+			r->cpus[r->ndonors++].order = i;
 	}
-	if (best != PSTEER_RB_NONE)
-		r->cpus[best].shed = true;
-	return best;
+	for (i = r->ndonors / 2; i-- > 0; )
+		psteer_rb_cpu_sift(r, true, i);
+}
+
+/* Next donor, or NONE. */
+static u32 psteer_rb_next_donor(struct psteer_rb_round *r)
+{
+	u32 top;
+
+	if (!r->ndonors)
+		return PSTEER_RB_NONE;
+	top = r->cpus[0].order;
+	r->cpus[0].order = r->cpus[--r->ndonors].order;
+	psteer_rb_cpu_sift(r, true, 0);
+	return top;
 }
 
 /*
- * Each CPU's own load in buckets no heavier than the largest room: what it
- * could shed to come within the dead band without a heavy bucket leaving.
- * One pass over the buckets, then the buckets received this round are
- * taken off again (a bucket moves at most once a round).
+ * @cpu's own movable load in buckets no heavier than the largest room:
+ * what it could shed to come within the dead band without a heavy bucket
+ * leaving it.
  */
-static void psteer_rb_small(struct psteer_rb_round *r)
+static s64 psteer_rb_light(const struct psteer_rb_round *r, u32 cpu)
 {
+	s64 sum = 0;
 	u32 i;
 
-	r->small = true;
-	for (i = 0; i < r->nbuckets; i++)
-		if (r->b[i].load <= r->heavy && psteer_rb_movable(r, i))
-			r->cpus[r->b[i].owner].small += r->b[i].load;
-	for (i = 0; i < r->nmoves; i++)
-		if (r->moves[i].load <= r->heavy)
-			r->cpus[r->moves[i].to].small -= r->moves[i].load;
+	for (i = r->cpus[cpu].head; i != PSTEER_RB_NONE; i = r->b[i].next)
+		if (r->b[i].owner == cpu && r->b[i].load <= r->heavy &&
+		    psteer_rb_movable(r, i))
+			sum += r->b[i].load;
+	return sum;
 }
 
 /*
@@ -940,31 +980,21 @@ static bool psteer_rb_place(struct psteer_rb_round *r, u32 donor, u32 bucket)
 static u32 psteer_rb_heavy(struct psteer_rb_round *r, bool pre)
 {
 	s64 thr = r->cfg->threshold;
-	u32 i, n = 0;
+	u32 n = 0, donor;
 
-	for (i = 0; i < r->ncpus; i++)
-		r->cpus[i].shed = false;
-	for (;;) {
-		u32 donor = PSTEER_RB_NONE;
-		struct psteer_rb_cpu *d;
+	psteer_rb_donors(r, true);
+	while ((donor = psteer_rb_next_donor(r)) != PSTEER_RB_NONE) {
+		struct psteer_rb_cpu *d = &r->cpus[donor];
+		s64 light = 0;
 
-		for (i = 0; i < r->ncpus; i++) {
-			const struct psteer_rb_cpu *c = &r->cpus[i];
-
-			if (!c->shed && !c->dedicated && !c->cooldown &&
-			    c->excess > thr &&
-			    (donor == PSTEER_RB_NONE ||
-			     c->excess > r->cpus[donor].excess))
-				donor = i;
+		if (pre) {
+			/* No heavy bucket, or light ones enough: claim 5. */
+			if (d->heaviest <= r->heavy)
+				continue;
+			light = psteer_rb_light(r, donor);
 		}
-		if (donor == PSTEER_RB_NONE)
-			return n;
-		d = &r->cpus[donor];
-		d->shed = true;
-		if (pre && !r->small)
-			psteer_rb_small(r);
 		while (r->nmoves + 2 <= r->cfg->max_moves) {
-			s64 over = d->excess - (pre ? d->small : 0);
+			s64 over = d->excess - light;
 			u32 bucket;
 
 			if (over <= thr)
@@ -977,6 +1007,7 @@ static u32 psteer_rb_heavy(struct psteer_rb_round *r, bool pre)
 			n++;
 		}
 	}
+	return n;
 }
 
 /**
@@ -1023,8 +1054,7 @@ u32 psteer_rebalance(const struct psteer_rb_config *cfg,
 	sum->total_index = psteer_rb_indexes(&r);
 	sum->mean = r.mean;
 	sum->heavy = psteer_rb_heavy(&r, true);
-	for (i = 0; i < ncpus; i++)
-		cpus[i].shed = false;
+	psteer_rb_donors(&r, false);
 	while (!psteer_rb_full(&r) &&
 	       (donor = psteer_rb_next_donor(&r)) != PSTEER_RB_NONE)
 		psteer_rb_shed(&r, donor);

@@ -502,6 +502,7 @@ static void sim_summarize(const struct sim_run *s, struct sim_result *res)
 	memcpy(ns, s->ns, s->rounds * sizeof(*ns));
 	qsort(ns, s->rounds, sizeof(*ns), sim_cmp_u64);
 	res->ns_median = ns[s->rounds / 2];
+	res->ns_first = s->ns[0];
 	res->ns_max = ns[s->rounds - 1];
 	free(ns);
 }

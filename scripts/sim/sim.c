@@ -115,28 +115,45 @@ static void sim_table(const struct sim_opts *o)
 	}
 }
 
-/* One psteer round per size on Zipf 1.0: the cost target. */
+static void sim_timing_line(const struct sim_opts *o,
+			    const struct sim_size *sz,
+			    const struct sim_workload *w)
+{
+	struct sim_knobs k;
+	struct sim_result res;
+
+	sim_knobs_for(o, SIM_PSTEER, &k);
+	sim_run(sz, w, &k, &o->ms, 20, 0, &res);
+	printf("timing: psteer %ux%u %s: median %llu ns, first %llu ns, "
+	       "max %llu ns over 20 rounds\n", sz->ncpus, sz->nbuckets,
+	       w->name, (unsigned long long)res.ns_median,
+	       (unsigned long long)res.ns_first,
+	       (unsigned long long)res.ns_max);
+	fflush(stdout);
+}
+
+/*
+ * The cost target: psteer's rounds on Zipf 1.0 at every size, then every
+ * other workload of the table at the largest size.
+ */
 static void sim_timing(const struct sim_opts *o)
 {
-	const struct sim_workload *w = sim_workload_find("zipf1.0");
+	const struct sim_workload *zipf = sim_workload_find("zipf1.0");
+	const struct sim_size *big = &sim_sizes[SIM_NSIZES - 1];
 	size_t i;
 
 	for (i = 0; i < SIM_NSIZES; i++) {
-		struct sim_knobs k;
-		struct sim_result res;
-
 		if (o->size && (o->size->ncpus != sim_sizes[i].ncpus ||
 				o->size->nbuckets != sim_sizes[i].nbuckets))
 			continue;
-		sim_knobs_for(o, SIM_PSTEER, &k);
-		sim_run(&sim_sizes[i], w, &k, &o->ms, 20, 0, &res);
-		printf("timing: psteer %ux%u zipf1.0: median %llu ns, "
-		       "max %llu ns over 20 rounds\n",
-		       sim_sizes[i].ncpus, sim_sizes[i].nbuckets,
-		       (unsigned long long)res.ns_median,
-		       (unsigned long long)res.ns_max);
-		fflush(stdout);
+		sim_timing_line(o, &sim_sizes[i], zipf);
 	}
+	if (o->size && (o->size->ncpus != big->ncpus ||
+			o->size->nbuckets != big->nbuckets))
+		return;
+	for (i = 0; i < sim_nworkloads; i++)
+		if (sim_workloads[i].in_table && &sim_workloads[i] != zipf)
+			sim_timing_line(o, big, &sim_workloads[i]);
 }
 
 /* What a psteer setting achieves over all the scenarios of the table. */

@@ -164,6 +164,7 @@ struct sim_measure {
  * @removes: moves of a bucket that had moved in an earlier round
  * @conv: rounds until max/LB <= SIM_CONVERGED (0: at once), -1: never
  * @ns_median: median time of a round of the balancer
+ * @ns_first: the first round (from round-robin owners: the most moves)
  * @ns_max: slowest round
  */
 struct sim_result {
@@ -176,6 +177,7 @@ struct sim_result {
 	u32 removes;
 	int conv;
 	u64 ns_median;
+	u64 ns_first;
 	u64 ns_max;
 };
 
