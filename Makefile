@@ -31,6 +31,7 @@ integration:
 	scripts/integration.sh --kernel 6.12 --guest rebalance
 	scripts/integration.sh --kernel 6.1 --guest rebalance
 	scripts/integration.sh --kernel 6.12 --guest conns
+	scripts/integration.sh --kernel 6.1 --guest conns
 	scripts/integration.sh --kernel debug --guest conns
 
 check:

@@ -12,7 +12,7 @@
 #   conns         1000 short TCP connections and UDP flows in
 #                 /proc/net/psteer/conns with the right bucket and CPU,
 #                 expiry per CPU, CPU 2 offlined and back under iperf3
-#                 (6.12, and the debug kernel)
+#                 (6.12, 6.1 and the debug kernel)
 #
 # Each part runs even when an earlier one failed; the last line is
 # "N passed, N failed" and the exit status is 0 only when none failed.
@@ -53,6 +53,7 @@ part integration-debug scripts/integration.sh --kernel debug
 part rebalance-6.12 scripts/integration.sh --kernel 6.12 --guest rebalance
 part rebalance-6.1 scripts/integration.sh --kernel 6.1 --guest rebalance
 part conns-6.12 scripts/integration.sh --kernel 6.12 --guest conns
+part conns-6.1 scripts/integration.sh --kernel 6.1 --guest conns
 part conns-debug scripts/integration.sh --kernel debug --guest conns
 
 [ -z "$failures" ] || log "failed:$failures"
