@@ -13,6 +13,9 @@
 #                 /proc/net/psteer/conns with the right bucket and CPU,
 #                 expiry per CPU, CPU 2 offlined and back under iperf3
 #                 (6.12, 6.1 and the debug kernel)
+#   drr           queuing model (claim 6): a light TCP request/response flow
+#                 and a UDP flood in two buckets pinned to one CPU; with DRR
+#                 the light flow stays within 2x of alone (FIFO reported)
 #
 # Each part runs even when an earlier one failed; the last line is
 # "N passed, N failed" and the exit status is 0 only when none failed.
@@ -55,6 +58,7 @@ part rebalance-6.1 scripts/integration.sh --kernel 6.1 --guest rebalance
 part conns-6.12 scripts/integration.sh --kernel 6.12 --guest conns
 part conns-6.1 scripts/integration.sh --kernel 6.1 --guest conns
 part conns-debug scripts/integration.sh --kernel debug --guest conns
+part drr-6.12 scripts/integration.sh --kernel 6.12 --guest drr
 
 [ -z "$failures" ] || log "failed:$failures"
 echo "$passed passed, $failed failed"

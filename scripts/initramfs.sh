@@ -13,12 +13,15 @@
 #              dependency order. The debug kernel has veth built in: omit.
 #   --file     copy SRC into the image as DEST (absolute), e.g.
 #              --file build/psteer.ko:/psteer/psteer.ko
-#   --run      guest script, copied to /psteer/run.sh and run by /init with sh
+#   --run      guest script, copied to /psteer/run.sh and run by /init with sh;
+#              its lines "# initramfs-modules: NAME ..." act as --module NAME
+#              (e.g. pktgen), so that a guest script names what it needs
 #
 # The image has busybox (static), iproute2's ip as /sbin/ip, iperf3 and the
-# libraries both need. Debian's busybox sh runs its own applets before
-# searching PATH, and busybox's ip has no netns support: guest scripts must
-# call iproute2's ip as /sbin/ip.
+# libraries both need, and /usr/bin/rr (scripts/tools/rr.c, built static
+# here: TCP request/response, short connections, UDP flows). Debian's
+# busybox sh runs its own applets before searching PATH, and busybox's ip
+# has no netns support: guest scripts must call iproute2's ip as /sbin/ip.
 #
 # /init mounts proc, sys, devtmpfs, tmpfs on /tmp and /run, debugfs and
 # tracefs (if the kernel has them), brings lo up, loads the modules, arms a
@@ -60,6 +63,10 @@ if [ -n "$modroot" ] || [ -n "$kver" ]; then
 	[ -d "$modroot/lib/modules/$kver" ] || die "no $modroot/lib/modules/$kver"
 fi
 [ -z "$runscript" ] || [ -f "$runscript" ] || die "no run script $runscript"
+if [ -n "$runscript" ]; then
+	# shellcheck disable=SC2207 # module names have no spaces
+	modnames+=($(sed -n 's/^# initramfs-modules://p' "$runscript"))
+fi
 
 tmp=""
 cleanup() { [ -z "$tmp" ] || rm -rf "$tmp"; }
@@ -97,6 +104,8 @@ copy_bin() {
 busybox=$(command -v busybox) || die "busybox missing (busybox-static)"
 ipbin=$(command -v ip) || die "ip missing (iproute2)"
 iperf=$(command -v iperf3) || die "iperf3 missing"
+rrsrc=$PSTEER_TOP/scripts/tools/rr.c
+command -v gcc >/dev/null || die "gcc missing (build-essential)"
 ! ldd "$busybox" >/dev/null 2>&1 ||
 	die "$busybox is dynamically linked: install busybox-static"
 
@@ -149,7 +158,7 @@ reboot -f
 EOF
 
 key=$( {
-	cat "$busybox" "$ipbin" "$iperf" "$0"
+	cat "$busybox" "$ipbin" "$iperf" "$rrsrc" "$0"
 	libs_of "$ipbin" "$iperf" | xargs readlink -f | xargs cat
 } | sha256sum | cut -c1-16) # by content, not by path
 base=$cache/base-$key.cpio.gz
@@ -165,6 +174,8 @@ if [ ! -f "$base" ]; then
 	done
 	copy_bin "$ipbin" /sbin/ip "$d"
 	copy_bin "$iperf" /usr/bin/iperf3 "$d"
+	# Static (libc6-dev's libc.a): needs nothing else in the image.
+	run gcc -static -O2 -Wall -s -o "$d/usr/bin/rr" "$rrsrc" >&2
 	printf '%s\n' "$init" >"$d/init"
 	chmod 0755 "$d/init"
 	echo "root:x:0:0:root:/tmp:/bin/sh" >"$d/etc/passwd"
