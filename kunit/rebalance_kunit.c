@@ -356,15 +356,18 @@ static void psteer_rb_heavy_pair(struct kunit *test)
  *     than it received);
  * (c) no other receiver ends past mean + threshold;
  *
- * and cooling CPUs receive nothing but elephants, pinned buckets stay,
- * max_moves holds. Returns the number of hosts.
+ * and a host did take a bucket too heavy for any receiver: heavier than
+ * the room any CPU that may receive has left at the end of the round
+ * (rooms only shrink in a round); cooling CPUs receive nothing but
+ * elephants, pinned buckets stay, max_moves holds. Returns the number of
+ * hosts.
  */
 static u32 psteer_rb_check_round(struct kunit *test,
 				 struct psteer_rb_world *w,
 				 const struct psteer_rb_config *cfg)
 {
-	s64 usage[16], limit = (s64)w->sum.mean + cfg->threshold;
-	u64 got[16] = {}, gave[16] = {};
+	s64 usage[16], limit = (s64)w->sum.mean + cfg->threshold, room = -1;
+	u64 got[16] = {}, gave[16] = {}, biggest[16] = {};
 	bool *moved = w->moved, took_big[16] = {};
 	u32 i, hosts = 0;
 
@@ -380,6 +383,8 @@ static u32 psteer_rb_check_round(struct kunit *test,
 	for (i = 0; i < w->sum.nmoves; i++) {
 		const struct psteer_rb_move *m = &w->moves[i];
 
+		if (m->load > biggest[m->to])
+			biggest[m->to] = m->load;
 		KUNIT_EXPECT_EQ(test, m->from, w->owner0[m->bucket]);
 		KUNIT_EXPECT_EQ(test, m->to, w->b[m->bucket].owner);
 		KUNIT_EXPECT_FALSE(test, moved[m->bucket]);
@@ -410,10 +415,27 @@ static u32 psteer_rb_check_round(struct kunit *test,
 		/* Cooling CPUs receive nothing. */
 		KUNIT_EXPECT_EQ(test, w->cooling[m->to], 0);
 	}
+	/*
+	 * The largest room left to a CPU that may receive: at or below the
+	 * limit, not cooling, not dedicated, not a host. Rooms only shrink
+	 * in a round, so a bucket too heavy for any when it went to a host
+	 * is heavier than this.
+	 */
+	for (i = 0; i < w->ncpus; i++) {
+		s64 end = usage[i] + (s64)got[i] - (s64)gave[i];
+
+		if (usage[i] <= limit && !w->cooling[i] &&
+		    !w->cpus[i].dedicated && !w->cpus[i].host &&
+		    limit - end > room)
+			room = limit - end;
+	}
 	for (i = 0; i < w->ncpus; i++) {
 		s64 end = usage[i] + (s64)got[i] - (s64)gave[i];
 
 		hosts += w->cpus[i].host;
+		/* A host took a bucket too heavy for any receiver's room. */
+		if (w->cpus[i].host)
+			KUNIT_EXPECT_GT(test, (s64)biggest[i], room);
 		/* (b) A CPU that took an elephant or a heavy bucket. */
 		if (took_big[i])
 			KUNIT_EXPECT_LE(test, gave[i], got[i]);

@@ -53,10 +53,11 @@
  * that fits a receiver's room goes there directly. A CPU still cooling
  * down gives none away.
  *
- * Cost: O(nbuckets + ncpus * (donors + hosts) + (buckets of the donors
- * and hosts) + moves * log nbuckets): the buckets of a donor and the
- * receivers are kept in heaps. No allocation: the caller passes a scratch
- * array of nbuckets u32. Plain C: the host simulator compiles this file.
+ * Cost: O(nbuckets + the buckets of the donors and hosts + ncpus * hosts
+ * tried + moves * log nbuckets): donors, receivers and a donor's buckets
+ * are taken from heaps (the buckets as compact keys, after a few scans).
+ * No allocation: the caller passes a scratch array of nbuckets u32. Plain
+ * C: the host simulator compiles this file.
  */
 
 #ifdef __KERNEL__
@@ -988,7 +989,7 @@ static u32 psteer_rb_heavy(struct psteer_rb_round *r, bool pre)
 		s64 light = 0;
 
 		if (pre) {
-			/* No heavy bucket, or light ones enough: claim 5. */
+			/* No bucket heavier than every room: claim 5's. */
 			if (d->heaviest <= r->heavy)
 				continue;
 			light = psteer_rb_light(r, donor);
