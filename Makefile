@@ -30,6 +30,7 @@ integration:
 	scripts/integration.sh --kernel debug
 	scripts/integration.sh --kernel 6.12 --guest rebalance
 	scripts/integration.sh --kernel 6.1 --guest rebalance
+	scripts/integration.sh --kernel 6.12 --guest drr
 	scripts/integration.sh --kernel 6.12 --guest conns
 	scripts/integration.sh --kernel 6.1 --guest conns
 	scripts/integration.sh --kernel debug --guest conns

@@ -30,7 +30,7 @@ ok
 # --- a) bad parameters ---------------------------------------------------------
 step bad-params
 for p in nbuckets=0 nbuckets=70000 cpus=99-100 cpus=garbage hash=md5 \
-	rss_key=6d5a \
+	rss_key=6d5a max_conns=16777217 conn_timeout_tcp=0 timer_ms=5 \
 	rss_key=zz5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa; do
 	name=${p%%=*}
 	dmesg -c >/dev/null
@@ -63,11 +63,11 @@ ok "$base_mbps Mbit/s"
 # --- c) traffic through psteer (toeplitz) --------------------------------------
 step load-toeplitz
 x insmod $KO hash=toeplitz rebalance_ms=0
-for f in cpus buckets stats; do
+for f in buckets conns conntab cpus stats; do
 	[ -f /proc/net/psteer/$f ] || fail "no /proc/net/psteer/$f in the initial netns"
 done
 inner=$(srv ls /proc/net/psteer/ | tr '\n' ' ')
-[ "$inner" = "stats " ] || fail "srv's /proc/net/psteer/ has '$inner', want only stats"
+[ "$inner" = "conns stats " ] || fail "srv's /proc/net/psteer/ has '$inner', want conns and stats"
 ok
 
 step traffic
