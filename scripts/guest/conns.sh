@@ -55,8 +55,11 @@ x srv httpd -p 8080 -h /tmp/www
 x insmod "$KO" nbuckets=$NB rebalance_ms=0 conn_timeout_tcp=3600 \
 	conn_timeout_closing=3600 conn_timeout_other=3600
 for c in 0 1 2 3; do
-	[ "$(thread_state psteer_timer/$c)" = S ] ||
-		fail "psteer_timer/$c is $(thread_state psteer_timer/$c), not sleeping"
+	st=$(thread_state psteer_timer/$c)
+	case "$st" in
+	S | R) ;;
+	*) fail "psteer_timer/$c is '$st', not sleeping or running" ;;
+	esac
 done
 grep -q '^entry_bytes_ipv4 64$' /proc/net/psteer/conntab || {
 	cat /proc/net/psteer/conntab
@@ -84,9 +87,10 @@ n=$(conns srv | awk '$1 == 6 && $5 == 8080' | wc -l)
 pk=$(conns srv | awk '$1 == 6 && $5 == 8080 { p += $9 } END { print p + 0 }')
 echo "srv: $n TCP entries to port 8080 after $NCONN connections, $pk packets; TCP received $segs segments"
 # A client port may come back within 1000 connections (the same tuple is
-# then the same entry): 95% distinct at least. Every segment srv received
-# must be counted in exactly one entry.
-if [ "$n" -lt $((NCONN * 95 / 100)) ] || [ "$n" -gt $NCONN ]; then
+# then the same entry: 3-6% of them on 6.1 and 6.12), so 80% distinct at
+# least; the exact check is that every segment srv received is counted in
+# exactly one entry.
+if [ "$n" -lt $((NCONN * 80 / 100)) ] || [ "$n" -gt $NCONN ]; then
 	fail "$n entries, expected about $NCONN"
 fi
 ex=$(expired | awk '{ s += $2 } END { print s + 0 }')
@@ -200,9 +204,15 @@ st=$(thread_state psteer_timer/2)
 back=$(owned 2)
 kill "$BG" 2>/dev/null || true
 wait "$BG" || true
-sleep 2
-q=$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)
-[ "$q" = 0 ] || fail "$q packets left queued"
+# Stray packets of the killed flows may still be on their way: a packet
+# left behind would stay queued for good.
+i=0
+until q=$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets) &&
+	[ "$q" = 0 ]; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "$q packets left queued after 5 s"
+	sleep 0.1
+done
 ok "CPU 2 owned $on2, then 0, then $back buckets"
 
 step unload

@@ -159,13 +159,18 @@ for w in "65536 1" "3 99" "3 -1" "3 abc" "abc 1" "3" "" "3 1 1"; do
 		fail "'$w' accepted by /proc/net/psteer/buckets"
 	fi
 done
+[ "$(table)" = "$before" ] ||
+	fail "a rejected write changed /proc/net/psteer/buckets"
+# An offline CPU owns nothing (its buckets left it as it went) and takes no pin.
 x sh -c "echo 0 >/sys/devices/system/cpu/cpu3/online"
+before=$(table)
 if echo "3 3" >/proc/net/psteer/buckets 2>/dev/null; then
 	fail "pinning to an offline CPU accepted"
 fi
+[ "$(table)" = "$before" ] || fail "a rejected pin changed /proc/net/psteer/buckets"
+n3=$(awk 'NR > 1 && $2 == 3' /proc/net/psteer/buckets | wc -l)
+[ "$n3" = 0 ] || fail "offline CPU 3 owns $n3 buckets"
 x sh -c "echo 1 >/sys/devices/system/cpu/cpu3/online"
-[ "$(table)" = "$before" ] ||
-	fail "a rejected write changed /proc/net/psteer/buckets"
 ok
 
 # --- pinning -----------------------------------------------------------------
