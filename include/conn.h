@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -124,6 +125,9 @@ struct psteer_conn_pcpu {
  * @max: most entries (max_conns)
  * @timeout: per class, idle jiffies after which an entry expires;
  *	READ_ONCE, tunable at run time
+ * @rehash: the flow hash is not keyed (Toeplitz): chains come from a
+ *	keyed hash of the tuple instead; set before the table is used
+ * @key: siphash key for that, drawn at creation
  * @count: entries in the table
  * @count6: the IPv6 entries among them
  * @v4: entries of IPv4 connections, created by the table
@@ -137,6 +141,8 @@ struct psteer_conntab {
 	u32 slot_bits;
 	u32 max;
 	u32 timeout[PSTEER_CONN_NCLASS];
+	bool rehash;
+	siphash_key_t key;
 	atomic_t count;
 	atomic_t count6;
 	struct kmem_cache *v4;
@@ -167,7 +173,6 @@ unsigned int psteer_conn_pass(struct psteer_conntab *ct,
 			      struct psteer_table *tbl, int cpu, u32 now);
 unsigned int psteer_conn_flush(struct psteer_conntab *ct, u32 netns);
 void psteer_conn_tuple(const struct psteer_conn *c, struct psteer_tuple *t);
-u32 psteer_conn_idle_ms(const struct psteer_conn *c, u32 now);
 size_t psteer_conntab_memory(const struct psteer_conntab *ct);
 
 static inline u32 psteer_conn_count(const struct psteer_conntab *ct,

@@ -115,6 +115,8 @@ struct psteer_cpu {
  * @backlog_len: most packets queued for one CPU, all buckets together, so
  *	that a flood cannot take unbounded memory; READ_ONCE, tunable
  * @cpus: CPUs that own buckets
+ * @bypass: no CPU of @cpus is online: the hook passes every packet on
+ *	where it arrives; READ_ONCE
  * @ops: delivery and kick
  * @buckets: @nbuckets buckets
  * @pcpu: per-CPU ready lists
@@ -125,6 +127,7 @@ struct psteer_table {
 	u32 queue_len;
 	u32 quantum;
 	u32 backlog_len;
+	bool bypass;
 	cpumask_var_t cpus;
 	const struct psteer_table_ops *ops;
 	struct psteer_bucket *buckets;

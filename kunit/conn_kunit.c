@@ -361,6 +361,29 @@ static void psteer_conntab_create_rejects(struct kunit *test)
 			(long)-EINVAL);
 }
 
+/*
+ * An unkeyed flow hash (Toeplitz): flows sharing the whole hash still
+ * spread over the chains, by a keyed hash of the tuple.
+ */
+static void psteer_conn_rehash_spreads(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 1024);
+	struct psteer_tuple t;
+	u32 i, used = 0;
+
+	ct->rehash = true;
+	for (i = 0; i < 64; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 1, 1000 + i, 2, 2);
+		psteer_track(ct, HASH(0, 7), &t, 0, 1);
+	}
+	for (i = 0; i < (1U << ct->slot_bits); i++)
+		used += !!ct->slots[i];
+	KUNIT_EXPECT_EQ(test, ct->slot_bits, 8U);
+	KUNIT_EXPECT_GT(test, used, 32U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 64);
+	KUNIT_EXPECT_EQ(test, psteer_conn_flush(ct, 0), 64U);
+}
+
 /* Chains are sized for max_conns: about one entry per chain. */
 static void psteer_conntab_chains(struct kunit *test)
 {
@@ -384,6 +407,7 @@ static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conn_pass_follows_owner),
 	KUNIT_CASE(psteer_conntab_create_rejects),
 	KUNIT_CASE(psteer_conntab_chains),
+	KUNIT_CASE(psteer_conn_rehash_spreads),
 	{}
 };
 

@@ -51,6 +51,8 @@ static void psteer_sample_fn(struct work_struct *work)
  */
 static u32 psteer_ctl_snapshot(struct psteer_ctl *ctl)
 {
+	/* Outlives the control path: created before it, freed after it. */
+	struct psteer_conntab *ct = READ_ONCE(psteer_conns);
 	struct psteer_table *tbl = ctl->tbl;
 	u32 i, n = 0;
 
@@ -65,13 +67,15 @@ static u32 psteer_ctl_snapshot(struct psteer_ctl *ctl)
 		ctl->rb_cpus[n].cooldown = ctl->cpus[i].cooldown;
 		n++;
 	}
+	if (!n)
+		return 0;
 	for (i = 0; i < tbl->nbuckets; i++) {
 		struct psteer_rb_bucket *rb = &ctl->rb_buckets[i];
 		u32 owner = ctl->rb_rmap[ctl->cpu_idx[READ_ONCE(tbl->buckets[i].cpu)]];
 
 		rb->load = ctl->buckets[i].load;
 		rb->pinned = READ_ONCE(tbl->buckets[i].pinned);
-		rb->conns = psteer_conns ? psteer_conn_count(psteer_conns, i) : 0;
+		rb->conns = ct ? psteer_conn_count(ct, i) : 0;
 		rb->owner = owner;
 		/* Buckets leave a CPU before it is down; never move one here. */
 		if (WARN_ON_ONCE(owner == PSTEER_RB_NONE)) {
@@ -219,8 +223,11 @@ out:
  * @cpu out until psteer_ctl_cpu_up(). The buckets' queued packets and
  * connections go with them: the drainer hands them over as on any move.
  *
+ * When @cpu is the last CPU of the set that is up, the buckets stay and
+ * the table is bypassed (tbl->bypass) until psteer_ctl_cpu_up().
+ *
  * Context: process (CPU hotplug teardown, or start-up).
- * Return: 0, or -EBUSY when @cpu is the last CPU of the set that is up.
+ * Return: 0.
  */
 int psteer_ctl_cpu_down(int cpu)
 {
@@ -229,16 +236,22 @@ int psteer_ctl_cpu_down(int cpu)
 	u32 i = ctl->cpu_idx[cpu], k = i, moved = 0, b;
 
 	mutex_lock(&ctl->lock);
+	ctl->cpus[i].down = true;
 	do {
 		k = (k + 1) % ctl->ncpus;
 	} while (k != i && ctl->cpus[k].down);
 	if (k == i) {
+		/*
+		 * The last CPU of the set: refusing would break suspend and
+		 * kexec. Packets are processed where they arrive until a CPU
+		 * of the set is back; its buckets stay with it meanwhile.
+		 */
+		WRITE_ONCE(tbl->bypass, true);
 		mutex_unlock(&ctl->lock);
-		pr_warn("CPU %d is the last CPU of the set online; it cannot go offline while psteer is loaded\n",
+		pr_warn("CPU %d is the last CPU of the set going offline: packets are processed where they arrive until one is back\n",
 			cpu);
-		return -EBUSY;
+		return 0;
 	}
-	ctl->cpus[i].down = true;
 	for (b = 0; b < tbl->nbuckets; b++) {
 		if (READ_ONCE(tbl->buckets[b].cpu) != cpu)
 			continue;
@@ -270,6 +283,17 @@ void psteer_ctl_cpu_up(int cpu)
 	struct psteer_cpu_load *cl = &ctl->cpus[i];
 
 	mutex_lock(&ctl->lock);
+	if (READ_ONCE(ctl->tbl->bypass)) {
+		struct psteer_table *tbl = ctl->tbl;
+		u32 b;
+
+		/* Nothing is queued while bypassed: the buckets move freely. */
+		for (b = 0; b < tbl->nbuckets; b++)
+			if (ctl->cpus[ctl->cpu_idx[tbl->buckets[b].cpu]].down)
+				psteer_table_set_owner(tbl, b, cpu);
+		WRITE_ONCE(tbl->bypass, false);
+		pr_info("CPU %d back online: psteer steers again\n", cpu);
+	}
 	if (cl->down) {
 		pr_info("CPU %d back online: the rebalancer may give it buckets\n",
 			cpu);

@@ -16,7 +16,8 @@
  *   tracked and counted; its packets pass as always (never dropped for
  *   it). No memory also means untracked, never a drop.
  * - Lookup: each bucket has 2^slot_bits hash chains, sized at creation so
- *   that max_conns entries make chains of about one entry.
+ *   that max_conns entries make chains of about one entry; the chain comes
+ *   from a keyed hash (psteer_conn_slot()), so flows cannot be aimed at one.
  * - Expiry stays bounded with a million entries: each bucket keeps one
  *   list per class (TCP, UDP, other, closing), ordered by last packet,
  *   and every entry of a list has the same timeout, so a list's head is
@@ -26,8 +27,10 @@
  *   order costs a list move per packet, at most once per jiffy per entry.
  */
 
+#include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/log2.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
@@ -108,6 +111,7 @@ struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max)
 	ct->timeout[PSTEER_CONN_CLOSING] = PSTEER_CONN_CLOSING_TIMEOUT * HZ;
 	atomic_set(&ct->count, 0);
 	atomic_set(&ct->count6, 0);
+	get_random_bytes(&ct->key, sizeof(ct->key));
 	ct->v4 = psteer_conn4_cache;
 	ct->v6 = psteer_conn6_cache;
 	ct->b = kvcalloc(nbuckets, sizeof(*ct->b), GFP_KERNEL);
@@ -229,6 +233,22 @@ static struct psteer_conn *psteer_conn_new(struct psteer_conntab *ct,
 	return c;
 }
 
+/*
+ * The chain of a key within its bucket. The flow hash is keyed (siphash)
+ * unless psteer mirrors a NIC's Toeplitz hash, whose key is often public
+ * and which is linear: anyone could then send flows that share one chain.
+ * So with @ct->rehash the chain comes from a keyed hash of the tuple.
+ * The namespace is folded in, so that containers with the same addresses
+ * do not share chains.
+ */
+static u32 psteer_conn_slot(const struct psteer_conntab *ct, u32 hash,
+			    const struct psteer_tuple *t, u32 netns)
+{
+	if (ct->rehash)
+		hash = siphash(t, sizeof(*t), &ct->key);
+	return (hash ^ hash_32(netns, 32)) & ((1U << ct->slot_bits) - 1);
+}
+
 static struct psteer_conn **psteer_conn_chain(struct psteer_conntab *ct,
 					      u32 bucket, u32 slot)
 {
@@ -260,7 +280,7 @@ int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
 	bool timed = !(pc->calls++ % PSTEER_CONN_SAMPLE);
 	u64 start = timed ? local_clock() : 0;
 	u32 bucket = psteer_bucket_index(hash, ct->nbuckets);
-	u32 slot = hash & ((1U << ct->slot_bits) - 1);
+	u32 slot = psteer_conn_slot(ct, hash, t, netns);
 	struct psteer_conn_bucket *cb = &ct->b[bucket];
 	struct psteer_conn **chain = psteer_conn_chain(ct, bucket, slot);
 	int ret = PSTEER_CONN_FOUND;
@@ -329,18 +349,6 @@ static void psteer_conn_free(struct psteer_conntab *ct, u32 bucket,
 	if (c->v6)
 		atomic_dec(&ct->count6);
 	kmem_cache_free(c->v6 ? ct->v6 : ct->v4, c);
-}
-
-/**
- * psteer_conn_idle_ms() - time since @c's last packet
- * @c: entry
- * @now: jiffies
- */
-u32 psteer_conn_idle_ms(const struct psteer_conn *c, u32 now)
-{
-	s32 idle = now - c->last;
-
-	return idle > 0 ? jiffies_to_msecs(idle) : 0;
 }
 
 /**
@@ -433,7 +441,7 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_conn_pass);
  * @ct: table
  * @netns: a namespace's inode number, or 0 for every entry
  *
- * Context: process or softirq; takes the bucket locks with BHs off.
+ * Context: process; may sleep. Takes the bucket locks with BHs off.
  * Return: the number of entries freed.
  */
 unsigned int psteer_conn_flush(struct psteer_conntab *ct, u32 netns)
@@ -455,6 +463,7 @@ unsigned int psteer_conn_flush(struct psteer_conntab *ct, u32 netns)
 					n++;
 				}
 		spin_unlock_bh(&cb->lock);
+		cond_resched();
 	}
 	return n;
 }

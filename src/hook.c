@@ -126,6 +126,12 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 		st->unparsed++;
 		return NF_ACCEPT;
 	}
+	/* Every CPU of the set is offline (src/hotplug.c). */
+	if (unlikely(READ_ONCE(tbl->bypass))) {
+		st->inline_pkts++;
+		st->inline_bytes += skb->len;
+		return NF_ACCEPT;
+	}
 	hash = psteer_hash_tuple(&psteer_hash, &t);
 	b = psteer_bucket_of(tbl, hash);
 	if (psteer_may_inline(b, cpu)) {

@@ -15,13 +15,16 @@
  *   reordered, nothing stays queued here); then the timer thread parks.
  *   Nothing can be queued for this CPU afterwards, as it owns nothing.
  *
- * The last CPU of the set that is online cannot go down while psteer is
- * loaded: its teardown fails with -EBUSY and the kernel keeps it online.
+ * The last CPU of the set that is online may go down too (suspend and
+ * kexec take every CPU but the boot CPU down): its buckets stay with it
+ * and psteer is bypassed, every packet processed where it arrives, until
+ * a CPU of the set is back and takes all the buckets.
  */
 
 #include <linux/cpuhotplug.h>
 #include <linux/cpu.h>
 #include <linux/limits.h>
+#include <linux/netdevice.h>
 
 #include "compat.h"
 #include "control.h"
@@ -48,8 +51,14 @@ static int psteer_cpu_offline(unsigned int cpu)
 	err = psteer_ctl_cpu_down(cpu);
 	if (err)
 		return err;
+	/* Bypassed: wait for hooks that may still queue to this CPU. */
+	if (READ_ONCE(tbl->bypass))
+		synchronize_net();
 	local_bh_disable();
-	/* Owns nothing now: this only hands its ready buckets over. */
+	/*
+	 * Owns nothing now, so this only hands its ready buckets over; or,
+	 * bypassed, it delivers what its buckets still hold.
+	 */
 	psteer_drain(tbl, cpu, INT_MAX);
 	local_bh_enable();
 	psteer_timer_park(cpu);

@@ -81,6 +81,7 @@ static int psteer_conntab_start(struct psteer_table *tbl)
 	ct = psteer_conntab_create(tbl->nbuckets, psteer_param_max_conns());
 	if (IS_ERR(ct))
 		return PTR_ERR(ct);
+	ct->rehash = psteer_hash.alg != PSTEER_HASH_SIPHASH;
 	err = psteer_timers_start(tbl, ct);
 	if (err) {
 		psteer_conntab_destroy(ct);
@@ -122,15 +123,16 @@ static int __init psteer_init(void)
 	if (err)
 		goto err_table;
 	psteer_set_table(tbl);
-	err = psteer_ctl_start(tbl);
-	if (err)
-		goto err_napi;
+	/* Before the control path, which reads its connection counts. */
 	err = psteer_conntab_start(tbl);
 	if (err)
-		goto err_ctl;
-	err = psteer_hotplug_start();
+		goto err_napi;
+	err = psteer_ctl_start(tbl);
 	if (err)
 		goto err_conns;
+	err = psteer_hotplug_start();
+	if (err)
+		goto err_ctl;
 	err = psteer_hook_init();
 	if (err)
 		goto err_hotplug;
@@ -147,10 +149,10 @@ err_hook:
 	psteer_hook_exit();
 err_hotplug:
 	psteer_hotplug_stop();
-err_conns:
-	psteer_conntab_stop();
 err_ctl:
 	psteer_ctl_stop();
+err_conns:
+	psteer_conntab_stop();
 err_napi:
 	psteer_set_table(NULL);
 	psteer_napi_stop(tbl);
@@ -168,8 +170,8 @@ static void __exit psteer_exit(void)
 	unregister_pernet_subsys(&psteer_net_ops);
 	psteer_hook_exit();
 	psteer_hotplug_stop();
-	psteer_conntab_stop();
 	psteer_ctl_stop();
+	psteer_conntab_stop();
 	psteer_set_table(NULL);
 	psteer_napi_stop(tbl);
 	psteer_table_destroy(tbl);

@@ -229,59 +229,94 @@ static const struct proc_ops psteer_buckets_proc_ops = {
 
 /*
  * conns: position 0 is the header, then this namespace's entries, bucket
- * by bucket. Each entry is copied out under its bucket's lock, which is
- * never held across seq_file calls. The iterator remembers the bucket and
- * the offset within it of position @pos, so reading in order costs no
- * rescans.
+ * by bucket. They are copied out in batches of up to PSTEER_CONNS_BATCH
+ * entries of one bucket, under its lock, which is never held across
+ * seq_file calls; the iterator keeps its batch and where the next one
+ * starts, so reading in order costs one walk per batch. As with
+ * /proc/net/tcp, an entry that moves in its bucket's lists while the file
+ * is read (a packet, at most once per jiffy) may be skipped or shown twice.
  */
-struct psteer_conns_iter {
-	struct seq_net_private p;
-	u32 bucket;
-	u32 offset;
-	loff_t pos;
-	u32 now;
-	struct psteer_conn snap;	/* all but the addresses */
-	struct psteer_tuple t;		/* its key */
+#define PSTEER_CONNS_BATCH	32
+
+/* What conns shows of an entry, copied out under its bucket's lock. */
+struct psteer_conns_row {
+	struct psteer_tuple t;
+	u64 bytes;
+	u32 packets;
+	u32 last;
+	u8 class;
+	u8 v6;
 };
 
-/* The @offset-th entry of @netns in @cb, whose lock the caller holds. */
-static struct psteer_conn *psteer_conns_nth(struct psteer_conn_bucket *cb,
-					    u32 netns, u32 offset)
-{
-	struct psteer_conn *c;
-	unsigned int k;
+struct psteer_conns_iter {
+	struct seq_net_private p;
+	u32 bucket;		/* where the next batch starts */
+	u32 offset;
+	u32 rows_bucket;	/* the bucket of @rows */
+	u32 n;			/* rows in @rows */
+	u32 idx;		/* row at @pos */
+	loff_t pos;
+	u32 now;
+	struct psteer_conns_row rows[PSTEER_CONNS_BATCH];
+};
 
-	for (k = 0; k < PSTEER_CONN_NCLASS; k++)
-		list_for_each_entry(c, &cb->lru[k], lru)
-			if (c->netns == netns && !offset--)
-				return c;
-	return NULL;
+static void psteer_conns_copy(struct psteer_conns_row *row,
+			      const struct psteer_conn *c)
+{
+	psteer_conn_tuple(c, &row->t);
+	row->bytes = c->bytes;
+	row->packets = c->packets;
+	row->last = c->last;
+	row->class = c->class;
+	row->v6 = c->v6;
 }
 
-/* A copy of the entry at the iterator, or NULL at the end. */
-static struct psteer_conn *psteer_conns_get(struct seq_file *seq)
+/* Copies the next batch of this namespace's entries; false at the end. */
+static bool psteer_conns_fill(struct seq_file *seq)
 {
 	struct psteer_conns_iter *it = seq->private;
 	struct psteer_conntab *ct = psteer_conns;
 	u32 netns = seq_file_net(seq)->ns.inum;
 
+	it->n = 0;
+	it->idx = 0;
 	for (; ct && it->bucket < ct->nbuckets; it->bucket++, it->offset = 0) {
 		struct psteer_conn_bucket *cb = &ct->b[it->bucket];
+		u32 skip = it->offset;
 		struct psteer_conn *c;
+		unsigned int k;
 
+		cond_resched();
 		if (!READ_ONCE(cb->count))
 			continue;
 		spin_lock_bh(&cb->lock);
-		c = psteer_conns_nth(cb, netns, it->offset);
-		if (c) {
-			it->snap = *c;
-			psteer_conn_tuple(c, &it->t);
-		}
+		for (k = 0; k < PSTEER_CONN_NCLASS; k++)
+			list_for_each_entry(c, &cb->lru[k], lru) {
+				if (c->netns != netns || (skip && skip--))
+					continue;
+				if (it->n == PSTEER_CONNS_BATCH)
+					goto full;
+				psteer_conns_copy(&it->rows[it->n++], c);
+			}
+full:
 		spin_unlock_bh(&cb->lock);
-		if (c)
-			return &it->snap;
+		if (it->n) {
+			it->rows_bucket = it->bucket;
+			it->offset += it->n;
+			return true;
+		}
 	}
-	return NULL;
+	return false;
+}
+
+/* The row at the iterator, or NULL at the end. */
+static struct psteer_conns_row *psteer_conns_get(struct seq_file *seq)
+{
+	struct psteer_conns_iter *it = seq->private;
+
+	if (it->idx >= it->n && !psteer_conns_fill(seq))
+		return NULL;
+	return &it->rows[it->idx];
 }
 
 static void *psteer_conns_start(struct seq_file *seq, loff_t *pos)
@@ -292,6 +327,8 @@ static void *psteer_conns_start(struct seq_file *seq, loff_t *pos)
 	if (*pos == 0 || *pos != it->pos) {
 		it->bucket = 0;
 		it->offset = 0;
+		it->n = 0;
+		it->idx = 0;
 		it->pos = 1;
 	}
 	if (*pos == 0)
@@ -299,7 +336,7 @@ static void *psteer_conns_start(struct seq_file *seq, loff_t *pos)
 	while (it->pos < *pos) {
 		if (!psteer_conns_get(seq))
 			return NULL;
-		it->offset++;
+		it->idx++;
 		it->pos++;
 	}
 	return psteer_conns_get(seq);
@@ -311,7 +348,7 @@ static void *psteer_conns_next(struct seq_file *seq, void *v, loff_t *pos)
 
 	++*pos;
 	if (v != SEQ_START_TOKEN) {
-		it->offset++;
+		it->idx++;
 		it->pos++;
 	}
 	return psteer_conns_get(seq);
@@ -331,24 +368,28 @@ static const char *const psteer_conn_class_names[PSTEER_CONN_NCLASS] = {
 static int psteer_conns_show(struct seq_file *seq, void *v)
 {
 	struct psteer_conns_iter *it = seq->private;
-	const struct psteer_tuple *t = &it->t;
-	const struct psteer_conn *c = v;
+	const struct psteer_conns_row *row = v;
+	const struct psteer_tuple *t;
+	s32 idle;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(seq, "proto src sport dst dport hash bucket cpu packets bytes idle_ms state\n");
 		return 0;
 	}
-	if (c->v6)
-		seq_printf(seq, "%u %pI6c %u %pI6c %u", c->proto, t->src,
+	t = &row->t;
+	idle = it->now - row->last;
+	if (row->v6)
+		seq_printf(seq, "%u %pI6c %u %pI6c %u", t->proto, t->src,
 			   ntohs(t->sport), t->dst, ntohs(t->dport));
 	else
-		seq_printf(seq, "%u %pI4 %u %pI4 %u", c->proto, t->src,
+		seq_printf(seq, "%u %pI4 %u %pI4 %u", t->proto, t->src,
 			   ntohs(t->sport), t->dst, ntohs(t->dport));
 	seq_printf(seq, " %08x %u %d %u %llu %u %s\n",
-		   psteer_hash_tuple(&psteer_hash, t), it->bucket,
-		   READ_ONCE(psteer_tbl->buckets[it->bucket].cpu), c->packets,
-		   c->bytes, psteer_conn_idle_ms(c, it->now),
-		   psteer_conn_class_names[c->class]);
+		   psteer_hash_tuple(&psteer_hash, t), it->rows_bucket,
+		   READ_ONCE(psteer_tbl->buckets[it->rows_bucket].cpu),
+		   row->packets, row->bytes,
+		   idle > 0 ? jiffies_to_msecs(idle) : 0,
+		   psteer_conn_class_names[row->class]);
 	return 0;
 }
 

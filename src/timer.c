@@ -13,6 +13,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/cpumask.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -116,6 +117,17 @@ void psteer_timer_park(int cpu)
  */
 void psteer_timer_unpark(int cpu)
 {
-	if (psteer_timer_tasks && psteer_timer_tasks[cpu])
-		kthread_unpark(psteer_timer_tasks[cpu]);
+	struct task_struct *t;
+
+	if (!psteer_timer_tasks || !psteer_timer_tasks[cpu])
+		return;
+	t = psteer_timer_tasks[cpu];
+	/*
+	 * kthread_unpark() rebinds only the kernel's own per-CPU threads
+	 * (KTHREAD_IS_PER_CPU, not available to modules); ours may have
+	 * been pushed off its CPU while it went down. Bind it again while
+	 * it is parked, before it runs.
+	 */
+	set_cpus_allowed_ptr(t, cpumask_of(cpu));
+	kthread_unpark(t);
 }

@@ -215,6 +215,24 @@ until q=$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)
 done
 ok "CPU 2 owned $on2, then 0, then $back buckets"
 
+step last-cpu
+# A set of one CPU: taking it offline must not fail (suspend and kexec do
+# it); psteer is bypassed until it is back.
+x rmmod psteer
+# A fresh iperf3 server: the one in srv may still hold the killed test.
+kill "$(cat /tmp/iperf3-srv.pid)" 2>/dev/null || true
+sleep 1
+x srv iperf3 -s -D -I /tmp/iperf3-srv.pid
+x insmod "$KO" nbuckets=$NB cpus=2
+x sh -c "echo 0 >/sys/devices/system/cpu/cpu2/online"
+dmesg | grep -q 'CPU 2 is the last CPU of the set going offline' ||
+	fail "no dmesg line for the bypass"
+iperf bypass -c $SRV4 -P 4 -t 2
+x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
+[ "$(owned 2)" = $NB ] || fail "CPU 2 owns $(owned 2) of $NB buckets back online"
+iperf steered -c $SRV4 -P 4 -t 2
+ok
+
 step unload
 kill "$(cat /tmp/iperf3-srv.pid)" 2>/dev/null || true
 x rmmod psteer
