@@ -156,16 +156,16 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_table_set_owner);
  * @tbl: table
  * @cpu: CPU
  *
+ * Counts @cpu's owned-bucket bitmap, which psteer_table_set_owner()
+ * keeps with the owners. 0 for a CPU outside the set.
+ *
  * Context: any; a racy snapshot.
  */
 unsigned int psteer_table_owned(const struct psteer_table *tbl, int cpu)
 {
-	unsigned int n = 0;
-	u32 i;
+	const unsigned long *owned = per_cpu_ptr(tbl->pcpu, cpu)->owned;
 
-	for (i = 0; i < tbl->nbuckets; i++)
-		n += READ_ONCE(tbl->buckets[i].cpu) == cpu;
-	return n;
+	return owned ? bitmap_weight(owned, tbl->nbuckets) : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_table_owned);
 
