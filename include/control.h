@@ -108,7 +108,7 @@ int psteer_ctl_start(struct psteer_table *tbl);
 void psteer_ctl_stop(void);
 void psteer_ctl_reschedule(void);
 int psteer_ctl_pin(u32 bucket, int cpu);
-int psteer_ctl_cpu_down(int cpu);
+void psteer_ctl_cpu_down(int cpu);
 void psteer_ctl_cpu_up(int cpu);
 void psteer_ctl_round(struct psteer_ctl *ctl);
 

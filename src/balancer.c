@@ -227,9 +227,8 @@ out:
  * the table is bypassed (tbl->bypass) until psteer_ctl_cpu_up().
  *
  * Context: process (CPU hotplug teardown, or start-up).
- * Return: 0.
  */
-int psteer_ctl_cpu_down(int cpu)
+void psteer_ctl_cpu_down(int cpu)
 {
 	struct psteer_ctl *ctl = psteer_ctl;
 	struct psteer_table *tbl = ctl->tbl;
@@ -250,7 +249,7 @@ int psteer_ctl_cpu_down(int cpu)
 		mutex_unlock(&ctl->lock);
 		pr_warn("CPU %d is the last CPU of the set going offline: packets are processed where they arrive until one is back\n",
 			cpu);
-		return 0;
+		return;
 	}
 	for (b = 0; b < tbl->nbuckets; b++) {
 		if (READ_ONCE(tbl->buckets[b].cpu) != cpu)
@@ -267,7 +266,6 @@ int psteer_ctl_cpu_down(int cpu)
 	mutex_unlock(&ctl->lock);
 	pr_info("CPU %d going offline: its %u buckets moved to the other CPUs\n",
 		cpu, moved);
-	return 0;
 }
 
 /**

@@ -44,13 +44,10 @@ static int psteer_cpu_online(unsigned int cpu)
 static int psteer_cpu_offline(unsigned int cpu)
 {
 	struct psteer_table *tbl = psteer_tbl;
-	int err;
 
 	if (!cpumask_test_cpu(cpu, tbl->cpus))
 		return 0;
-	err = psteer_ctl_cpu_down(cpu);
-	if (err)
-		return err;
+	psteer_ctl_cpu_down(cpu);
 	/* Bypassed: wait for hooks that may still queue to this CPU. */
 	if (READ_ONCE(tbl->bypass))
 		synchronize_net();
@@ -81,13 +78,9 @@ int psteer_hotplug_start(void)
 	int cpu, ret;
 
 	cpus_read_lock();
-	for_each_cpu(cpu, psteer_tbl->cpus) {
-		if (cpu_online(cpu))
-			continue;
-		ret = psteer_ctl_cpu_down(cpu);
-		if (ret)
-			goto out;
-	}
+	for_each_cpu(cpu, psteer_tbl->cpus)
+		if (!cpu_online(cpu))
+			psteer_ctl_cpu_down(cpu);
 	ret = cpuhp_setup_state_cpuslocked(CPUHP_AP_ONLINE_DYN,
 					   "net/psteer:online",
 					   psteer_cpu_online,
@@ -96,7 +89,6 @@ int psteer_hotplug_start(void)
 		psteer_cpuhp_state = ret;
 		ret = 0;
 	}
-out:
 	cpus_read_unlock();
 	return ret;
 }
