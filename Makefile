@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # psteer: `make` builds psteer.ko against KDIR; see README.md for the rest.
+#
+# Usage: make [KDIR=DIR] | make install | make clean
+#        make check [ONLY="NAME..."] | make lint | make kunit | make integration
+#        make demo | make bench-sim | make bench | make bench-conns
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(CURDIR)
@@ -22,32 +26,30 @@ lint:
 	scripts/lint.sh
 
 kunit:
-	scripts/kunit-run.sh
+	tools/testing/kunit/kunit-run.sh
 
-integration:
-	scripts/integration.sh --kernel 6.12
-	scripts/integration.sh --kernel 6.1
-	scripts/integration.sh --kernel debug
-	scripts/integration.sh --kernel 6.12 --guest rebalance
-	scripts/integration.sh --kernel 6.1 --guest rebalance
-	scripts/integration.sh --kernel 6.12 --guest drr
-	scripts/integration.sh --kernel 6.12 --guest conns
-	scripts/integration.sh --kernel 6.1 --guest conns
-	scripts/integration.sh --kernel debug --guest conns
+# check and integration run tests of tools/testing/tests.list through
+# tools/testing/check.sh (logs in build/check/, "N passed, N failed" last):
+# check every one, or those named in ONLY; integration every one but lint
+# and kunit, the guest scripts in VMs.
+TESTS = tools/testing/check.sh
 
 check:
-	scripts/check.sh
+	$(TESTS) $(ONLY)
+
+integration:
+	$(TESTS) $(filter-out lint kunit,$(shell $(TESTS) --list))
 
 demo:
-	scripts/demo.sh
+	tools/testing/demo.sh
 
 bench-sim:
 	scripts/bench-sim.sh
 
 bench:
-	scripts/bench-vm.sh
+	tools/testing/bench/bench-vm.sh
 
 bench-conns:
-	scripts/bench-conns.sh
+	tools/testing/bench/bench-conns.sh
 
 .PHONY: all modules install clean lint kunit integration check demo bench-sim bench bench-conns

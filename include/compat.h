@@ -2,6 +2,9 @@
 /*
  * Compatibility between the kernels psteer supports (6.1 and 6.12).
  *
+ * Needs no probe: lockdep_assert_in_softirq() (6.1 has it), pde_data()
+ * (5.17).
+ *
  * Every difference is probed by feature, here and only here; src/ never
  * tests LINUX_VERSION_CODE.
  */
@@ -26,6 +29,18 @@
 
 #ifdef PSTEER_HAVE_KUNIT_VISIBILITY_H
 #include <kunit/visibility.h>
+#else
+#define VISIBLE_IF_KUNIT static
+#endif
+
+/*
+ * Whether VISIBLE_IF_KUNIT functions are visible, for their prototypes in
+ * the headers: a prototype must not precede a static definition.
+ */
+#if defined(PSTEER_HAVE_KUNIT_VISIBILITY_H) && IS_ENABLED(CONFIG_KUNIT)
+#define PSTEER_KUNIT_VISIBLE 1
+#else
+#define PSTEER_KUNIT_VISIBLE 0
 #endif
 
 /*

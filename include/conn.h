@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The connection table (src/conn.c) and the per-CPU timer threads that
- * expire its entries (src/timer.c).
+ * The connection table (src/conn.c); the per-CPU timer threads that
+ * expire its entries are in include/timer.h.
  */
 #ifndef _PSTEER_CONN_H
 #define _PSTEER_CONN_H
@@ -48,6 +48,8 @@ enum psteer_conn_class {
  * @netns: inode number of its network namespace (net->ns.inum)
  * @port: ports of the key (0 for protocols without ports and fragments)
  * @proto: IP protocol
+ * @ports: @port was read from the packet (a port-0 datagram has ports 0
+ *	too; a fragment between the same addresses is another key)
  * @class: enum psteer_conn_class
  * @v6: @addr holds two IPv6 addresses, else two IPv4 addresses
  * @slot: its hash chain within the bucket
@@ -71,6 +73,7 @@ struct psteer_conn {
 	u8 proto;
 	u8 class:2;
 	u8 v6:1;
+	u8 ports:1;
 	u16 slot;
 	__be32 addr[];
 };
@@ -130,8 +133,9 @@ struct psteer_conn_pcpu {
  * @key: siphash key for that, drawn at creation
  * @count: entries in the table
  * @count6: the IPv6 entries among them
- * @v4: entries of IPv4 connections, created by the table
- * @v6: entries of IPv6 connections
+ * @v4: entries of IPv4 connections, a cache of the table's own
+ * @v6: entries of IPv6 connections, as @v4
+ * @cache_name: names of @v4 and @v6
  * @b: @nbuckets buckets
  * @slots: @nbuckets << @slot_bits chain heads, bucket by bucket
  * @pcpu: per-CPU counters
@@ -147,6 +151,7 @@ struct psteer_conntab {
 	atomic_t count6;
 	struct kmem_cache *v4;
 	struct kmem_cache *v6;
+	char cache_name[2][20];
 	struct psteer_conn_bucket *b;
 	struct psteer_conn **slots;
 	struct psteer_conn_pcpu __percpu *pcpu;
@@ -160,10 +165,12 @@ enum psteer_conn_result {
 };
 
 /* src/conn.c */
-int psteer_conn_cache_init(void);
-void psteer_conn_cache_exit(void);
-struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max);
+struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max,
+					     const char *name);
 void psteer_conntab_destroy(struct psteer_conntab *ct);
+void psteer_conntab_set_timeout(struct psteer_conntab *ct,
+				enum psteer_conn_class class,
+				unsigned int seconds);
 int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
 		      const struct psteer_tuple *t, u32 netns,
 		      unsigned int len, u8 tcp_flags, u32 now);
@@ -180,12 +187,5 @@ static inline u32 psteer_conn_count(const struct psteer_conntab *ct,
 {
 	return READ_ONCE(ct->b[bucket].count);
 }
-
-/* src/timer.c */
-int psteer_timers_start(struct psteer_table *tbl, struct psteer_conntab *ct);
-void psteer_timers_stop(void);
-void psteer_timer_park(int cpu);
-void psteer_timer_unpark(int cpu);
-unsigned int psteer_param_timer_ms(void);
 
 #endif /* _PSTEER_CONN_H */

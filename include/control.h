@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The control path: load sampler (src/sampler.c) and the rebalancing
- * rounds that apply src/rebalance.c to the live table (src/balancer.c).
+ * The control path: the load sampler (src/sampler.c), and the rebalancing
+ * rounds that apply the rebalancer (src/rebalance/) to the live table,
+ * pinning and CPU hotplug moves (src/control.c).
  */
 #ifndef _PSTEER_CONTROL_H
 #define _PSTEER_CONTROL_H
@@ -9,11 +10,10 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 
+#include "conn.h"
 #include "rebalance.h"
 #include "table.h"
 
-/* Rounds a CPU that received buckets sits out as a receiver. */
-#define PSTEER_COOLDOWN_ROUNDS	1
 /* Cost assumed for an inline packet before any drain was measured. */
 #define PSTEER_DEFAULT_PACKET_NS	2000
 
@@ -59,9 +59,10 @@ struct psteer_bucket_load {
  * @lock: serialises samples, rounds, pinning and the /proc readers of
  *	the fields below
  * @tbl: the live table
+ * @conns: its connection table, or NULL (max_conns=0)
  * @sample_work: runs psteer_sample() every sample_ms
  * @rebalance_work: runs a round every rebalance_ms (0: never)
- * @stopping: set under kernel_param_lock before the works are cancelled
+ * @stopping: set before the works are cancelled
  * @ncpus: CPUs in the set
  * @cpu_ids: CPU number of each index
  * @cpu_idx: index of each CPU number (nr_cpu_ids entries; -1 outside)
@@ -79,6 +80,7 @@ struct psteer_bucket_load {
 struct psteer_ctl {
 	struct mutex lock; /* see above */
 	struct psteer_table *tbl;
+	struct psteer_conntab *conns;
 	struct delayed_work sample_work;
 	struct delayed_work rebalance_work;
 	bool stopping;
@@ -102,14 +104,14 @@ void psteer_sample_init(struct psteer_ctl *ctl);
 void psteer_sample(struct psteer_ctl *ctl);
 void psteer_sample_restart(struct psteer_ctl *ctl, u32 i);
 
-/* src/balancer.c */
-extern struct psteer_ctl *psteer_ctl;
-int psteer_ctl_start(struct psteer_table *tbl);
-void psteer_ctl_stop(void);
-void psteer_ctl_reschedule(void);
-int psteer_ctl_pin(u32 bucket, int cpu);
-void psteer_ctl_cpu_down(int cpu);
-void psteer_ctl_cpu_up(int cpu);
+/* src/control.c */
+struct psteer_ctl *psteer_ctl_create(struct psteer_table *tbl,
+				     struct psteer_conntab *conns);
+void psteer_ctl_destroy(struct psteer_ctl *ctl);
+void psteer_ctl_reschedule(struct psteer_ctl *ctl);
+int psteer_ctl_pin(struct psteer_ctl *ctl, u32 bucket, int cpu);
+void psteer_ctl_cpu_down(struct psteer_ctl *ctl, int cpu);
+void psteer_ctl_cpu_up(struct psteer_ctl *ctl, int cpu);
 void psteer_ctl_round(struct psteer_ctl *ctl);
 
 #endif /* _PSTEER_CONTROL_H */

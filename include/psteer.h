@@ -1,18 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Module-wide state: the live table, the hash configuration, per-netns
- * data, and the entry points of hook.c, proc.c and params.c.
+ * What the module holds (struct psteer, owned by src/main.c) and the
+ * entry points of the files that run it: the hooks (src/hook.c), CPU
+ * hotplug (src/hotplug.c) and /proc (src/proc.c).
+ *
+ * src/main.c keeps the one instance and is the only file that reaches it
+ * through a global. Everything else is handed a pointer, or finds it from
+ * what the kernel hands back: the hook's priv, the table's priv, a proc
+ * entry's data, a notifier block.
  */
 #ifndef _PSTEER_H
 #define _PSTEER_H
 
-#include <linux/cpumask.h>
+#include <linux/cpuhotplug.h>
+#include <linux/netfilter.h>
+#include <linux/notifier.h>
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
 #include "conn.h"
+#include "control.h"
 #include "table.h"
+#include "timer.h"
 #include "tuple.h"
 
 /**
@@ -43,56 +53,70 @@ struct psteer_stats {
 	u64 untracked;
 };
 
+struct proc_dir_entry;
+
 /**
  * struct psteer_net - per network namespace state
  * @stats: this namespace's counters
+ * @proc: its /proc/net/psteer/
  */
 struct psteer_net {
 	struct psteer_stats __percpu *stats;
+	struct proc_dir_entry *proc;
 };
 
-/* src/main.c */
-/* The live table. Set and cleared under kernel_param_lock(THIS_MODULE). */
-extern struct psteer_table *psteer_tbl;
-/* The connection table; NULL with max_conns=0. Set before the hooks. */
-extern struct psteer_conntab *psteer_conns;
-extern struct psteer_hash_cfg psteer_hash;
-extern unsigned int psteer_net_id;
+/**
+ * struct psteer - everything the module holds
+ * @tbl: the bucket table: owners, queues, NAPI (src/table.c, queue.c,
+ *	napi.c). Published and withdrawn under kernel_param_lock, so that a
+ *	tunable's write reaches it or precedes it.
+ * @conns: the connection table (src/conn.c); NULL with max_conns=0.
+ *	Published as @tbl, before the hooks exist.
+ * @timers: the per-CPU timer threads (src/timer.c); NULL with @conns
+ * @ctl: the control path: sampler, rebalancer, pinning (src/control.c).
+ *	Published as @tbl.
+ * @hash: how tuples become hashes; fixed after load
+ * @net_id: pernet id of struct psteer_net
+ * @nf_ops: the PRE_ROUTING hooks; their priv is this struct
+ * @netdev_nb: device notifier (devices going away)
+ * @cpuhp_state: the dynamic CPU hotplug state of src/hotplug.c
+ */
+struct psteer {
+	struct psteer_table *tbl;
+	struct psteer_conntab *conns;
+	struct psteer_timers *timers;
+	struct psteer_ctl *ctl;
+	struct psteer_hash_cfg hash;
+	unsigned int net_id;
+	struct nf_hook_ops nf_ops[2];
+	struct notifier_block netdev_nb;
+	enum cpuhp_state cpuhp_state;
+};
 
-static inline struct psteer_net *psteer_pernet(const struct net *net)
+static inline struct psteer_net *psteer_pernet(const struct psteer *ps,
+					       const struct net *net)
 {
-	return net_generic(net, psteer_net_id);
+	return net_generic(net, ps->net_id);
 }
 
-/* src/params.c */
-extern struct cpumask psteer_cpus;
-int psteer_params_load(void);
-u32 psteer_param_nbuckets(void);
-u32 psteer_param_queue_len(void);
-u32 psteer_param_quantum(void);
-u32 psteer_param_max_conns(void);
-void psteer_param_conn_timeouts(struct psteer_conntab *ct);
-u32 psteer_param_backlog_len(void);
-unsigned int psteer_param_rebalance_ms(void);
-unsigned int psteer_param_sample_ms(void);
-u32 psteer_param_threshold_ppm(void);
-u32 psteer_param_max_moves(u32 nbuckets);
-int psteer_parse_rss_key(const char *s, u8 key[PSTEER_RSS_KEY_LEN]);
-int psteer_parse_hash(const char *s, enum psteer_hash_alg *alg);
-
 /* src/hook.c */
-extern const struct psteer_table_ops psteer_live_ops;
-int psteer_hook_net_init(struct net *net);
-void psteer_hook_net_exit(struct net *net);
-int psteer_hook_init(void);
-void psteer_hook_exit(void);
+void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb);
+int psteer_hook_net_init(struct psteer *ps, struct net *net);
+void psteer_hook_net_exit(struct psteer *ps, struct net *net);
+int psteer_hook_init(struct psteer *ps);
+void psteer_hook_exit(struct psteer *ps);
 
 /* src/hotplug.c */
-int psteer_hotplug_start(void);
-void psteer_hotplug_stop(void);
+int psteer_hotplug_start(struct psteer *ps, int (*online)(unsigned int cpu),
+			 int (*offline)(unsigned int cpu));
+void psteer_hotplug_stop(struct psteer *ps);
+int psteer_hotplug_online(struct psteer *ps, unsigned int cpu);
+int psteer_hotplug_offline(struct psteer *ps, unsigned int cpu);
 
 /* src/proc.c */
-int psteer_proc_net_init(struct net *net);
+int psteer_proc_net_init(struct psteer *ps, struct net *net);
 void psteer_proc_net_exit(struct net *net);
+int psteer_proc_init(struct psteer *ps);
+void psteer_proc_exit(struct psteer *ps);
 
 #endif /* _PSTEER_H */

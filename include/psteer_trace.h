@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * psteer's tracepoints: events/psteer/ in tracefs, usable from perf and
- * bpftrace. Defined in src/balancer.c (CREATE_TRACE_POINTS).
+ * bpftrace. Created in src/trace.c (CREATE_TRACE_POINTS).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM psteer

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The rebalancer (src/rebalance.c): a pure function from measured loads to
+ * The rebalancer (src/rebalance/): a pure function from measured loads to
  * a list of bucket moves. It has no kernel state and no allocation, so the
- * module, KUnit and the host simulator (scripts/sim/) run the same code.
+ * module, KUnit and the host simulator (tools/sim/) run the same code.
+ * The defaults below are the module's, and the simulator's.
  */
 #ifndef _PSTEER_REBALANCE_H
 #define _PSTEER_REBALANCE_H
@@ -20,6 +21,39 @@
 #define PSTEER_RB_NONE		0xffffffffu
 /* Most buckets a round takes: a bucket index fits in 16 bits. */
 #define PSTEER_RB_MAX_BUCKETS	65536u
+
+/* Defaults, shared by the module's parameters and the host simulator. */
+#define PSTEER_RB_DEFAULT_REBALANCE_MS	100	/* rebalance_ms */
+#define PSTEER_RB_DEFAULT_SAMPLE_MS	50	/* sample_ms */
+#define PSTEER_RB_DEFAULT_THRESHOLD	20	/* imbalance_threshold, per mille */
+/* Rounds a CPU that received buckets sits out as a receiver. */
+#define PSTEER_RB_COOLDOWN_ROUNDS	1
+/*
+ * The sampler's EWMA keeps 1 - 2^-PSTEER_RB_EWMA_SHIFT of the old value
+ * per sample (weight 1/8 for the new one): see src/sampler.c.
+ */
+#define PSTEER_RB_EWMA_SHIFT		3
+
+/**
+ * psteer_rb_default_max_moves() - max_moves=0: most moves per round
+ * @nbuckets: buckets in the table
+ *
+ * Converging from the round-robin table moves 10-20% of the buckets
+ * (tools/sim/): an eighth per round converges in a few rounds, and 2048
+ * keeps a round of a 65536-bucket table under a millisecond.
+ */
+#define PSTEER_RB_MAX_MOVES_DIV		8
+#define PSTEER_RB_MAX_MOVES_LO		32
+#define PSTEER_RB_MAX_MOVES_HI		2048
+
+static inline u32 psteer_rb_default_max_moves(u32 nbuckets)
+{
+	u32 m = nbuckets / PSTEER_RB_MAX_MOVES_DIV;
+
+	if (m < PSTEER_RB_MAX_MOVES_LO)
+		return PSTEER_RB_MAX_MOVES_LO;
+	return m > PSTEER_RB_MAX_MOVES_HI ? PSTEER_RB_MAX_MOVES_HI : m;
+}
 
 /**
  * struct psteer_rb_config - the rebalancer's knobs

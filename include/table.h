@@ -13,14 +13,30 @@
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 
+#include "compat.h"
+
 #define PSTEER_NO_CPU		(-1)
 #define PSTEER_MAX_BUCKETS	65536
 #define PSTEER_MAX_QUEUE_LEN	65536
 /* Packets queued for one CPU, all its buckets together, by default. */
 #define PSTEER_DEFAULT_BACKLOG	16384
 #define PSTEER_MAX_BACKLOG	16777216
+/*
+ * Memory (skb->truesize) a bucket, and a CPU, may hold queued. A CPU's
+ * default is what netdev_max_backlog's 1000 packets can pin at most, 64 KB
+ * GRO packets; a bucket's, a sixteenth of it.
+ */
+#define PSTEER_DEFAULT_BACKLOG_BYTES	(1000 * 65536)
+#define PSTEER_DEFAULT_QUEUE_BYTES	(PSTEER_DEFAULT_BACKLOG_BYTES / 16)
+#define PSTEER_MIN_BYTES		65536
+#define PSTEER_MAX_BYTES		BIT(31)
 /* Deficit round robin: bytes a bucket may send per turn, by default. */
 #define PSTEER_DEFAULT_QUANTUM	(1514 * 4)
+/*
+ * At least one MTU: with less, a full-size packet needs turns that send
+ * nothing (each charged to the NAPI budget, see psteer_drain()).
+ */
+#define PSTEER_MIN_QUANTUM	1500
 #define PSTEER_MAX_QUANTUM	1048576
 
 struct psteer_table;
@@ -55,8 +71,9 @@ struct psteer_table_ops {
  * @inline_packets: the part of @packets handled inline (their cost is
  *	estimated, as it is spent after the hook returns)
  * @ns: time spent delivering drained packets (local_clock()), as @packets
- * @drops: packets dropped because @queue held queue_len packets, or its
- *	drainer's backlog was full, or flushed
+ * @qbytes: memory of the packets in @queue (skb->truesize); under @lock
+ * @drops: packets dropped because @queue held queue_len packets or
+ *	queue_bytes of memory, or its drainer's backlog was full, or flushed
  * @moves: times the rebalancer moved it; under the control lock
  */
 struct psteer_bucket {
@@ -65,6 +82,7 @@ struct psteer_bucket {
 	int sched;
 	bool pinned;
 	u32 deficit;
+	u32 qbytes;
 	struct sk_buff_head queue;
 	struct list_head ready;
 	u64 packets;
@@ -83,6 +101,7 @@ struct psteer_bucket {
  *	drain under @lock when it finds @ready empty
  * @backlog: packets queued in the buckets this CPU drains (b->sched);
  *	changed under the bucket locks, from any CPU, hence atomic
+ * @backlog_bytes: their memory (skb->truesize), as @backlog
  * @cpu: this CPU's number
  * @ns: time this CPU spent delivering drained packets
  * @drained: packets this CPU delivered from queues
@@ -97,6 +116,7 @@ struct psteer_cpu {
 	struct list_head ready;
 	bool kicked;
 	atomic_t backlog;
+	atomic_long_t backlog_bytes;
 	int cpu;
 	u64 ns;
 	u64 drained;
@@ -114,10 +134,14 @@ struct psteer_cpu {
  *	has, FIFO); READ_ONCE, tunable at run time
  * @backlog_len: most packets queued for one CPU, all buckets together, so
  *	that a flood cannot take unbounded memory; READ_ONCE, tunable
+ * @queue_bytes: most memory (truesize) one bucket may hold queued;
+ *	READ_ONCE, tunable
+ * @backlog_bytes: most memory queued for one CPU; READ_ONCE, tunable
  * @cpus: CPUs that own buckets
  * @bypass: no CPU of @cpus is online: the hook passes every packet on
  *	where it arrives; READ_ONCE
  * @ops: delivery and kick
+ * @priv: the table's user, for @ops (the module: struct psteer)
  * @buckets: @nbuckets buckets
  * @pcpu: per-CPU ready lists
  * @napi_dev: dummy netdev the NAPI instances hang off (live table only)
@@ -127,9 +151,12 @@ struct psteer_table {
 	u32 queue_len;
 	u32 quantum;
 	u32 backlog_len;
+	u32 queue_bytes;
+	u32 backlog_bytes;
 	bool bypass;
 	cpumask_var_t cpus;
 	const struct psteer_table_ops *ops;
+	void *priv;
 	struct psteer_bucket *buckets;
 	struct psteer_cpu __percpu *pcpu;
 	struct net_device *napi_dev;
@@ -151,8 +178,12 @@ unsigned int psteer_table_flush(struct psteer_table *tbl,
 /* src/queue.c */
 int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
 		   struct sk_buff *skb);
+int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
+			  struct sk_buff *skb);
+#if PSTEER_KUNIT_VISIBLE
 int psteer_drr_take(struct psteer_bucket *b, u32 quantum, int max,
 		    struct sk_buff_head *batch);
+#endif
 int psteer_drain(struct psteer_table *tbl, int cpu, int budget);
 
 /* src/napi.c */

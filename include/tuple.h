@@ -9,6 +9,8 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+#include "compat.h"
+
 #define PSTEER_RSS_KEY_LEN	40
 
 /**
@@ -64,8 +66,10 @@ int psteer_parse_packet(const struct sk_buff *skb, u8 pf,
 
 /* src/hash.c */
 extern const u8 psteer_default_rss_key[PSTEER_RSS_KEY_LEN];
+#if PSTEER_KUNIT_VISIBLE
 u32 psteer_toeplitz(const u8 *key, unsigned int keylen, const u8 *data,
 		    unsigned int len);
+#endif
 void psteer_tuple_canon(struct psteer_tuple *t);
 u32 psteer_hash_tuple(const struct psteer_hash_cfg *cfg,
 		      const struct psteer_tuple *t);

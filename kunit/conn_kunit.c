@@ -18,6 +18,8 @@
 /* A hash that falls in bucket @b of NB, with chain bits @low. */
 #define HASH(b, low)	((u32)(b) << 30 | (low))
 #define NS	4026531840U	/* any namespace number */
+/* Its entry caches; not the module's names, which are in use. */
+#define CT_NAME	"psteer_kunit_conn"
 
 KUNIT_DEFINE_ACTION_WRAPPER(psteer_conntab_destroy_action,
 			    psteer_conntab_destroy, struct psteer_conntab *);
@@ -26,7 +28,7 @@ KUNIT_DEFINE_ACTION_WRAPPER(psteer_ctab_destroy_action, psteer_table_destroy,
 
 static struct psteer_conntab *psteer_test_conntab(struct kunit *test, u32 max)
 {
-	struct psteer_conntab *ct = psteer_conntab_create(NB, max);
+	struct psteer_conntab *ct = psteer_conntab_create(NB, max, CT_NAME);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ct);
 	KUNIT_ASSERT_EQ(test, 0,
@@ -354,10 +356,10 @@ static void psteer_conn_pass_follows_owner(struct kunit *test)
 
 static void psteer_conntab_create_rejects(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, PTR_ERR(psteer_conntab_create(0, 16)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(psteer_conntab_create(0, 16, CT_NAME)),
 			(long)-EINVAL);
 	KUNIT_EXPECT_EQ(test,
-			PTR_ERR(psteer_conntab_create(NB, PSTEER_MAX_CONNS + 1)),
+			PTR_ERR(psteer_conntab_create(NB, PSTEER_MAX_CONNS + 1, CT_NAME)),
 			(long)-EINVAL);
 }
 
@@ -393,6 +395,39 @@ static void psteer_conntab_chains(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sizeof(struct psteer_conn) + 8, 64UL);
 }
 
+/*
+ * A flow whose ports are both 0 (a port-0 datagram) and a portless one
+ * (a fragment) between the same addresses are two keys, and each entry
+ * gives its own tuple back, "has ports" bit included: /proc shows the
+ * hash it was steered by.
+ */
+static void psteer_conn_ports_zero(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple dgram, frag, back;
+	struct psteer_conn *c;
+	int seen = 0;
+
+	psteer_v4(&dgram, IPPROTO_UDP, 0x0a000001, 0, 0x0a000002, 0);
+	frag = dgram;
+	frag.ports = 0;
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(3, 7), &dgram, 0, 10),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(3, 7), &frag, 0, 10),
+			PSTEER_CONN_CREATED);
+	KUNIT_EXPECT_EQ(test, psteer_track(ct, HASH(3, 7), &dgram, 0, 11),
+			PSTEER_CONN_FOUND);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 3), 2U);
+	list_for_each_entry(c, &ct->b[3].lru[PSTEER_CONN_UDP], lru) {
+		psteer_conn_tuple(c, &back);
+		if (!memcmp(&back, &dgram, sizeof(back)))
+			seen |= 1;
+		if (!memcmp(&back, &frag, sizeof(back)))
+			seen |= 2;
+	}
+	KUNIT_EXPECT_EQ(test, seen, 3);
+}
+
 static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conn_create_lookup),
 	KUNIT_CASE(psteer_conn_ipv6_key),
@@ -408,6 +443,7 @@ static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conntab_create_rejects),
 	KUNIT_CASE(psteer_conntab_chains),
 	KUNIT_CASE(psteer_conn_rehash_spreads),
+	KUNIT_CASE(psteer_conn_ports_zero),
 	{}
 };
 

@@ -221,6 +221,27 @@ static void psteer_bucket_index_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, psteer_bucket_index(0x01000000, 256), 1);
 }
 
+/*
+ * psteer_toeplitz() on raw input bytes, as RSS feeds it (source address,
+ * destination address, source port, destination port, network order):
+ * the first published vector, and the zero input.
+ */
+static void psteer_toeplitz_raw_bytes(struct kunit *test)
+{
+	static const u8 in[12] = {
+		66, 9, 149, 187, 161, 142, 100, 80,	/* addresses */
+		0x0a, 0xea, 0x06, 0xe6,			/* 2794, 1766 */
+	};
+	const u8 *key = psteer_default_rss_key;
+
+	KUNIT_EXPECT_EQ(test, psteer_toeplitz(key, PSTEER_RSS_KEY_LEN, in, 8),
+			0x323e8fc2);
+	KUNIT_EXPECT_EQ(test, psteer_toeplitz(key, PSTEER_RSS_KEY_LEN, in, 12),
+			0x51ccc178);
+	KUNIT_EXPECT_EQ(test, psteer_toeplitz(key, PSTEER_RSS_KEY_LEN, in, 0),
+			0);
+}
+
 static struct kunit_case psteer_hash_cases[] = {
 	KUNIT_CASE_PARAM(psteer_toeplitz_addresses_only, psteer_rss_gen_params),
 	KUNIT_CASE_PARAM(psteer_toeplitz_with_ports, psteer_rss_gen_params),
@@ -229,6 +250,7 @@ static struct kunit_case psteer_hash_cases[] = {
 	KUNIT_CASE(psteer_canon_equal_addresses),
 	KUNIT_CASE(psteer_siphash_asymmetric),
 	KUNIT_CASE(psteer_bucket_index_range),
+	KUNIT_CASE(psteer_toeplitz_raw_bytes),
 	{}
 };
 

@@ -5,7 +5,8 @@
 
 #include <kunit/test.h>
 
-#include "psteer.h"
+#include "params.h"
+#include "tuple.h"
 
 struct psteer_key_case {
 	const char *desc;

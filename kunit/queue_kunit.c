@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the bucket table and its queues (src/table.c, src/queue.c).
+ * KUnit: the bucket queues, the one-drainer rule and deficit round robin
+ * (src/queue.c).
  *
- * Tests use private tables whose ops record deliveries and kicks instead
- * of resuming netfilter and sending IPIs, and call psteer_drain() for a
- * CPU themselves, with BHs off as in the NAPI poll.
+ * Tests use private tables (test_table.c) whose ops record deliveries and
+ * kicks instead of resuming netfilter and sending IPIs, and call
+ * psteer_drain() for a CPU themselves, with BHs off as in the NAPI poll.
  */
 
 #include <kunit/resource.h>
@@ -13,147 +14,7 @@
 #include <linux/skbuff.h>
 
 #include "table.h"
-
-/* Shared by the ops below; KUnit runs one case at a time. */
-static struct {
-	struct sk_buff_head delivered;
-	unsigned int kicks[NR_CPUS];
-} psteer_rec;
-
-static void psteer_rec_deliver(struct psteer_table *tbl, struct sk_buff *skb)
-{
-	__skb_queue_tail(&psteer_rec.delivered, skb);
-}
-
-static void psteer_rec_kick(struct psteer_table *tbl, int cpu)
-{
-	psteer_rec.kicks[cpu]++;
-}
-
-static const struct psteer_table_ops psteer_rec_ops = {
-	.deliver	= psteer_rec_deliver,
-	.kick		= psteer_rec_kick,
-};
-
-KUNIT_DEFINE_ACTION_WRAPPER(psteer_table_destroy_action, psteer_table_destroy,
-			    struct psteer_table *);
-
-static void psteer_rec_purge(void *unused)
-{
-	__skb_queue_purge(&psteer_rec.delivered);
-}
-
-/* Owner CPUs used by the cases: two distinct possible CPUs. */
-static int psteer_cpu_a, psteer_cpu_b;
-
-static struct psteer_table *psteer_test_table(struct kunit *test,
-					      u32 nbuckets, u32 queue_len)
-{
-	struct psteer_table *tbl;
-	cpumask_var_t mask;
-
-	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
-	cpumask_set_cpu(psteer_cpu_a, mask);
-	cpumask_set_cpu(psteer_cpu_b, mask);
-	tbl = psteer_table_create(nbuckets, mask, queue_len, &psteer_rec_ops);
-	free_cpumask_var(mask);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, tbl);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test,
-						  psteer_table_destroy_action,
-						  tbl));
-	return tbl;
-}
-
-static int psteer_queue_init(struct kunit *test)
-{
-	KUNIT_ASSERT_GE(test, num_possible_cpus(), 2);
-	psteer_cpu_a = cpumask_first(cpu_possible_mask);
-	psteer_cpu_b = cpumask_next(psteer_cpu_a, cpu_possible_mask);
-	__skb_queue_head_init(&psteer_rec.delivered);
-	memset(psteer_rec.kicks, 0, sizeof(psteer_rec.kicks));
-	return kunit_add_action_or_reset(test, psteer_rec_purge, NULL);
-}
-
-/* Enqueues @n packets of @len bytes numbered from @first (skb->mark). */
-static int psteer_put_len(struct kunit *test, struct psteer_table *tbl,
-			  struct psteer_bucket *b, u32 first, u32 n, u32 len)
-{
-	int refused = 0;
-	u32 i;
-
-	for (i = 0; i < n; i++) {
-		struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
-
-		KUNIT_ASSERT_NOT_NULL(test, skb);
-		skb_put(skb, len);
-		skb->mark = first + i;
-		local_bh_disable();
-		if (psteer_enqueue(tbl, b, skb)) {
-			kfree_skb(skb);
-			refused++;
-		}
-		local_bh_enable();
-	}
-	return refused;
-}
-
-static int psteer_put(struct kunit *test, struct psteer_table *tbl,
-		      struct psteer_bucket *b, u32 first, u32 n)
-{
-	return psteer_put_len(test, tbl, b, first, n, 64);
-}
-
-static int psteer_drain_bh(struct psteer_table *tbl, int cpu, int budget)
-{
-	int done;
-
-	local_bh_disable();
-	done = psteer_drain(tbl, cpu, budget);
-	local_bh_enable();
-	return done;
-}
-
-/* Checks that deliveries so far are exactly 0..@n-1, in order. */
-static void psteer_expect_in_order(struct kunit *test, u32 n)
-{
-	struct sk_buff *skb;
-	u32 next = 0;
-
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), n);
-	skb_queue_walk(&psteer_rec.delivered, skb)
-		KUNIT_EXPECT_EQ(test, skb->mark, next++);
-}
-
-/* Owners are dealt round-robin over the CPU set. */
-static void psteer_table_round_robin(struct kunit *test)
-{
-	struct psteer_table *tbl = psteer_test_table(test, 9, 16);
-	u32 i;
-
-	for (i = 0; i < tbl->nbuckets; i++)
-		KUNIT_EXPECT_EQ(test, tbl->buckets[i].cpu,
-				i % 2 ? psteer_cpu_b : psteer_cpu_a);
-	KUNIT_EXPECT_EQ(test, psteer_table_owned(tbl, psteer_cpu_a), 5);
-	KUNIT_EXPECT_EQ(test, psteer_table_owned(tbl, psteer_cpu_b), 4);
-}
-
-/* Out-of-range sizes and an empty CPU set are refused. */
-static void psteer_table_create_rejects(struct kunit *test)
-{
-	const struct cpumask *one = cpumask_of(psteer_cpu_a);
-	const struct psteer_table_ops *ops = &psteer_rec_ops;
-
-	KUNIT_EXPECT_EQ(test, -EINVAL,
-			PTR_ERR(psteer_table_create(0, one, 8, ops)));
-	KUNIT_EXPECT_EQ(test, -EINVAL,
-			PTR_ERR(psteer_table_create(PSTEER_MAX_BUCKETS + 1,
-						    one, 8, ops)));
-	KUNIT_EXPECT_EQ(test, -EINVAL,
-			PTR_ERR(psteer_table_create(8, one, 0, ops)));
-	KUNIT_EXPECT_EQ(test, -EINVAL,
-			PTR_ERR(psteer_table_create(8, cpu_none_mask, 8, ops)));
-}
+#include "test_table.h"
 
 /* A bucket's packets come out in arrival order; one kick per batch. */
 static void psteer_queue_fifo_order(struct kunit *test)
@@ -300,7 +161,9 @@ static void psteer_drr_large_packet(struct kunit *test)
 
 	tbl->quantum = 1000;
 	psteer_put_len(test, tbl, b, 0, 1, 4500);
-	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 64), 1);
+	/* Four turns without a packet (each charged), the fifth delivers. */
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, psteer_cpu_a, 64), 5);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), 1);
 	KUNIT_EXPECT_EQ(test, b->deficit, 0);
 	KUNIT_EXPECT_EQ(test, b->sched, PSTEER_NO_CPU);
 }
@@ -372,31 +235,148 @@ static void psteer_queue_backlog_cap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), 18);
 }
 
-static bool psteer_odd_mark(const struct sk_buff *skb, const void *arg)
-{
-	return skb->mark & 1;
-}
-
-/* A flush frees exactly what it selects and counts it as drops. */
-static void psteer_table_flush_selects(struct kunit *test)
+/*
+ * A turn that delivers nothing (the head outweighs the deficit) is
+ * charged to the budget like a packet: a 64 KB GRO packet behind a
+ * 1500-byte quantum needs 44 turns, which must not all run in one poll.
+ */
+static void psteer_drr_turns_charged(struct kunit *test)
 {
 	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
 	struct psteer_bucket *b = &tbl->buckets[0];
-	struct sk_buff *skb;
+	int polls = 0;
 
-	psteer_put(test, tbl, b, 0, 10);
-	KUNIT_EXPECT_EQ(test, psteer_table_flush(tbl, psteer_odd_mark, NULL),
-			5);
-	KUNIT_EXPECT_EQ(test, b->drops, 5);
+	tbl->quantum = 1500;
+	psteer_put_len(test, tbl, b, 0, 1, 65536);
+	/* 43 empty turns, then the 44th delivers: 6 polls of 8. */
+	while (psteer_drain_bh(tbl, psteer_cpu_a, 8) == 8) {
+		KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), 0);
+		KUNIT_ASSERT_LT(test, ++polls, 100);
+	}
+	KUNIT_EXPECT_EQ(test, polls, 5);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), 1);
+	KUNIT_EXPECT_EQ(test, b->sched, PSTEER_NO_CPU);
+}
+
+/*
+ * The bypass: an idle bucket refuses a packet (the hook passes it on) and
+ * stays idle; a busy one takes it behind its packets, in order.
+ */
+static void psteer_queue_behind(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 2, 1024);
+	struct psteer_bucket *idle = &tbl->buckets[0], *busy = &tbl->buckets[1];
+	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, psteer_enqueue_behind(tbl, idle, skb), 1);
+	local_bh_enable();
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, idle->sched, PSTEER_NO_CPU);
+
+	psteer_put(test, tbl, busy, 0, 3);
+	for (i = 3; i < 6; i++) {
+		skb = alloc_skb(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		skb->mark = i;
+		local_bh_disable();
+		KUNIT_EXPECT_EQ(test, psteer_enqueue_behind(tbl, busy, skb), 0);
+		local_bh_enable();
+	}
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, busy->cpu, 64), 6);
+	psteer_expect_in_order(test, 6);
+	KUNIT_EXPECT_EQ(test, busy->sched, PSTEER_NO_CPU);
+}
+
+/* Memory queued for @cpu's drain. */
+static long psteer_cpu_bytes(struct psteer_table *tbl, int cpu)
+{
+	return atomic_long_read(&per_cpu_ptr(tbl->pcpu, cpu)->backlog_bytes);
+}
+
+/*
+ * Memory, not only packets, is bounded: 64 KB GRO packets fill a bucket's
+ * byte cap long before its queue_len of 1024, and what is refused is
+ * counted as the bucket's drops. Draining gives the bytes back.
+ */
+static void psteer_queue_truesize_cap(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	int refused;
+
+	refused = psteer_put_len(test, tbl, b, 0, 100, 65536);
+	KUNIT_EXPECT_GT(test, refused, 0);
+	KUNIT_EXPECT_EQ(test, b->drops, refused);
+	/* The cap is met, and passed by less than the last packet. */
+	KUNIT_EXPECT_GE(test, b->qbytes, tbl->queue_bytes);
+	KUNIT_EXPECT_LT(test, b->qbytes, tbl->queue_bytes + 4 * 65536);
+	while (psteer_drain_bh(tbl, psteer_cpu_a, 64) == 64)
+		;
+	KUNIT_EXPECT_EQ(test, b->qbytes, 0);
+	KUNIT_EXPECT_EQ(test, psteer_cpu_bytes(tbl, psteer_cpu_a), 0);
+}
+
+/* The per-CPU byte cap: two buckets of one drainer share it. */
+static void psteer_queue_backlog_bytes(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 1024);
+	struct psteer_bucket *b0 = &tbl->buckets[0], *b2 = &tbl->buckets[2];
+	struct sk_buff *skb = alloc_skb(60000, GFP_KERNEL);
+	unsigned int one;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	one = skb->truesize;
+	kfree_skb(skb);
+	/* Buckets 0 and 2 both belong to CPU a: room for three packets. */
+	tbl->backlog_bytes = 3 * one;
+	KUNIT_EXPECT_EQ(test, psteer_put_len(test, tbl, b0, 0, 2, 60000), 0);
+	KUNIT_EXPECT_EQ(test, psteer_put_len(test, tbl, b2, 2, 2, 60000), 1);
+	KUNIT_EXPECT_EQ(test, b2->drops, 1);
 	psteer_drain_bh(tbl, psteer_cpu_a, 64);
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), 5);
-	skb_queue_walk(&psteer_rec.delivered, skb)
-		KUNIT_EXPECT_EQ(test, skb->mark & 1, 0);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&psteer_rec.delivered), 3);
+	KUNIT_EXPECT_EQ(test, psteer_cpu_bytes(tbl, psteer_cpu_a), 0);
+}
+
+/*
+ * One DRR turn on its own: a bucket takes packets while its deficit
+ * covers them, keeps what is left for its next turn, loses it once
+ * emptied; @max caps a turn; quantum 0 takes all it may.
+ */
+static void psteer_drr_take_deficit(struct kunit *test)
+{
+	struct psteer_bucket b = {};
+	struct sk_buff_head batch;
+	int i;
+
+	spin_lock_init(&b.lock);
+	__skb_queue_head_init(&b.queue);
+	__skb_queue_head_init(&batch);
+	for (i = 0; i < 4; i++) {
+		struct sk_buff *skb = alloc_skb(1000, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		skb_put(skb, 1000);
+		__skb_queue_tail(&b.queue, skb);
+		b.qbytes += skb->truesize;
+	}
+	spin_lock_bh(&b.lock);
+	KUNIT_EXPECT_EQ(test, psteer_drr_take(&b, 1500, 64, &batch), 1);
+	KUNIT_EXPECT_EQ(test, b.deficit, 500);
+	KUNIT_EXPECT_EQ(test, psteer_drr_take(&b, 1500, 64, &batch), 2);
+	KUNIT_EXPECT_EQ(test, b.deficit, 0);
+	KUNIT_EXPECT_EQ(test, psteer_drr_take(&b, 0, 0, &batch), 0);
+	KUNIT_EXPECT_EQ(test, psteer_drr_take(&b, 5000, 64, &batch), 1);
+	KUNIT_EXPECT_EQ(test, b.deficit, 0);
+	spin_unlock_bh(&b.lock);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&batch), 4);
+	KUNIT_EXPECT_EQ(test, b.qbytes, 0);
+	__skb_queue_purge(&batch);
 }
 
 static struct kunit_case psteer_queue_cases[] = {
-	KUNIT_CASE(psteer_table_round_robin),
-	KUNIT_CASE(psteer_table_create_rejects),
 	KUNIT_CASE(psteer_queue_fifo_order),
 	KUNIT_CASE(psteer_queue_inline_rule),
 	KUNIT_CASE(psteer_queue_order_across_move),
@@ -406,15 +386,19 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_drr_equal_bytes),
 	KUNIT_CASE(psteer_drr_large_packet),
 	KUNIT_CASE(psteer_drr_quantum0_fifo),
+	KUNIT_CASE(psteer_drr_take_deficit),
+	KUNIT_CASE(psteer_drr_turns_charged),
+	KUNIT_CASE(psteer_queue_behind),
+	KUNIT_CASE(psteer_queue_truesize_cap),
+	KUNIT_CASE(psteer_queue_backlog_bytes),
 	KUNIT_CASE(psteer_queue_budget),
 	KUNIT_CASE(psteer_queue_backlog_cap),
-	KUNIT_CASE(psteer_table_flush_selects),
 	{}
 };
 
 static struct kunit_suite psteer_queue_suite = {
 	.name = "psteer_queue",
-	.init = psteer_queue_init,
+	.init = psteer_test_table_init,
 	.test_cases = psteer_queue_cases,
 };
 

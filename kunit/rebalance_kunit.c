@@ -506,7 +506,7 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_elephant_moves),
 	KUNIT_CASE(psteer_rb_elephant_stays),
 	KUNIT_CASE(psteer_rb_heavy_pair),
-	KUNIT_CASE(psteer_rb_random_invariants),
+	KUNIT_CASE_SLOW(psteer_rb_random_invariants),
 	{}
 };
 

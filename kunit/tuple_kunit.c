@@ -12,6 +12,7 @@
 #include <linux/socket.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/tcp.h>
 
 #include "tuple.h"
 
@@ -285,6 +286,44 @@ static void psteer_parse_not_ip(struct kunit *test)
 					   NFPROTO_IPV4, &t));
 }
 
+/*
+ * TCP's flags byte is read when asked: at offset 13 of a whole header,
+ * 0 when the header is cut short after the ports or the protocol is not
+ * TCP; the tuple is the same either way.
+ */
+static void psteer_parse_tcp_flags(struct kunit *test)
+{
+	unsigned int len;
+	u8 buf[64], flags = 0xff;
+	struct psteer_tuple t;
+	struct sk_buff *skb;
+
+	len = psteer_v4(buf, 5, IPPROTO_TCP, 0);
+
+	memset(buf + len, 0, 12);
+	buf[20 + 13] = TCPHDR_FIN | TCPHDR_ACK;
+	skb = psteer_skb(test, buf, len + 12);
+	KUNIT_ASSERT_EQ(test, 0,
+			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &flags));
+	KUNIT_EXPECT_EQ(test, flags, TCPHDR_FIN | TCPHDR_ACK);
+	KUNIT_EXPECT_EQ(test, t.sport, htons(1234));
+
+	flags = 0xff;
+	skb = psteer_skb(test, buf, len);
+	KUNIT_ASSERT_EQ(test, 0,
+			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &flags));
+	KUNIT_EXPECT_EQ(test, flags, 0);
+	KUNIT_EXPECT_EQ(test, t.dport, htons(80));
+
+	buf[9] = IPPROTO_UDP;
+	flags = 0xff;
+	skb = psteer_skb(test, buf, len + 12);
+	KUNIT_ASSERT_EQ(test, 0,
+			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &flags));
+	KUNIT_EXPECT_EQ(test, flags, 0);
+	KUNIT_EXPECT_EQ(test, t.proto, IPPROTO_UDP);
+}
+
 static struct kunit_case psteer_tuple_cases[] = {
 	KUNIT_CASE_PARAM(psteer_parse_v4_protocols, psteer_l4_gen_params),
 	KUNIT_CASE(psteer_parse_v4_options),
@@ -296,6 +335,7 @@ static struct kunit_case psteer_tuple_cases[] = {
 	KUNIT_CASE(psteer_parse_v6_truncated),
 	KUNIT_CASE(psteer_parse_v6_fragments),
 	KUNIT_CASE(psteer_parse_not_ip),
+	KUNIT_CASE(psteer_parse_tcp_flags),
 	{}
 };
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Build psteer.ko (and optionally psteer_kunit.ko) out of tree against KDIR.
 #
 # Usage: scripts/build-module.sh [--kunit] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]

@@ -1,5 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Common helpers for psteer's scripts. Source it; it does not run anything.
+# Common helpers for psteer's host scripts, in scripts/ and tools/testing/.
+#
+# Usage: . "$(dirname "$0")/lib.sh"   (sourced, by its path from the script:
+# ../../scripts/lib.sh from tools/testing/, ../../../scripts/lib.sh a level
+# down); it defines PSTEER_TOP, PSTEER_OUT, PSTEER_CACHE, JOBS and helpers,
+# and runs nothing.
 
 PSTEER_CACHE=${PSTEER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/psteer}
 PSTEER_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

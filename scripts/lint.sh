@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Static checks of psteer's sources.
 #
-# Usage: scripts/lint.sh
+# Usage: scripts/lint.sh   (no arguments)
 #
 #   W=1 6.12, W=1 6.1  full W=1 builds against Debian's current 6.12 and 6.1
-#                      headers (fetch-kernel.sh): no "warning:" allowed
+#                      headers (tools/testing/vm/fetch-kernel.sh): no
+#                      "warning:" allowed
 #   sparse             C=2 build against the 6.12 headers: no sparse
 #                      warning or error allowed
-#   checkpatch         checkpatch.pl --strict --no-tree -f on every .c/.h in
-#                      src/ include/ kunit/ (from the linux-source tree)
-#   shell scripts      shellcheck on scripts/*.sh and scripts/guest/*.sh
+#   checkpatch         checkpatch.pl --strict --no-tree -f on every .c/.h of
+#                      the tree outside tools/ and scripts/ (the module,
+#                      include/, kunit/, at any depth; from the linux-source
+#                      tree)
+#   checkpatch-user    checkpatch.pl --no-tree -f on the user-space .c/.h
+#                      under tools/ and scripts/, two types ignored (below)
+#   shell scripts      shellcheck on every .sh under scripts/ and
+#                      tools/testing/, and on .ci/run
+#   python             py_compile on every .py file
 #
+# The files are those git ls-files lists (tracked, or new and not ignored).
 # Every check runs; one summary line each; exit 1 if any failed.
 # Logs: $PSTEER_OUT/lint/.
 set -euo pipefail
@@ -32,7 +41,7 @@ result() {
 # w1 SERIES: W=1 build against that series' headers.
 w1() {
 	local series=$1 KVER="" KDIR="" n
-	if ! eval "$(run "$PSTEER_TOP/scripts/fetch-kernel.sh" "$series")"; then
+	if ! eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$series")"; then
 		result "W=1 $series" FAIL "could not fetch the headers"
 		return
 	fi
@@ -54,7 +63,7 @@ w1 6.1
 
 # sparse, against 6.12 (C=2: check every file, not only recompiled ones).
 KVER="" KDIR=""
-if eval "$(run "$PSTEER_TOP/scripts/fetch-kernel.sh" 6.12)" &&
+if eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" 6.12)" &&
 	run "$PSTEER_TOP/scripts/build-module.sh" --clean "$KDIR" "$out/sparse" -- C=2 >/dev/null; then
 	# Sparse prints file:line:col: warning|error: ...; count those.
 	n=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out/sparse/build.log" || true)
@@ -68,32 +77,71 @@ else
 	result sparse FAIL "C=2 build failed, see $out/sparse/build.log"
 fi
 
-# checkpatch, from the linux-source tree (which also has its spelling list).
+# Every file of the tree, tracked or new but not ignored (git ls-files, or
+# find outside a git checkout), that exists; sorted.
+tree_files() {
+	if git -C "$PSTEER_TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$PSTEER_TOP" ls-files --cached --others --exclude-standard
+	else
+		(cd "$PSTEER_TOP" && find . \( -name .git -o -path ./build \) -prune -o \
+			-type f ! -name '*.mod.c' -print | sed 's|^\./||')
+	fi | LC_ALL=C sort -u | while IFS= read -r f; do
+		if [ -f "$PSTEER_TOP/$f" ]; then printf '%s\n' "$f"; fi
+	done
+}
+mapfile -t tree < <(tree_files)
+kernel_c=() user_c=() sh=() py=()
+for f in "${tree[@]}"; do
+	case "$f" in
+	tools/*.[ch] | scripts/*.[ch]) user_c+=("$f") ;;
+	*.[ch]) kernel_c+=("$f") ;;
+	scripts/*.sh | tools/testing/*.sh) sh+=("$f") ;;
+	*.py) py+=("$f") ;;
+	esac
+done
+
+# checkpatch NAME ARGS... -- FILES...: checkpatch.pl -f ARGS on each file, from
+# the linux-source tree (which also has its spelling list); log in
+# $out/NAME.log.
 src=$(linux_source)
-mapfile -t files < <(cd "$PSTEER_TOP" && find src include kunit -name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
-if [ "${#files[@]}" = 0 ]; then
-	result checkpatch FAIL "no .c/.h files in src/ include/ kunit/"
-else
-	bad=0 problems=0
-	: >"$out/checkpatch.log"
-	for f in "${files[@]}"; do
+checkpatch() {
+	local name=$1 args=() f rc bad=0 problems
+	shift
+	while [ "$1" != -- ]; do
+		args+=("$1")
+		shift
+	done
+	shift
+	if [ $# = 0 ]; then
+		result "$name" FAIL "no files to check"
+		return
+	fi
+	: >"$out/$name.log"
+	for f in "$@"; do
 		rc=0
-		(cd "$PSTEER_TOP" && perl "$src/scripts/checkpatch.pl" --strict --no-tree \
-			--no-summary --terse --show-types -f "$f") >>"$out/checkpatch.log" 2>&1 || rc=$?
+		(cd "$PSTEER_TOP" && perl "$src/scripts/checkpatch.pl" "${args[@]}" --no-tree \
+			--no-summary --terse --show-types -f "$f") >>"$out/$name.log" 2>&1 || rc=$?
 		[ "$rc" = 0 ] || bad=$((bad + 1))
 	done
-	problems=$(grep -cE ': (ERROR|WARNING|CHECK):' "$out/checkpatch.log" || true)
+	problems=$(grep -cE ': (ERROR|WARNING|CHECK):' "$out/$name.log" || true)
 	if [ "$bad" = 0 ] && [ "$problems" = 0 ]; then
-		result checkpatch ok "${#files[@]} files clean"
+		result "$name" ok "$# files clean"
 	else
-		cat "$out/checkpatch.log" >&2
-		result checkpatch FAIL "$problems problems in $bad of ${#files[@]} files"
+		cat "$out/$name.log" >&2
+		result "$name" FAIL "$problems problems in $bad of $# files"
 	fi
-fi
+}
 
-# The harness itself, through shellcheck.
+# The module, its headers and KUnit suites: kernel code, --strict.
+checkpatch checkpatch --strict -- "${kernel_c[@]}"
+# User-space C (the simulator, rr): kernel style, but usage texts are split
+# strings and rr's error messages name its modes, which are also the names
+# of the functions that run them.
+checkpatch checkpatch-user --ignore SPLIT_STRING,EMBEDDED_FUNCTION_NAME -- "${user_c[@]}"
+
+# The harness itself, through shellcheck and Python's compiler.
 if command -v shellcheck >/dev/null; then
-	mapfile -t sh < <(cd "$PSTEER_TOP" && ls scripts/*.sh scripts/guest/*.sh 2>/dev/null)
+	sh+=(.ci/run)
 	if (cd "$PSTEER_TOP" && shellcheck "${sh[@]}") >"$out/shellcheck.log" 2>&1; then
 		result shellcheck ok "${#sh[@]} scripts clean"
 	else
@@ -102,6 +150,15 @@ if command -v shellcheck >/dev/null; then
 	fi
 else
 	result shellcheck FAIL "shellcheck is not installed"
+fi
+if [ "${#py[@]}" = 0 ]; then
+	result py_compile ok "no Python files"
+elif (cd "$PSTEER_TOP" && PYTHONPYCACHEPREFIX=$out/pycache python3 -m py_compile "${py[@]}") \
+	>"$out/py_compile.log" 2>&1; then
+	result py_compile ok "${#py[@]} files compile"
+else
+	cat "$out/py_compile.log" >&2
+	result py_compile FAIL "see $out/py_compile.log"
 fi
 
 printf '%s\n' "${summary[@]}"

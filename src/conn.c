@@ -29,6 +29,7 @@
 
 #include <linux/hash.h>
 #include <linux/jiffies.h>
+#include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -44,58 +45,39 @@
 #define PSTEER_CONN4_SIZE	(sizeof(struct psteer_conn) + 2 * sizeof(__be32))
 #define PSTEER_CONN6_SIZE	(sizeof(struct psteer_conn) + 8 * sizeof(__be32))
 
-static struct kmem_cache *psteer_conn4_cache, *psteer_conn6_cache;
-
-/**
- * psteer_conn_cache_init() - create the entry caches
- *
- * Context: module init.
- * Return: 0 or -ENOMEM.
- */
-int psteer_conn_cache_init(void)
+/* Frees what psteer_conntab_create() allocated; the table holds no entry. */
+static void psteer_conntab_free(struct psteer_conntab *ct)
 {
-	BUILD_BUG_ON(PSTEER_CONN4_SIZE != 64);
-	psteer_conn4_cache = kmem_cache_create("psteer_conn4", PSTEER_CONN4_SIZE,
-					       0, SLAB_HWCACHE_ALIGN, NULL);
-	psteer_conn6_cache = kmem_cache_create("psteer_conn6", PSTEER_CONN6_SIZE,
-					       0, 0, NULL);
-	if (!psteer_conn4_cache || !psteer_conn6_cache) {
-		psteer_conn_cache_exit();
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/**
- * psteer_conn_cache_exit() - destroy the entry caches; all entries freed
- *
- * Context: module exit.
- */
-void psteer_conn_cache_exit(void)
-{
-	kmem_cache_destroy(psteer_conn6_cache);
-	kmem_cache_destroy(psteer_conn4_cache);
-	psteer_conn6_cache = NULL;
-	psteer_conn4_cache = NULL;
+	free_percpu(ct->pcpu);
+	kvfree(ct->slots);
+	kvfree(ct->b);
+	kmem_cache_destroy(ct->v6);
+	kmem_cache_destroy(ct->v4);
+	kfree(ct);
 }
 
 /**
  * psteer_conntab_create() - an empty connection table
  * @nbuckets: as the bucket table, 1..PSTEER_MAX_BUCKETS
  * @max: most entries, 0..PSTEER_MAX_CONNS (0: track nothing)
+ * @name: prefix of the names of its two entry caches (@name4 and @name6
+ *	in /proc/slabinfo), at most 18 characters
  *
  * Timeouts start at the defaults (TCP 300 s, UDP and other 30 s).
  *
- * Context: process, may sleep; after psteer_conn_cache_init().
+ * Context: process, may sleep.
  * Return: the table or an ERR_PTR.
  */
-struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max)
+struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max,
+					     const char *name)
 {
 	struct psteer_conntab *ct;
 	u32 per, i, k;
 
+	BUILD_BUG_ON(PSTEER_CONN4_SIZE != 64);
 	if (!nbuckets || nbuckets > PSTEER_MAX_BUCKETS ||
-	    max > PSTEER_MAX_CONNS || !psteer_conn4_cache)
+	    max > PSTEER_MAX_CONNS ||
+	    strlen(name) + 2 > sizeof(ct->cache_name[0]))
 		return ERR_PTR(-EINVAL);
 	ct = kzalloc(sizeof(*ct), GFP_KERNEL);
 	if (!ct)
@@ -112,17 +94,18 @@ struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max)
 	atomic_set(&ct->count, 0);
 	atomic_set(&ct->count6, 0);
 	get_random_bytes(&ct->key, sizeof(ct->key));
-	ct->v4 = psteer_conn4_cache;
-	ct->v6 = psteer_conn6_cache;
+	snprintf(ct->cache_name[0], sizeof(ct->cache_name[0]), "%s4", name);
+	snprintf(ct->cache_name[1], sizeof(ct->cache_name[1]), "%s6", name);
+	ct->v4 = kmem_cache_create(ct->cache_name[0], PSTEER_CONN4_SIZE, 0,
+				   SLAB_HWCACHE_ALIGN, NULL);
+	ct->v6 = kmem_cache_create(ct->cache_name[1], PSTEER_CONN6_SIZE, 0, 0,
+				   NULL);
 	ct->b = kvcalloc(nbuckets, sizeof(*ct->b), GFP_KERNEL);
 	ct->slots = kvcalloc((size_t)nbuckets << ct->slot_bits,
 			     sizeof(*ct->slots), GFP_KERNEL);
 	ct->pcpu = alloc_percpu(struct psteer_conn_pcpu);
-	if (!ct->b || !ct->slots || !ct->pcpu) {
-		free_percpu(ct->pcpu);
-		kvfree(ct->slots);
-		kvfree(ct->b);
-		kfree(ct);
+	if (!ct->v4 || !ct->v6 || !ct->b || !ct->slots || !ct->pcpu) {
+		psteer_conntab_free(ct);
 		return ERR_PTR(-ENOMEM);
 	}
 	for (i = 0; i < nbuckets; i++) {
@@ -143,10 +126,8 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_conntab_create);
 void psteer_conntab_destroy(struct psteer_conntab *ct)
 {
 	psteer_conn_flush(ct, 0);
-	free_percpu(ct->pcpu);
-	kvfree(ct->slots);
-	kvfree(ct->b);
-	kfree(ct);
+	WARN_ON_ONCE(atomic_read(&ct->count));
+	psteer_conntab_free(ct);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_conntab_destroy);
 
@@ -162,6 +143,7 @@ static bool psteer_conn_match(const struct psteer_conn *c,
 
 	return c->netns == netns && c->port[0] == t->sport &&
 	       c->port[1] == t->dport && c->proto == t->proto &&
+	       c->ports == t->ports &&
 	       c->v6 == (t->family == AF_INET6) &&
 	       !memcmp(c->addr, t->src, n * sizeof(__be32)) &&
 	       !memcmp(c->addr + n, t->dst, n * sizeof(__be32));
@@ -182,7 +164,7 @@ void psteer_conn_tuple(const struct psteer_conn *c, struct psteer_tuple *t)
 	memcpy(t->dst, c->addr + n, n * sizeof(__be32));
 	t->sport = c->port[0];
 	t->dport = c->port[1];
-	t->ports = c->port[0] || c->port[1];
+	t->ports = c->ports;
 	t->proto = c->proto;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_conn_tuple);
@@ -222,6 +204,7 @@ static struct psteer_conn *psteer_conn_new(struct psteer_conntab *ct,
 	c->netns = netns;
 	c->port[0] = t->sport;
 	c->port[1] = t->dport;
+	c->ports = t->ports;
 	c->proto = t->proto;
 	c->class = psteer_conn_class_of(t->proto);
 	c->v6 = n == 4;
@@ -287,6 +270,7 @@ int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
 	struct psteer_conn *c;
 	u8 class;
 
+	lockdep_assert_in_softirq();
 	spin_lock(&cb->lock);
 	for (c = *chain; c; c = c->next)
 		if (psteer_conn_match(c, t, netns))
@@ -331,6 +315,22 @@ int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_conn_track);
+
+/**
+ * psteer_conntab_set_timeout() - set the idle timeout of a class
+ * @ct: table
+ * @class: enum psteer_conn_class
+ * @seconds: 1..PSTEER_CONN_MAX_TIMEOUT
+ *
+ * Context: any; a timer pass sees the new value at its next bucket.
+ */
+void psteer_conntab_set_timeout(struct psteer_conntab *ct,
+				enum psteer_conn_class class,
+				unsigned int seconds)
+{
+	/* Pairs with READ_ONCE() in psteer_conn_expire_bucket(). */
+	WRITE_ONCE(ct->timeout[class], seconds * HZ);
+}
 
 /* Unlinks and frees @c; caller holds its bucket's lock. */
 static void psteer_conn_free(struct psteer_conntab *ct, u32 bucket,

@@ -43,8 +43,8 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_default_rss_key);
  * starts at that bit. Bit by bit: 8 steps per input byte, 288 for an IPv6
  * 4-tuple. Context: any.
  */
-u32 psteer_toeplitz(const u8 *key, unsigned int keylen, const u8 *data,
-		    unsigned int len)
+VISIBLE_IF_KUNIT u32 psteer_toeplitz(const u8 *key, unsigned int keylen,
+				     const u8 *data, unsigned int len)
 {
 	u32 hash = 0, window;
 	unsigned int i, bit;

@@ -19,6 +19,12 @@
  *   ipv6_rcv have filled and which must survive.
  * - Bridged packets (br_netfilter) own skb->cb differently: they pass
  *   inline, never stolen.
+ * - A VRF runs PRE_ROUTING a second time on its own device, from the
+ *   okfn of the first pass (vrf_rcv_nfhook(), whose own okfn frees the
+ *   packet unless the hook returns 1): that pass is never stolen, nor
+ *   counted again; the packet was steered on its slave's pass.
+ * - A queued packet outlives the receive path's RCU section: it takes the
+ *   references __nf_queue() takes (psteer_hold_refs()).
  */
 
 #include <linux/netdevice.h>
@@ -28,9 +34,9 @@
 #include <linux/netfilter_ipv6.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/sock.h>
 
 #include "compat.h"
-#include "conn.h"
 #include "psteer.h"
 
 typedef int (*psteer_okfn_t)(struct net *net, struct sock *sk,
@@ -76,34 +82,54 @@ static bool psteer_skb_bridged(const struct sk_buff *skb)
  * Accounts a packet to its connection, on the CPU handling its bucket
  * (the owner inline, or the drainer): @t is its tuple as parsed.
  */
-static void psteer_track(struct net *net, struct psteer_stats *st, u32 hash,
+static void psteer_track(struct psteer *ps, struct net *net,
+			 struct psteer_stats *st, u32 hash,
 			 struct psteer_tuple *t, unsigned int len, u8 flags)
 {
-	struct psteer_conntab *ct = psteer_conns;
+	struct psteer_conntab *ct = ps->conns;
 
 	if (!ct)
 		return;
-	if (psteer_hash.symmetric)
+	if (ps->hash.symmetric)
 		psteer_tuple_canon(t);
 	if (psteer_conn_track(ct, hash, t, net->ns.inum, len, flags,
 			      jiffies) == PSTEER_CONN_UNTRACKED)
 		st->untracked++;
 }
 
-static const struct nf_hook_ops psteer_nf_ops[] = {
-	{
-		.hook		= psteer_hook,
-		.pf		= NFPROTO_IPV4,
-		.hooknum	= NF_INET_PRE_ROUTING,
-		.priority	= NF_IP_PRI_FIRST,
-	},
-	{
-		.hook		= psteer_hook,
-		.pf		= NFPROTO_IPV6,
-		.hooknum	= NF_INET_PRE_ROUTING,
-		.priority	= NF_IP6_PRI_FIRST,
-	},
-};
+/*
+ * Is @dev up and registered? A packet of a device going down or away is
+ * never queued, and one queued before is dropped, not delivered: the
+ * device's GOING_DOWN and UNREGISTER events flush the queues, as RPS's
+ * backlog refuses packets of a device that is not running.
+ */
+static bool psteer_dev_live(const struct net_device *dev)
+{
+	return netif_running(dev) &&
+	       READ_ONCE(dev->reg_state) == NETREG_REGISTERED;
+}
+
+/*
+ * What a queued packet owes the stack, as __nf_queue() pays it. A noref
+ * dst gets a reference; if it was dying the packet is dropped, since
+ * okfns such as seg6local's End.DX4/DX6 read it. A socket that
+ * bpf_sk_assign() attached without a reference (SOCK_RCU_FREE, freed
+ * after a grace period) gets one, dropped by sock_edemux when the packet
+ * is consumed. Returns false if the packet must be dropped.
+ */
+static bool psteer_hold_refs(struct sk_buff *skb)
+{
+	if (skb_sk_is_prefetched(skb)) {
+		struct sock *sk = skb->sk;
+
+		if (!sk_is_refcounted(sk)) {
+			if (!refcount_inc_not_zero(&sk->sk_refcnt))
+				return false;
+			skb->destructor = sock_edemux;
+		}
+	}
+	return !skb_dst(skb) || skb_dst_force(skb);
+}
 
 /*
  * Hook, softirq context (ip_rcv/ipv6_rcv under rcu_read_lock via
@@ -113,52 +139,74 @@ static const struct nf_hook_ops psteer_nf_ops[] = {
 static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
-	struct psteer_stats *st = this_cpu_ptr(psteer_pernet(state->net)->stats);
-	struct psteer_table *tbl = psteer_tbl;
+	struct psteer *ps = priv;
+	struct psteer_stats *st = this_cpu_ptr(psteer_pernet(ps, state->net)->stats);
+	struct psteer_table *tbl = ps->tbl;
 	struct psteer_bucket *b;
 	struct psteer_tuple t;
 	int cpu = smp_processor_id();
+	unsigned int len;
+	bool bypass;
+	int ret;
 	u8 flags;
 	u32 hash;
 
+	/* The VRF's own pass: see the principles above. */
+	if (unlikely(netif_is_l3_master(state->in)))
+		return NF_ACCEPT;
 	if (unlikely(psteer_parse_packet(skb, state->pf, &t, &flags) ||
 		     psteer_skb_bridged(skb))) {
 		st->unparsed++;
 		return NF_ACCEPT;
 	}
-	/* Every CPU of the set is offline (src/hotplug.c). */
-	if (unlikely(READ_ONCE(tbl->bypass))) {
-		st->inline_pkts++;
-		st->inline_bytes += skb->len;
-		return NF_ACCEPT;
-	}
-	hash = psteer_hash_tuple(&psteer_hash, &t);
+	hash = psteer_hash_tuple(&ps->hash, &t);
 	b = psteer_bucket_of(tbl, hash);
-	if (psteer_may_inline(b, cpu)) {
+	/*
+	 * Every CPU of the set is offline (src/hotplug.c): packets pass on
+	 * where they arrive, but those of a bucket that still holds packets
+	 * wait behind them. In bypass an idle bucket never becomes busy
+	 * (psteer_enqueue_behind()), so the lockless peek is enough to pass.
+	 */
+	bypass = READ_ONCE(tbl->bypass);
+	if (unlikely(bypass) && READ_ONCE(b->sched) == PSTEER_NO_CPU)
+		goto pass;
+	if (!bypass && psteer_may_inline(b, cpu)) {
 		b->packets++;
 		b->inline_packets++;
 		b->bytes += skb->len;
 		st->inline_pkts++;
 		st->inline_bytes += skb->len;
-		psteer_track(state->net, st, hash, &t, skb->len, flags);
+		psteer_track(ps, state->net, st, hash, &t, skb->len, flags);
 		return NF_ACCEPT;
 	}
+	/* A device going down: its packets are not queued (see above). */
+	if (unlikely(!psteer_dev_live(skb->dev)))
+		goto pass;
 	psteer_cb(skb)->okfn = state->okfn;
 	psteer_cb(skb)->hash = hash;
 	psteer_cb(skb)->pf = state->pf;
+	/* Once queued, the packet is the drainer's: read it first. */
+	len = skb->len;
+	if (unlikely(!psteer_hold_refs(skb)))
+		ret = -ENOENT;
+	else if (unlikely(bypass))
+		ret = psteer_enqueue_behind(tbl, b, skb);
+	else
+		ret = psteer_enqueue(tbl, b, skb);
+	if (unlikely(ret > 0))
+		goto pass;	/* the bucket emptied since the peek */
 	st->steered++;
-	st->steered_bytes += skb->len;
-	/*
-	 * A queued packet outlives this RCU section: take a reference on a
-	 * noref dst, as __nf_queue() does. At PRE_ROUTING a packet rarely has
-	 * one; if it was dying, it is gone and ip_rcv_finish() routes anew.
-	 */
-	skb_dst_force(skb);
-	if (unlikely(psteer_enqueue(tbl, b, skb))) {
+	st->steered_bytes += len;
+	if (unlikely(ret)) {
 		st->dropped++;
 		return NF_DROP;
 	}
 	return NF_STOLEN;
+
+pass:
+	st->inline_pkts++;
+	st->inline_bytes += skb->len;
+	return NF_ACCEPT;
 }
 
 /* Position of psteer's hook in @e, or -1 when it is gone. */
@@ -172,13 +220,19 @@ static int psteer_hook_index(const struct nf_hook_entries *e)
 	return -1;
 }
 
-/*
- * Delivery of a drained packet, NET_RX softirq on the bucket's drainer:
- * the rest of the PRE_ROUTING chain, then the stack, all under
+/**
+ * psteer_deliver() - deliver a drained packet: the live table's deliver op
+ * @tbl: the live table; @tbl->priv is the module
+ * @skb: a packet psteer_hook() stole
+ *
+ * The rest of the PRE_ROUTING chain, then the stack, all under
  * rcu_read_lock() as in the receive path psteer interrupted.
+ *
+ * Context: NET_RX softirq on the bucket's drainer.
  */
-static void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
+void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 {
+	struct psteer *ps = tbl->priv;
 	psteer_okfn_t okfn = psteer_cb(skb)->okfn;
 	u8 pf = psteer_cb(skb)->pf;
 	struct net_device *dev = skb->dev;
@@ -205,12 +259,19 @@ static void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	st = this_cpu_ptr(psteer_pernet(net)->stats);
+	st = this_cpu_ptr(psteer_pernet(ps, net)->stats);
+	/* Its device went down while it waited: see psteer_dev_live(). */
+	if (unlikely(!psteer_dev_live(dev))) {
+		st->dropped++;
+		rcu_read_unlock();
+		kfree_skb(skb);
+		return;
+	}
 	st->drained++;
 	st->drained_bytes += skb->len;
 	/* It parsed in the hook, and nothing has changed it since. */
 	if (!psteer_parse_packet(skb, pf, &t, &flags))
-		psteer_track(net, st, psteer_cb(skb)->hash, &t, skb->len,
+		psteer_track(ps, net, st, psteer_cb(skb)->hash, &t, skb->len,
 			     flags);
 	nf_hook_state_init(&state, NF_INET_PRE_ROUTING, pf, dev, NULL, NULL,
 			   net, okfn);
@@ -220,11 +281,6 @@ static void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 		okfn(net, NULL, skb);
 	rcu_read_unlock();
 }
-
-const struct psteer_table_ops psteer_live_ops = {
-	.deliver	= psteer_deliver,
-	.kick		= psteer_napi_kick,
-};
 
 static bool psteer_skb_of_dev(const struct sk_buff *skb, const void *dev)
 {
@@ -238,20 +294,20 @@ static bool psteer_skb_of_net(const struct sk_buff *skb, const void *net)
 
 /**
  * psteer_hook_net_init() - start steering in @net
+ * @ps: the module; psteer_hook_init() has filled its hook ops
  * @net: a new network namespace
  *
  * Context: process (pernet init).
  */
-int psteer_hook_net_init(struct net *net)
+int psteer_hook_net_init(struct psteer *ps, struct net *net)
 {
-	struct psteer_net *pn = psteer_pernet(net);
+	struct psteer_net *pn = psteer_pernet(ps, net);
 	int err;
 
 	pn->stats = alloc_percpu(struct psteer_stats);
 	if (!pn->stats)
 		return -ENOMEM;
-	err = nf_register_net_hooks(net, psteer_nf_ops,
-				    ARRAY_SIZE(psteer_nf_ops));
+	err = nf_register_net_hooks(net, ps->nf_ops, ARRAY_SIZE(ps->nf_ops));
 	if (err) {
 		free_percpu(pn->stats);
 		return err;
@@ -261,6 +317,7 @@ int psteer_hook_net_init(struct net *net)
 
 /**
  * psteer_hook_net_exit() - stop steering in @net, leave nothing queued
+ * @ps: the module
  * @net: an exiting namespace, or any namespace at module unload
  *
  * Once the hooks are gone and a grace period has passed, no hook call and
@@ -271,16 +328,16 @@ int psteer_hook_net_init(struct net *net)
  *
  * Context: process (pernet exit).
  */
-void psteer_hook_net_exit(struct net *net)
+void psteer_hook_net_exit(struct psteer *ps, struct net *net)
 {
-	struct psteer_net *pn = psteer_pernet(net);
+	struct psteer_net *pn = psteer_pernet(ps, net);
 	struct psteer_stats __percpu *stats = pn->stats;
 
-	nf_unregister_net_hooks(net, psteer_nf_ops, ARRAY_SIZE(psteer_nf_ops));
+	nf_unregister_net_hooks(net, ps->nf_ops, ARRAY_SIZE(ps->nf_ops));
 	synchronize_net();
-	psteer_table_flush(psteer_tbl, psteer_skb_of_net, net);
-	if (psteer_conns)
-		psteer_conn_flush(psteer_conns, net->ns.inum);
+	psteer_table_flush(ps->tbl, psteer_skb_of_net, net);
+	if (ps->conns)
+		psteer_conn_flush(ps->conns, net->ns.inum);
 	/* Pairs with READ_ONCE() in the /proc/net/psteer/cpus reader. */
 	WRITE_ONCE(pn->stats, NULL);
 	synchronize_net();
@@ -288,41 +345,65 @@ void psteer_hook_net_exit(struct net *net)
 }
 
 /*
- * A device going away: queued packets hold no reference on skb->dev (as
- * in RPS's backlog, which flush_backlog() empties at this point), so free
- * them now; the unregister path's synchronize_net() waits for drains in
- * flight.
+ * A device going down or away: queued packets hold no reference on
+ * skb->dev (as in RPS's backlog, which flush_backlog() empties when a
+ * device is unregistered), and a device that is down gets none of them:
+ * free them now. Both paths wait a grace period afterwards (dev_close's
+ * deactivation, unregister's synchronize_net()), which covers drains in
+ * flight; a packet a drain took before the flush is dropped at delivery.
  */
 static int psteer_netdev_event(struct notifier_block *nb, unsigned long event,
 			       void *ptr)
 {
+	struct psteer *ps = container_of(nb, struct psteer, netdev_nb);
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
-	if (event == NETDEV_UNREGISTER)
-		psteer_table_flush(psteer_tbl, psteer_skb_of_dev, dev);
+	if (event == NETDEV_GOING_DOWN || event == NETDEV_UNREGISTER)
+		psteer_table_flush(ps->tbl, psteer_skb_of_dev, dev);
 	return NOTIFY_DONE;
 }
 
-static struct notifier_block psteer_netdev_nb = {
-	.notifier_call = psteer_netdev_event,
-};
-
 /**
- * psteer_hook_init() - watch devices going away
+ * psteer_hook_init() - fill the hook ops, watch devices going away
+ * @ps: the module; its table exists
  *
  * Context: process, before any namespace registers hooks.
+ * Return: 0 or a negative errno.
  */
-int psteer_hook_init(void)
+int psteer_hook_init(struct psteer *ps)
 {
-	return register_netdevice_notifier(&psteer_netdev_nb);
+	static const struct nf_hook_ops ops[] = {
+		{
+			.hook		= psteer_hook,
+			.pf		= NFPROTO_IPV4,
+			.hooknum	= NF_INET_PRE_ROUTING,
+			.priority	= NF_IP_PRI_FIRST,
+		},
+		{
+			.hook		= psteer_hook,
+			.pf		= NFPROTO_IPV6,
+			.hooknum	= NF_INET_PRE_ROUTING,
+			.priority	= NF_IP6_PRI_FIRST,
+		},
+	};
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(ops) != ARRAY_SIZE(ps->nf_ops));
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		ps->nf_ops[i] = ops[i];
+		ps->nf_ops[i].priv = ps;
+	}
+	ps->netdev_nb.notifier_call = psteer_netdev_event;
+	return register_netdevice_notifier(&ps->netdev_nb);
 }
 
 /**
  * psteer_hook_exit() - stop watching devices
+ * @ps: the module
  *
  * Context: process, after every namespace's hooks are gone.
  */
-void psteer_hook_exit(void)
+void psteer_hook_exit(struct psteer *ps)
 {
-	unregister_netdevice_notifier(&psteer_netdev_nb);
+	unregister_netdevice_notifier(&ps->netdev_nb);
 }

@@ -18,75 +18,108 @@
  * The last CPU of the set that is online may go down too (suspend and
  * kexec take every CPU but the boot CPU down): its buckets stay with it
  * and psteer is bypassed, every packet processed where it arrives, until
- * a CPU of the set is back and takes all the buckets.
+ * a CPU of the set is back and takes all the buckets. The buckets it was
+ * still draining take new packets behind the queued ones until they are
+ * empty (psteer_enqueue_behind()), so the bypass reorders nothing.
  */
 
 #include <linux/cpuhotplug.h>
 #include <linux/cpu.h>
-#include <linux/limits.h>
 #include <linux/netdevice.h>
 
 #include "compat.h"
-#include "control.h"
 #include "psteer.h"
 
-static enum cpuhp_state psteer_cpuhp_state;
-
-static int psteer_cpu_online(unsigned int cpu)
+/**
+ * psteer_hotplug_online() - a CPU came online (or is, at start)
+ * @ps: the module
+ * @cpu: the CPU, which runs this
+ *
+ * Context: process, CPU hotplug callback.
+ * Return: 0.
+ */
+int psteer_hotplug_online(struct psteer *ps, unsigned int cpu)
 {
-	if (!cpumask_test_cpu(cpu, psteer_tbl->cpus))
+	if (!cpumask_test_cpu(cpu, ps->tbl->cpus))
 		return 0;
-	psteer_ctl_cpu_up(cpu);
-	psteer_timer_unpark(cpu);
+	psteer_ctl_cpu_up(ps->ctl, cpu);
+	if (ps->timers)
+		psteer_timer_unpark(ps->timers, cpu);
 	return 0;
 }
 
-static int psteer_cpu_offline(unsigned int cpu)
+/**
+ * psteer_hotplug_offline() - a CPU is going offline
+ * @ps: the module
+ * @cpu: the CPU, which runs this, still online and active
+ *
+ * Context: process, CPU hotplug callback.
+ * Return: 0: a CPU going down is never refused.
+ */
+int psteer_hotplug_offline(struct psteer *ps, unsigned int cpu)
 {
-	struct psteer_table *tbl = psteer_tbl;
+	struct psteer_table *tbl = ps->tbl;
 
 	if (!cpumask_test_cpu(cpu, tbl->cpus))
 		return 0;
-	psteer_ctl_cpu_down(cpu);
+	psteer_ctl_cpu_down(ps->ctl, cpu);
 	/* Bypassed: wait for hooks that may still queue to this CPU. */
 	if (READ_ONCE(tbl->bypass))
 		synchronize_net();
-	local_bh_disable();
 	/*
 	 * Owns nothing now, so this only hands its ready buckets over; or,
-	 * bypassed, it delivers what its buckets still hold.
+	 * bypassed, it delivers what its buckets still hold: in NAPI-sized
+	 * batches, with a reschedule point between them.
 	 */
-	psteer_drain(tbl, cpu, INT_MAX);
-	local_bh_enable();
-	psteer_timer_park(cpu);
+	for (;;) {
+		int done;
+
+		local_bh_disable();
+		done = psteer_drain(tbl, cpu, NAPI_POLL_WEIGHT);
+		local_bh_enable();
+		if (done < NAPI_POLL_WEIGHT)
+			break;
+		cond_resched();
+	}
+	if (ps->timers)
+		psteer_timer_park(ps->timers, cpu);
 	return 0;
 }
 
 /**
  * psteer_hotplug_start() - follow CPUs of the set going and coming
+ * @ps: the module; its table, control state and timer threads exist
+ * @online: calls psteer_hotplug_online() for @ps
+ * @offline: calls psteer_hotplug_offline() for @ps
  *
  * A CPU of the set that went offline since the parameters were checked
- * gives its buckets away first. Then the online callback runs on every
- * online CPU, which unparks its timer thread.
+ * gives its buckets away first. Then @online runs on every online CPU,
+ * which unparks its timer thread.
  *
- * Context: process (module init), after the table, the control state and
- * the timer threads exist.
+ * The callbacks take only a CPU number: main.c, which holds the module
+ * state, gives the two that pass it on. (A multi-instance state would
+ * hand them @ps, but its instance cannot be added with the CPUs locked
+ * from a module: __cpuhp_state_add_instance_cpuslocked() is not
+ * exported, and a CPU must not go down between the check above and the
+ * callbacks' start.)
+ *
+ * Context: process (module init).
  * Return: 0 or a negative errno.
  */
-int psteer_hotplug_start(void)
+int psteer_hotplug_start(struct psteer *ps, int (*online)(unsigned int cpu),
+			 int (*offline)(unsigned int cpu))
 {
 	int cpu, ret;
 
 	cpus_read_lock();
-	for_each_cpu(cpu, psteer_tbl->cpus)
+	for_each_cpu(cpu, ps->tbl->cpus)
 		if (!cpu_online(cpu))
-			psteer_ctl_cpu_down(cpu);
+			psteer_ctl_cpu_down(ps->ctl, cpu);
 	ret = cpuhp_setup_state_cpuslocked(CPUHP_AP_ONLINE_DYN,
-					   "net/psteer:online",
-					   psteer_cpu_online,
-					   psteer_cpu_offline);
+					   "net/psteer:online", online,
+					   offline);
 	if (ret > 0) {
-		psteer_cpuhp_state = ret;
+		ps->cpuhp_state = ret;
 		ret = 0;
 	}
 	cpus_read_unlock();
@@ -95,10 +128,11 @@ int psteer_hotplug_start(void)
 
 /**
  * psteer_hotplug_stop() - stop following CPUs; buckets stay where they are
+ * @ps: the module
  *
  * Context: process (module exit).
  */
-void psteer_hotplug_stop(void)
+void psteer_hotplug_stop(struct psteer *ps)
 {
-	cpuhp_remove_state_nocalls(psteer_cpuhp_state);
+	cpuhp_remove_state_nocalls(ps->cpuhp_state);
 }

@@ -8,6 +8,7 @@
  * with the NAPI budget, and gives the CPU back when the budget is spent.
  */
 
+#include <linux/lockdep.h>
 #include <linux/smp.h>
 
 #include "compat.h"
@@ -49,6 +50,7 @@ void psteer_napi_kick(struct psteer_table *tbl, int cpu)
 {
 	struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
 
+	lockdep_assert_in_softirq();
 	if (cpu == smp_processor_id()) {
 		napi_schedule(&pc->napi);
 		return;

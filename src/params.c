@@ -2,26 +2,152 @@
 /*
  * Module parameters, and their validation.
  *
- * Load-time parameters are checked once, in psteer_params_load(): a bad
- * value fails insmod with -EINVAL and one dmesg line that names the
- * parameter and what it accepts. Run-time tunables validate every sysfs
- * write in their kernel_param_ops: a bad write returns -EINVAL and
- * changes nothing.
+ * Every parameter is checked by psteer_params_load() at load: a bad value
+ * fails insmod with -EINVAL and one dmesg line that names the parameter
+ * and what it accepts. Run-time tunables validate every sysfs write in
+ * their kernel_param_ops: a bad write returns -EINVAL and changes nothing;
+ * a good one is announced to the callback that main.c gives
+ * psteer_params_watch(), which applies it.
+ *
+ * This file calls no other file of psteer: it parses, validates and
+ * answers the getters.
  */
 
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/random.h>
 #include <linux/string.h>
 
 #include "compat.h"
-#include "control.h"
-#include "psteer.h"
+#include "params.h"
+#include "rebalance.h"
+#include "table.h"
 
-static unsigned int nbuckets = 256;
-module_param(nbuckets, uint, 0444);
+/*
+ * Every number (and symmetric) is a struct psteer_param: each value is
+ * checked against [min, max] (0 or 1 for a bool), and a value that is not
+ * a number in range is refused with one line naming the parameter and
+ * what it accepts, and -EINVAL, whoever writes it:
+ * - at load (the module not live yet), the kernel's parser would add a
+ *   line of its own to any error, and turn some (a number past 32 bits)
+ *   into another errno: so the value is only noted here, and
+ *   psteer_params_load() refuses it;
+ * - at run time (tunables, mode 0644), the write is refused and changes
+ *   nothing; a good one is announced at once as @knob. Writers serialise
+ *   on kernel_param_lock(), which main.c also takes to publish the parts
+ *   the tunables apply to.
+ */
+struct psteer_param {
+	unsigned int val;
+	unsigned int min;
+	unsigned int max;
+	enum psteer_knob knob;
+	bool is_bool;
+	bool zero_ok;
+	bool refused;
+	const char *name;
+	char text[24];
+};
+
+/* main.c's, set once at load and cleared at unload; kernel_param_lock. */
+static void (*psteer_params_changed)(enum psteer_knob knob);
+
+/**
+ * psteer_params_watch() - call @changed after each good tunable write
+ * @changed: called with kernel_param_lock(THIS_MODULE) held; NULL to stop
+ *
+ * Context: process.
+ */
+void psteer_params_watch(void (*changed)(enum psteer_knob knob))
+{
+	kernel_param_lock(THIS_MODULE);
+	psteer_params_changed = changed;
+	kernel_param_unlock(THIS_MODULE);
+}
+
+static int psteer_param_parse(const struct psteer_param *p, const char *val,
+			      unsigned int *v)
+{
+	bool b;
+
+	if (p->is_bool) {
+		if (kstrtobool(val, &b))
+			return -EINVAL;
+		*v = b;
+		return 0;
+	}
+	if (kstrtouint(val, 0, v))
+		return -EINVAL;
+	if (*v == 0 && p->zero_ok)
+		return 0;
+	if (*v < p->min || *v > p->max)
+		return -EINVAL;
+	return 0;
+}
+
+static void psteer_param_refuse(const struct psteer_param *p)
+{
+	if (p->is_bool)
+		pr_err("%s=%s: must be 0 or 1\n", p->name, p->text);
+	else if (p->zero_ok)
+		pr_err("%s=%s: must be 0 or %u..%u\n", p->name, p->text,
+		       p->min, p->max);
+	else
+		pr_err("%s=%s: must be %u..%u\n", p->name, p->text, p->min,
+		       p->max);
+}
+
+static int psteer_param_set(const char *val, const struct kernel_param *kp)
+{
+	struct psteer_param *p = kp->arg;
+	unsigned int v;
+
+	/* "symmetric" alone means 1, as for any bool; "nbuckets" alone is bad. */
+	if (!val)
+		val = p->is_bool ? "1" : "";
+	if (psteer_param_parse(p, val, &v)) {
+		p->name = kp->name;
+		strscpy(p->text, val, sizeof(p->text));
+		/* A sysfs write ends in a newline. */
+		strreplace(p->text, '\n', '\0');
+		/* At load: psteer_params_load() refuses it. */
+		if (kp->mod && kp->mod->state != MODULE_STATE_LIVE) {
+			p->refused = true;
+			return 0;
+		}
+		psteer_param_refuse(p);
+		return -EINVAL;
+	}
+	p->refused = false;
+	WRITE_ONCE(p->val, v);
+	if (p->knob != PSTEER_KNOB_NONE && psteer_params_changed)
+		psteer_params_changed(p->knob);
+	return 0;
+}
+
+static int psteer_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct psteer_param *p = kp->arg;
+
+	if (p->is_bool)
+		return sysfs_emit(buf, "%c\n", READ_ONCE(p->val) ? 'Y' : 'N');
+	return sysfs_emit(buf, "%u\n", READ_ONCE(p->val));
+}
+
+static const struct kernel_param_ops psteer_param_ops = {
+	/* A missing value reaches psteer_param_set(), not the kernel's line. */
+	.flags	= KERNEL_PARAM_OPS_FL_NOARG,
+	.set	= psteer_param_set,
+	.get	= psteer_param_get,
+};
+
+static struct psteer_param nbuckets = {
+	256, 1, PSTEER_MAX_BUCKETS, PSTEER_KNOB_NONE
+};
+module_param_cb(nbuckets, &psteer_param_ops, &nbuckets, 0444);
+__MODULE_PARM_TYPE(nbuckets, "uint");
 MODULE_PARM_DESC(nbuckets, "Number of hash buckets, 1..65536 (default 256)");
 
 static char *cpus;
@@ -36,216 +162,112 @@ static char *rss_key;
 module_param(rss_key, charp, 0444);
 MODULE_PARM_DESC(rss_key, "Toeplitz key: 40 bytes as 80 hex digits, optionally colon-separated (default: the Microsoft RSS key 6d:5a:56:da:...)");
 
-static bool symmetric = true;
-module_param(symmetric, bool, 0444);
+static struct psteer_param symmetric = {
+	1, 0, 1, PSTEER_KNOB_NONE, true
+};
+module_param_cb(symmetric, &psteer_param_ops, &symmetric, 0444);
+__MODULE_PARM_TYPE(symmetric, "bool");
 MODULE_PARM_DESC(symmetric, "Hash both directions of a connection alike by ordering the tuple first (default 1; 0 with toeplitz gives the NIC's own RSS hash)");
 
-static unsigned int max_conns = PSTEER_DEFAULT_MAX_CONNS;
-module_param(max_conns, uint, 0444);
+static struct psteer_param max_conns = {
+	PSTEER_DEFAULT_MAX_CONNS, 0, PSTEER_MAX_CONNS, PSTEER_KNOB_NONE
+};
+module_param_cb(max_conns, &psteer_param_ops, &max_conns, 0444);
+__MODULE_PARM_TYPE(max_conns, "uint");
 MODULE_PARM_DESC(max_conns, "Most connections tracked, 0..16777216; past it new connections pass untracked and are counted; 0 = no connection table (default 262144)");
 
-/*
- * Run-time tunables. Each write is checked against [min, max] and
- * refused whole if it is out of range or not a number; a good one is
- * handed to @apply at once. Writers serialise on kernel_param_lock(),
- * which main.c also takes to publish the table and the control state.
- */
-struct psteer_tunable {
-	unsigned int val;
-	unsigned int min;
-	unsigned int max;
-	void (*apply)(unsigned int val);
+static struct psteer_param queue_len = {
+	1024, 1, PSTEER_MAX_QUEUE_LEN, PSTEER_KNOB_QUEUE_LEN
 };
-
-static int psteer_tunable_set(const char *val, const struct kernel_param *kp)
-{
-	struct psteer_tunable *t = kp->arg;
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || v < t->min || v > t->max) {
-		pr_err("%s: must be %u..%u\n", kp->name, t->min, t->max);
-		return -EINVAL;
-	}
-	WRITE_ONCE(t->val, v);
-	t->apply(v);
-	return 0;
-}
-
-static int psteer_tunable_get(char *buf, const struct kernel_param *kp)
-{
-	const struct psteer_tunable *t = kp->arg;
-
-	return sysfs_emit(buf, "%u\n", READ_ONCE(t->val));
-}
-
-static const struct kernel_param_ops psteer_tunable_ops = {
-	.set	= psteer_tunable_set,
-	.get	= psteer_tunable_get,
-};
-
-static void psteer_apply_queue_len(unsigned int v)
-{
-	if (psteer_tbl)
-		WRITE_ONCE(psteer_tbl->queue_len, v);
-}
-
-static void psteer_apply_quantum(unsigned int v)
-{
-	if (psteer_tbl)
-		WRITE_ONCE(psteer_tbl->quantum, v);
-}
-
-static void psteer_apply_backlog_len(unsigned int v)
-{
-	if (psteer_tbl)
-		WRITE_ONCE(psteer_tbl->backlog_len, v);
-}
-
-static void psteer_apply_control(unsigned int v)
-{
-	psteer_ctl_reschedule();
-}
-
-static struct psteer_tunable queue_len = {
-	1024, 1, PSTEER_MAX_QUEUE_LEN, psteer_apply_queue_len
-};
-module_param_cb(queue_len, &psteer_tunable_ops, &queue_len, 0644);
+module_param_cb(queue_len, &psteer_param_ops, &queue_len, 0644);
 MODULE_PARM_DESC(queue_len, "Packets a bucket may queue before drops, 1..65536 (default 1024; writable at run time)");
 
-static struct psteer_tunable backlog_len = {
-	PSTEER_DEFAULT_BACKLOG, 1, PSTEER_MAX_BACKLOG, psteer_apply_backlog_len
+static struct psteer_param backlog_len = {
+	PSTEER_DEFAULT_BACKLOG, 1, PSTEER_MAX_BACKLOG, PSTEER_KNOB_BACKLOG_LEN
 };
-module_param_cb(backlog_len, &psteer_tunable_ops, &backlog_len, 0644);
+module_param_cb(backlog_len, &psteer_param_ops, &backlog_len, 0644);
 MODULE_PARM_DESC(backlog_len, "Packets queued for one CPU, all its buckets together, before drops, 1..16777216 (default 16384; writable at run time)");
 
-static struct psteer_tunable quantum = {
-	PSTEER_DEFAULT_QUANTUM, 0, PSTEER_MAX_QUANTUM, psteer_apply_quantum
+static struct psteer_param queue_bytes = {
+	PSTEER_DEFAULT_QUEUE_BYTES, PSTEER_MIN_BYTES, PSTEER_MAX_BYTES,
+	PSTEER_KNOB_QUEUE_BYTES
 };
-module_param_cb(quantum, &psteer_tunable_ops, &quantum, 0644);
-MODULE_PARM_DESC(quantum, "Bytes a bucket may deliver per deficit round robin turn, 0..1048576; 0 = FIFO, a bucket delivers all it has (default 6056; writable at run time)");
+module_param_cb(queue_bytes, &psteer_param_ops, &queue_bytes, 0644);
+MODULE_PARM_DESC(queue_bytes, "Memory (skb truesize) a bucket may hold queued before drops, 65536..2147483648 (default 4000000; writable at run time)");
 
-static struct psteer_tunable rebalance_ms = {
-	100, 0, 60000, psteer_apply_control
+static struct psteer_param backlog_bytes = {
+	PSTEER_DEFAULT_BACKLOG_BYTES, PSTEER_MIN_BYTES, PSTEER_MAX_BYTES,
+	PSTEER_KNOB_BACKLOG_BYTES
 };
-module_param_cb(rebalance_ms, &psteer_tunable_ops, &rebalance_ms, 0644);
+module_param_cb(backlog_bytes, &psteer_param_ops, &backlog_bytes, 0644);
+MODULE_PARM_DESC(backlog_bytes, "Memory (skb truesize) queued for one CPU, all its buckets together, before drops, 65536..2147483648 (default 65536000; writable at run time)");
+
+static struct psteer_param quantum = {
+	PSTEER_DEFAULT_QUANTUM, PSTEER_MIN_QUANTUM, PSTEER_MAX_QUANTUM,
+	PSTEER_KNOB_QUANTUM, .zero_ok = true
+};
+module_param_cb(quantum, &psteer_param_ops, &quantum, 0644);
+MODULE_PARM_DESC(quantum, "Bytes a bucket may deliver per deficit round robin turn, 0 or 1500..1048576; 0 = FIFO, a bucket delivers all it has (default 6056; writable at run time)");
+
+static struct psteer_param rebalance_ms = {
+	PSTEER_RB_DEFAULT_REBALANCE_MS, 0, 60000, PSTEER_KNOB_CONTROL
+};
+module_param_cb(rebalance_ms, &psteer_param_ops, &rebalance_ms, 0644);
 MODULE_PARM_DESC(rebalance_ms, "Milliseconds between rebalancing rounds, 0..60000, 0 = off (default 100)");
 
-static struct psteer_tunable sample_ms = {
-	50, 10, 60000, psteer_apply_control
+static struct psteer_param sample_ms = {
+	PSTEER_RB_DEFAULT_SAMPLE_MS, 10, 60000, PSTEER_KNOB_CONTROL
 };
-module_param_cb(sample_ms, &psteer_tunable_ops, &sample_ms, 0644);
+module_param_cb(sample_ms, &psteer_param_ops, &sample_ms, 0644);
 MODULE_PARM_DESC(sample_ms, "Milliseconds between load samples, 10..60000 (default 50)");
 
-static struct psteer_tunable imbalance_threshold = {
-	20, 0, 1000, psteer_apply_control
+static struct psteer_param imbalance_threshold = {
+	PSTEER_RB_DEFAULT_THRESHOLD, 0, 1000, PSTEER_KNOB_CONTROL
 };
-module_param_cb(imbalance_threshold, &psteer_tunable_ops,
+module_param_cb(imbalance_threshold, &psteer_param_ops,
 		&imbalance_threshold, 0644);
 MODULE_PARM_DESC(imbalance_threshold, "Dead band in per mille of a CPU: a CPU less than this above the mean sheds nothing, 0..1000 (default 20)");
 
-static struct psteer_tunable max_moves = {
-	0, 0, PSTEER_MAX_BUCKETS, psteer_apply_control
+static struct psteer_param max_moves = {
+	0, 0, PSTEER_MAX_BUCKETS, PSTEER_KNOB_CONTROL
 };
-module_param_cb(max_moves, &psteer_tunable_ops, &max_moves, 0644);
+module_param_cb(max_moves, &psteer_param_ops, &max_moves, 0644);
 MODULE_PARM_DESC(max_moves, "Most buckets moved per rebalancing round, 0..65536; 0 (default) = nbuckets/8 within 32..2048");
 
-static void psteer_apply_timeouts(unsigned int v)
-{
-	/* Under kernel_param_lock, as the table's publication. */
-	if (psteer_conns)
-		psteer_param_conn_timeouts(psteer_conns);
-}
-
-static void psteer_apply_nothing(unsigned int v)
-{
-}
-
-static struct psteer_tunable timer_ms = {
-	100, 10, 60000, psteer_apply_nothing
+static struct psteer_param timer_ms = {
+	100, 10, 60000, PSTEER_KNOB_TIMER_MS
 };
-module_param_cb(timer_ms, &psteer_tunable_ops, &timer_ms, 0644);
+module_param_cb(timer_ms, &psteer_param_ops, &timer_ms, 0644);
 MODULE_PARM_DESC(timer_ms, "Milliseconds between passes of each CPU's timer thread over its buckets' connections, 10..60000 (default 100)");
 
-static struct psteer_tunable conn_timeout_tcp = {
-	300, 1, PSTEER_CONN_MAX_TIMEOUT, psteer_apply_timeouts
+static struct psteer_param conn_timeout_tcp = {
+	300, 1, PSTEER_CONN_MAX_TIMEOUT, PSTEER_KNOB_CONN_TIMEOUT
 };
-module_param_cb(conn_timeout_tcp, &psteer_tunable_ops, &conn_timeout_tcp,
+module_param_cb(conn_timeout_tcp, &psteer_param_ops, &conn_timeout_tcp,
 		0644);
 MODULE_PARM_DESC(conn_timeout_tcp, "Seconds a TCP connection may idle before it expires, 1..86400 (default 300)");
 
-static struct psteer_tunable conn_timeout_udp = {
-	30, 1, PSTEER_CONN_MAX_TIMEOUT, psteer_apply_timeouts
+static struct psteer_param conn_timeout_udp = {
+	30, 1, PSTEER_CONN_MAX_TIMEOUT, PSTEER_KNOB_CONN_TIMEOUT
 };
-module_param_cb(conn_timeout_udp, &psteer_tunable_ops, &conn_timeout_udp,
+module_param_cb(conn_timeout_udp, &psteer_param_ops, &conn_timeout_udp,
 		0644);
 MODULE_PARM_DESC(conn_timeout_udp, "Seconds a UDP flow may idle before it expires, 1..86400 (default 30)");
 
-static struct psteer_tunable conn_timeout_other = {
-	30, 1, PSTEER_CONN_MAX_TIMEOUT, psteer_apply_timeouts
+static struct psteer_param conn_timeout_other = {
+	30, 1, PSTEER_CONN_MAX_TIMEOUT, PSTEER_KNOB_CONN_TIMEOUT
 };
-module_param_cb(conn_timeout_other, &psteer_tunable_ops, &conn_timeout_other,
+module_param_cb(conn_timeout_other, &psteer_param_ops, &conn_timeout_other,
 		0644);
 MODULE_PARM_DESC(conn_timeout_other, "Seconds a flow of another protocol may idle before it expires, 1..86400 (default 30)");
 
-static struct psteer_tunable conn_timeout_closing = {
+static struct psteer_param conn_timeout_closing = {
 	PSTEER_CONN_CLOSING_TIMEOUT, 1, PSTEER_CONN_MAX_TIMEOUT,
-	psteer_apply_timeouts
+	PSTEER_KNOB_CONN_TIMEOUT
 };
-module_param_cb(conn_timeout_closing, &psteer_tunable_ops,
+module_param_cb(conn_timeout_closing, &psteer_param_ops,
 		&conn_timeout_closing, 0644);
 MODULE_PARM_DESC(conn_timeout_closing, "Seconds a TCP connection may idle after a FIN or RST before it expires, 1..86400 (default 10)");
-
-/**
- * psteer_param_conn_timeouts() - give @ct the configured timeouts
- * @ct: connection table
- *
- * Context: kernel_param_lock(THIS_MODULE) held, or @ct not yet published.
- */
-void psteer_param_conn_timeouts(struct psteer_conntab *ct)
-{
-	WRITE_ONCE(ct->timeout[PSTEER_CONN_TCP],
-		   READ_ONCE(conn_timeout_tcp.val) * HZ);
-	WRITE_ONCE(ct->timeout[PSTEER_CONN_UDP],
-		   READ_ONCE(conn_timeout_udp.val) * HZ);
-	WRITE_ONCE(ct->timeout[PSTEER_CONN_OTHER],
-		   READ_ONCE(conn_timeout_other.val) * HZ);
-	WRITE_ONCE(ct->timeout[PSTEER_CONN_CLOSING],
-		   READ_ONCE(conn_timeout_closing.val) * HZ);
-}
-
-unsigned int psteer_param_timer_ms(void)
-{
-	return READ_ONCE(timer_ms.val);
-}
-
-unsigned int psteer_param_rebalance_ms(void)
-{
-	return READ_ONCE(rebalance_ms.val);
-}
-
-unsigned int psteer_param_sample_ms(void)
-{
-	return READ_ONCE(sample_ms.val);
-}
-
-u32 psteer_param_threshold_ppm(void)
-{
-	return READ_ONCE(imbalance_threshold.val) * (PSTEER_RB_FULL / 1000);
-}
-
-/*
- * Converging from the round-robin table moves 10-20% of the buckets
- * (scripts/sim/): an eighth per round converges in a few rounds, and
- * 2048 keeps a round of a 65536-bucket table under a millisecond.
- */
-u32 psteer_param_max_moves(u32 nbuckets)
-{
-	u32 v = READ_ONCE(max_moves.val);
-
-	return v ? v : clamp(nbuckets / 8, 32U, 2048U);
-}
-
-struct cpumask psteer_cpus;
 
 /**
  * psteer_parse_rss_key() - parse a Toeplitz key
@@ -294,14 +316,14 @@ int psteer_parse_hash(const char *s, enum psteer_hash_alg *alg)
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_parse_hash);
 
-static int psteer_params_cpus(void)
+static int psteer_params_cpus(struct cpumask *mask)
 {
 	if (!cpus || !*cpus) {
-		cpumask_copy(&psteer_cpus, cpu_online_mask);
+		cpumask_copy(mask, cpu_online_mask);
 		return 0;
 	}
-	if (cpulist_parse(cpus, &psteer_cpus) || cpumask_empty(&psteer_cpus) ||
-	    !cpumask_subset(&psteer_cpus, cpu_online_mask)) {
+	if (cpulist_parse(cpus, mask) || cpumask_empty(mask) ||
+	    !cpumask_subset(mask, cpu_online_mask)) {
 		pr_err("cpus=%s: must be a non-empty cpulist of online CPUs (online: %*pbl)\n",
 		       cpus, cpumask_pr_args(cpu_online_mask));
 		return -EINVAL;
@@ -311,48 +333,48 @@ static int psteer_params_cpus(void)
 
 /**
  * psteer_params_load() - validate the load-time parameters
- *
- * Fills psteer_cpus and psteer_hash (drawing the siphash key).
+ * @p: result; @p->hash.rss_key holds the default key, which rss_key
+ *	replaces when it is given
+ * @mask: result: the CPUs that own buckets
  *
  * Context: module init.
  * Return: 0, or -EINVAL after one pr_err() naming the parameter.
  */
-int psteer_params_load(void)
+int psteer_params_load(struct psteer_load_params *p, struct cpumask *mask)
 {
-	if (!nbuckets || nbuckets > PSTEER_MAX_BUCKETS) {
-		pr_err("nbuckets=%u: must be 1..%u\n", nbuckets,
-		       PSTEER_MAX_BUCKETS);
-		return -EINVAL;
+	static struct psteer_param *const numbers[] = {
+		&nbuckets, &symmetric, &max_conns, &queue_len, &backlog_len,
+		&queue_bytes, &backlog_bytes,
+		&quantum, &rebalance_ms, &sample_ms, &imbalance_threshold,
+		&max_moves, &timer_ms, &conn_timeout_tcp, &conn_timeout_udp,
+		&conn_timeout_other, &conn_timeout_closing,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(numbers); i++) {
+		if (numbers[i]->refused) {
+			psteer_param_refuse(numbers[i]);
+			return -EINVAL;
+		}
 	}
-	if (psteer_params_cpus())
+	if (psteer_params_cpus(mask))
 		return -EINVAL;
-	if (max_conns > PSTEER_MAX_CONNS) {
-		pr_err("max_conns=%u: must be 0..%u\n", max_conns,
-		       PSTEER_MAX_CONNS);
-		return -EINVAL;
-	}
-	if (psteer_parse_hash(hash, &psteer_hash.alg)) {
+	if (psteer_parse_hash(hash, &p->hash.alg)) {
 		pr_err("hash=%s: must be siphash or toeplitz\n", hash);
 		return -EINVAL;
 	}
-	memcpy(psteer_hash.rss_key, psteer_default_rss_key,
-	       PSTEER_RSS_KEY_LEN);
-	if (rss_key && psteer_parse_rss_key(rss_key, psteer_hash.rss_key)) {
+	if (rss_key && psteer_parse_rss_key(rss_key, p->hash.rss_key)) {
 		pr_err("rss_key=%s: must be %u bytes as hex digits, optionally colon-separated\n",
 		       rss_key, PSTEER_RSS_KEY_LEN);
 		return -EINVAL;
 	}
-	psteer_hash.symmetric = symmetric;
-	get_random_bytes(&psteer_hash.sipkey, sizeof(psteer_hash.sipkey));
+	p->hash.symmetric = symmetric.val;
+	p->nbuckets = nbuckets.val;
+	p->max_conns = max_conns.val;
 	return 0;
 }
 
-/* The values psteer_params_load() accepted. */
-u32 psteer_param_nbuckets(void)
-{
-	return nbuckets;
-}
-
+/* The tunables' current values; each may change at any time (READ_ONCE). */
 u32 psteer_param_queue_len(void)
 {
 	return READ_ONCE(queue_len.val);
@@ -363,12 +385,57 @@ u32 psteer_param_backlog_len(void)
 	return READ_ONCE(backlog_len.val);
 }
 
-u32 psteer_param_max_conns(void)
+u32 psteer_param_queue_bytes(void)
 {
-	return max_conns;
+	return READ_ONCE(queue_bytes.val);
+}
+
+u32 psteer_param_backlog_bytes(void)
+{
+	return READ_ONCE(backlog_bytes.val);
 }
 
 u32 psteer_param_quantum(void)
 {
 	return READ_ONCE(quantum.val);
+}
+
+unsigned int psteer_param_rebalance_ms(void)
+{
+	return READ_ONCE(rebalance_ms.val);
+}
+
+unsigned int psteer_param_sample_ms(void)
+{
+	return READ_ONCE(sample_ms.val);
+}
+
+/* Per mille of a CPU. */
+u32 psteer_param_imbalance_threshold(void)
+{
+	return READ_ONCE(imbalance_threshold.val);
+}
+
+/* 0 means the rebalancer's default for the table's size. */
+u32 psteer_param_max_moves(void)
+{
+	return READ_ONCE(max_moves.val);
+}
+
+unsigned int psteer_param_timer_ms(void)
+{
+	return READ_ONCE(timer_ms.val);
+}
+
+/* Seconds. */
+unsigned int psteer_param_conn_timeout(enum psteer_conn_class class)
+{
+	static const struct psteer_param *const t[PSTEER_CONN_NCLASS] = {
+		[PSTEER_CONN_TCP]	= &conn_timeout_tcp,
+		[PSTEER_CONN_UDP]	= &conn_timeout_udp,
+		[PSTEER_CONN_OTHER]	= &conn_timeout_other,
+		[PSTEER_CONN_CLOSING]	= &conn_timeout_closing,
+	};
+
+	return READ_ONCE(t[class]->val);
 }

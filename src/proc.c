@@ -26,8 +26,13 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
-#include "control.h"
 #include "psteer.h"
+
+/* Every file is created with the module as its data. */
+static struct psteer *psteer_of(struct seq_file *seq)
+{
+	return pde_data(file_inode(seq->file));
+}
 
 static void psteer_stats_add(struct psteer_stats *sum,
 			     const struct psteer_stats *st)
@@ -45,7 +50,8 @@ static void psteer_stats_add(struct psteer_stats *sum,
 
 static int psteer_stats_show(struct seq_file *seq, void *v)
 {
-	struct psteer_net *pn = psteer_pernet(seq_file_single_net(seq));
+	struct psteer_net *pn = psteer_pernet(psteer_of(seq),
+					      seq_file_single_net(seq));
 	int cpu;
 
 	seq_puts(seq, "cpu inline inline_bytes steered steered_bytes drained drained_bytes dropped unparsed untracked\n");
@@ -62,7 +68,8 @@ static int psteer_stats_show(struct seq_file *seq, void *v)
 }
 
 /* Sums @cpu's counters over every namespace. */
-static void psteer_stats_all_nets(int cpu, struct psteer_stats *sum)
+static void psteer_stats_all_nets(struct psteer *ps, int cpu,
+				  struct psteer_stats *sum)
 {
 	struct net *net;
 
@@ -70,7 +77,7 @@ static void psteer_stats_all_nets(int cpu, struct psteer_stats *sum)
 	for_each_net_rcu(net) {
 		/* Pairs with WRITE_ONCE() in psteer_hook_net_exit(). */
 		struct psteer_stats __percpu *stats =
-			READ_ONCE(psteer_pernet(net)->stats);
+			READ_ONCE(psteer_pernet(ps, net)->stats);
 
 		if (stats)
 			psteer_stats_add(sum, per_cpu_ptr(stats, cpu));
@@ -88,10 +95,10 @@ static void psteer_put_pct(struct seq_file *seq, s64 ppm)
 }
 
 /* Connections in the buckets @cpu owns, and its timer and lookup figures. */
-static void psteer_put_conns(struct seq_file *seq, int cpu)
+static void psteer_put_conns(struct seq_file *seq, struct psteer *ps, int cpu)
 {
-	const unsigned long *owned = per_cpu_ptr(psteer_tbl->pcpu, cpu)->owned;
-	struct psteer_conntab *ct = psteer_conns;
+	const unsigned long *owned = per_cpu_ptr(ps->tbl->pcpu, cpu)->owned;
+	struct psteer_conntab *ct = ps->conns;
 	const struct psteer_conn_pcpu *pc;
 	u64 n = 0, lookups;
 	unsigned long i;
@@ -101,7 +108,7 @@ static void psteer_put_conns(struct seq_file *seq, int cpu)
 		return;
 	}
 	if (owned)
-		for_each_set_bit(i, owned, psteer_tbl->nbuckets)
+		for_each_set_bit(i, owned, ps->tbl->nbuckets)
 			n += psteer_conn_count(ct, i);
 	pc = per_cpu_ptr(ct->pcpu, cpu);
 	lookups = READ_ONCE(pc->lookups);
@@ -114,7 +121,8 @@ static void psteer_put_conns(struct seq_file *seq, int cpu)
 
 static int psteer_cpus_show(struct seq_file *seq, void *v)
 {
-	struct psteer_ctl *ctl = psteer_ctl;
+	struct psteer *ps = psteer_of(seq);
+	struct psteer_ctl *ctl = ps->ctl;
 	int cpu;
 
 	seq_puts(seq, "cpu buckets inline steered drained dropped unparsed usage_pct index_pct psteer_ns conns expired timer_passes pass_us pass_max_us lookup_ns\n");
@@ -123,15 +131,15 @@ static int psteer_cpus_show(struct seq_file *seq, void *v)
 		struct psteer_stats s = {};
 		int i = ctl->cpu_idx[cpu];
 
-		psteer_stats_all_nets(cpu, &s);
+		psteer_stats_all_nets(ps, cpu, &s);
 		seq_printf(seq, "%d %u %llu %llu %llu %llu %llu", cpu,
-			   psteer_table_owned(psteer_tbl, cpu), s.inline_pkts,
+			   psteer_table_owned(ps->tbl, cpu), s.inline_pkts,
 			   s.steered, s.drained, s.dropped, s.unparsed);
 		psteer_put_pct(seq, i < 0 ? 0 : ctl->cpus[i].usage);
 		psteer_put_pct(seq, i < 0 ? 0 : ctl->cpus[i].index);
 		seq_printf(seq, " %llu",
-			   READ_ONCE(per_cpu_ptr(psteer_tbl->pcpu, cpu)->ns));
-		psteer_put_conns(seq, cpu);
+			   READ_ONCE(per_cpu_ptr(ps->tbl->pcpu, cpu)->ns));
+		psteer_put_conns(seq, ps, cpu);
 	}
 	mutex_unlock(&ctl->lock);
 	return 0;
@@ -140,11 +148,13 @@ static int psteer_cpus_show(struct seq_file *seq, void *v)
 /* buckets: position 0 is the header, position i + 1 bucket i. */
 static void *psteer_buckets_start(struct seq_file *seq, loff_t *pos)
 {
+	struct psteer_table *tbl = psteer_of(seq)->tbl;
+
 	if (*pos == 0)
 		return SEQ_START_TOKEN;
-	if (*pos > psteer_tbl->nbuckets)
+	if (*pos > tbl->nbuckets)
 		return NULL;
-	return &psteer_tbl->buckets[*pos - 1];
+	return &tbl->buckets[*pos - 1];
 }
 
 static void *psteer_buckets_next(struct seq_file *seq, void *v, loff_t *pos)
@@ -160,8 +170,8 @@ static void psteer_buckets_stop(struct seq_file *seq, void *v)
 static int psteer_buckets_show(struct seq_file *seq, void *v)
 {
 	const struct psteer_bucket *b = v;
-
-	ptrdiff_t i = b - psteer_tbl->buckets;
+	struct psteer *ps = psteer_of(seq);
+	ptrdiff_t i = b - ps->tbl->buckets;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(seq, "bucket cpu packets bytes qlen drops pinned moves load_ppm conns\n");
@@ -171,8 +181,8 @@ static int psteer_buckets_show(struct seq_file *seq, void *v)
 		   READ_ONCE(b->cpu), READ_ONCE(b->packets),
 		   READ_ONCE(b->bytes), skb_queue_len_lockless(&b->queue),
 		   READ_ONCE(b->drops), READ_ONCE(b->pinned),
-		   READ_ONCE(b->moves), READ_ONCE(psteer_ctl->buckets[i].load),
-		   psteer_conns ? psteer_conn_count(psteer_conns, i) : 0);
+		   READ_ONCE(b->moves), READ_ONCE(ps->ctl->buckets[i].load),
+		   ps->conns ? psteer_conn_count(ps->conns, i) : 0);
 	return 0;
 }
 
@@ -195,6 +205,7 @@ static int psteer_buckets_open(struct inode *inode, struct file *file)
 static ssize_t psteer_buckets_write(struct file *file, const char __user *ubuf,
 				    size_t len, loff_t *ppos)
 {
+	struct psteer *ps = pde_data(file_inode(file));
 	char buf[32], *p, *word;
 	u32 bucket;
 	int cpu, err;
@@ -215,7 +226,7 @@ static ssize_t psteer_buckets_write(struct file *file, const char __user *ubuf,
 		cpu = -1;
 	else if (kstrtoint(p, 10, &cpu) || cpu < 0)
 		return -EINVAL;
-	err = psteer_ctl_pin(bucket, cpu);
+	err = psteer_ctl_pin(ps->ctl, bucket, cpu);
 	return err ? err : len;
 }
 
@@ -245,7 +256,6 @@ struct psteer_conns_row {
 	u32 packets;
 	u32 last;
 	u8 class;
-	u8 v6;
 };
 
 struct psteer_conns_iter {
@@ -268,14 +278,13 @@ static void psteer_conns_copy(struct psteer_conns_row *row,
 	row->packets = c->packets;
 	row->last = c->last;
 	row->class = c->class;
-	row->v6 = c->v6;
 }
 
 /* Copies the next batch of this namespace's entries; false at the end. */
 static bool psteer_conns_fill(struct seq_file *seq)
 {
 	struct psteer_conns_iter *it = seq->private;
-	struct psteer_conntab *ct = psteer_conns;
+	struct psteer_conntab *ct = psteer_of(seq)->conns;
 	u32 netns = seq_file_net(seq)->ns.inum;
 
 	it->n = 0;
@@ -365,10 +374,29 @@ static const char *const psteer_conn_class_names[PSTEER_CONN_NCLASS] = {
 	[PSTEER_CONN_CLOSING]	= "closing",
 };
 
+/*
+ * One end of a connection: its address and port, or "-" for a flow
+ * hashed without ports (fragments, protocols without ports), which is
+ * not the same key as ports 0.
+ */
+static void psteer_put_end(struct seq_file *seq, const struct psteer_tuple *t,
+			   const __be32 *addr, __be16 port)
+{
+	if (t->family == AF_INET6)
+		seq_printf(seq, " %pI6c", addr);
+	else
+		seq_printf(seq, " %pI4", addr);
+	if (t->ports)
+		seq_printf(seq, " %u", ntohs(port));
+	else
+		seq_puts(seq, " -");
+}
+
 static int psteer_conns_show(struct seq_file *seq, void *v)
 {
 	struct psteer_conns_iter *it = seq->private;
 	const struct psteer_conns_row *row = v;
+	struct psteer *ps = psteer_of(seq);
 	const struct psteer_tuple *t;
 	s32 idle;
 
@@ -378,15 +406,20 @@ static int psteer_conns_show(struct seq_file *seq, void *v)
 	}
 	t = &row->t;
 	idle = it->now - row->last;
-	if (row->v6)
-		seq_printf(seq, "%u %pI6c %u %pI6c %u", t->proto, t->src,
-			   ntohs(t->sport), t->dst, ntohs(t->dport));
+	seq_printf(seq, "%u", t->proto);
+	psteer_put_end(seq, t, t->src, t->sport);
+	psteer_put_end(seq, t, t->dst, t->dport);
+	/*
+	 * The hash is keyed: a tenant who saw it could pick tuples that share
+	 * a bucket or a chain. Only for CAP_NET_ADMIN over the namespace.
+	 */
+	if (file_ns_capable(seq->file, seq_file_net(seq)->user_ns,
+			    CAP_NET_ADMIN))
+		seq_printf(seq, " %08x", psteer_hash_tuple(&ps->hash, t));
 	else
-		seq_printf(seq, "%u %pI4 %u %pI4 %u", t->proto, t->src,
-			   ntohs(t->sport), t->dst, ntohs(t->dport));
-	seq_printf(seq, " %08x %u %d %u %llu %u %s\n",
-		   psteer_hash_tuple(&psteer_hash, t), it->rows_bucket,
-		   READ_ONCE(psteer_tbl->buckets[it->rows_bucket].cpu),
+		seq_puts(seq, " -");
+	seq_printf(seq, " %u %d %u %llu %u %s\n", it->rows_bucket,
+		   READ_ONCE(ps->tbl->buckets[it->rows_bucket].cpu),
 		   row->packets, row->bytes,
 		   idle > 0 ? jiffies_to_msecs(idle) : 0,
 		   psteer_conn_class_names[row->class]);
@@ -402,7 +435,7 @@ static const struct seq_operations psteer_conns_ops = {
 
 static int psteer_conntab_show(struct seq_file *seq, void *v)
 {
-	struct psteer_conntab *ct = psteer_conns;
+	struct psteer_conntab *ct = psteer_of(seq)->conns;
 	u64 created = 0, untracked = 0, expired = 0, lookups = 0, ns = 0;
 	int cpu;
 
@@ -432,32 +465,29 @@ static int psteer_conntab_show(struct seq_file *seq, void *v)
 
 /**
  * psteer_proc_net_init() - create /proc/net/psteer/ in @net
+ * @ps: the module, which every file gets as its data
  * @net: the namespace
+ *
+ * The files of every namespace: stats and conns. The initial namespace's
+ * own come with psteer_proc_init().
  *
  * Context: process (pernet init).
  */
-int psteer_proc_net_init(struct net *net)
+int psteer_proc_net_init(struct psteer *ps, struct net *net)
 {
-	struct proc_dir_entry *dir;
+	struct psteer_net *pn = psteer_pernet(ps, net);
 
-	dir = proc_net_mkdir(net, "psteer", net->proc_net);
-	if (!dir)
+	pn->proc = proc_net_mkdir(net, "psteer", net->proc_net);
+	if (!pn->proc)
 		return -ENOMEM;
-	if (!proc_create_net_single("stats", 0444, dir, psteer_stats_show,
-				    NULL) ||
-	    !proc_create_net("conns", 0444, dir, &psteer_conns_ops,
-			     sizeof(struct psteer_conns_iter)))
-		goto err;
-	if (!net_eq(net, &init_net))
-		return 0;
-	if (!proc_create_single("cpus", 0444, dir, psteer_cpus_show) ||
-	    !proc_create_single("conntab", 0444, dir, psteer_conntab_show) ||
-	    !proc_create("buckets", 0644, dir, &psteer_buckets_proc_ops))
-		goto err;
+	if (!proc_create_net_single("stats", 0444, pn->proc, psteer_stats_show,
+				    ps) ||
+	    !proc_create_net_data("conns", 0444, pn->proc, &psteer_conns_ops,
+				  sizeof(struct psteer_conns_iter), ps)) {
+		remove_proc_subtree("psteer", net->proc_net);
+		return -ENOMEM;
+	}
 	return 0;
-err:
-	remove_proc_subtree("psteer", net->proc_net);
-	return -ENOMEM;
 }
 
 /**
@@ -469,4 +499,44 @@ err:
 void psteer_proc_net_exit(struct net *net)
 {
 	remove_proc_subtree("psteer", net->proc_net);
+}
+
+static const char *const psteer_proc_global[] = { "cpus", "conntab", "buckets" };
+
+/**
+ * psteer_proc_init() - the initial namespace's files: cpus, conntab, buckets
+ * @ps: the module; every namespace is set up (cpus walks them all, and a
+ *	namespace psteer's pernet init has not reached has no slot yet)
+ *
+ * Context: process (module init), after register_pernet_subsys().
+ * Return: 0 or -ENOMEM; what was created goes with the directory when the
+ * caller unregisters the pernet operations.
+ */
+int psteer_proc_init(struct psteer *ps)
+{
+	struct proc_dir_entry *dir = psteer_pernet(ps, &init_net)->proc;
+
+	if (!proc_create_single_data("cpus", 0444, dir, psteer_cpus_show, ps) ||
+	    !proc_create_single_data("conntab", 0444, dir, psteer_conntab_show,
+				     ps) ||
+	    !proc_create_data("buckets", 0644, dir, &psteer_buckets_proc_ops,
+			      ps))
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * psteer_proc_exit() - remove the initial namespace's own files
+ * @ps: the module
+ *
+ * Context: process (module exit, before the namespaces go); waits for
+ * readers to leave.
+ */
+void psteer_proc_exit(struct psteer *ps)
+{
+	struct proc_dir_entry *dir = psteer_pernet(ps, &init_net)->proc;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(psteer_proc_global); i++)
+		remove_proc_entry(psteer_proc_global[i], dir);
 }

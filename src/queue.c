@@ -55,6 +55,53 @@ static bool psteer_ready_add(struct psteer_table *tbl,
 	return kick;
 }
 
+/* psteer_enqueue() and, with @behind, psteer_enqueue_behind(). */
+static int psteer_enqueue_to(struct psteer_table *tbl, struct psteer_bucket *b,
+			     struct sk_buff *skb, bool behind)
+{
+	struct psteer_cpu *drainer;
+	int kick = PSTEER_NO_CPU;
+
+	lockdep_assert_in_softirq();
+	spin_lock(&b->lock);
+	if (behind && b->sched == PSTEER_NO_CPU) {
+		spin_unlock(&b->lock);
+		return 1;
+	}
+	drainer = per_cpu_ptr(tbl->pcpu, b->sched == PSTEER_NO_CPU ?
+					 b->cpu : b->sched);
+	/*
+	 * Packets and memory: a cap is reached once what is queued meets it,
+	 * so the last packet in may pass it by its own size (a GRO packet
+	 * larger than a cap still gets through an empty queue).
+	 */
+	if (unlikely(skb_queue_len(&b->queue) >= READ_ONCE(tbl->queue_len) ||
+		     b->qbytes >= READ_ONCE(tbl->queue_bytes) ||
+		     atomic_read(&drainer->backlog) >=
+		     READ_ONCE(tbl->backlog_len) ||
+		     atomic_long_read(&drainer->backlog_bytes) >=
+		     READ_ONCE(tbl->backlog_bytes))) {
+		b->drops++;
+		spin_unlock(&b->lock);
+		return -ENOBUFS;
+	}
+	__skb_queue_tail(&b->queue, skb);
+	b->qbytes += skb->truesize;
+	atomic_inc(&drainer->backlog);
+	atomic_long_add(skb->truesize, &drainer->backlog_bytes);
+	if (b->sched == PSTEER_NO_CPU) {
+		/* Invariant 3a. Pairs with READ_ONCE in psteer_may_inline(). */
+		WRITE_ONCE(b->sched, b->cpu);
+		if (psteer_ready_add(tbl, b, b->sched, false))
+			kick = b->sched;
+	}
+	spin_unlock(&b->lock);
+
+	if (kick != PSTEER_NO_CPU)
+		tbl->ops->kick(tbl, kick);
+	return 0;
+}
+
 /**
  * psteer_enqueue() - append @skb to its bucket's FIFO
  * @tbl: table
@@ -73,35 +120,32 @@ static bool psteer_ready_add(struct psteer_table *tbl,
 int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
 		   struct sk_buff *skb)
 {
-	int kick = PSTEER_NO_CPU;
-
-	struct psteer_cpu *drainer;
-
-	spin_lock(&b->lock);
-	drainer = per_cpu_ptr(tbl->pcpu, b->sched == PSTEER_NO_CPU ?
-					 b->cpu : b->sched);
-	if (unlikely(skb_queue_len(&b->queue) >= READ_ONCE(tbl->queue_len) ||
-		     atomic_read(&drainer->backlog) >=
-		     READ_ONCE(tbl->backlog_len))) {
-		b->drops++;
-		spin_unlock(&b->lock);
-		return -ENOBUFS;
-	}
-	__skb_queue_tail(&b->queue, skb);
-	atomic_inc(&drainer->backlog);
-	if (b->sched == PSTEER_NO_CPU) {
-		/* Invariant 3a. Pairs with READ_ONCE in psteer_may_inline(). */
-		WRITE_ONCE(b->sched, b->cpu);
-		if (psteer_ready_add(tbl, b, b->sched, false))
-			kick = b->sched;
-	}
-	spin_unlock(&b->lock);
-
-	if (kick != PSTEER_NO_CPU)
-		tbl->ops->kick(tbl, kick);
-	return 0;
+	return psteer_enqueue_to(tbl, b, skb, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue);
+
+/**
+ * psteer_enqueue_behind() - append @skb only behind packets of its bucket
+ * @tbl: table
+ * @b: @skb's bucket
+ * @skb: the packet; if queued, the table owns it
+ *
+ * For the bypass (no CPU of the set online, src/hotplug.c): packets are
+ * processed where they arrive, but a bucket that still holds packets, or
+ * is delivering some, takes the new ones behind them, and its drainer
+ * delivers them in order. An idle bucket stays idle: nothing here makes
+ * one busy, so once emptied a bucket lets every packet pass.
+ *
+ * Context: softirq (the netfilter hook), or BHs disabled.
+ * Return: 0 when queued, 1 when the bucket is idle (the caller passes
+ * @skb on), or -ENOBUFS (the caller drops @skb).
+ */
+int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
+			  struct sk_buff *skb)
+{
+	return psteer_enqueue_to(tbl, b, skb, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_behind);
 
 /* Takes the first ready bucket of @pc, or clears @pc->kicked. */
 static struct psteer_bucket *psteer_ready_pop(struct psteer_cpu *pc)
@@ -123,8 +167,8 @@ static struct psteer_bucket *psteer_ready_pop(struct psteer_cpu *pc)
  * took: decides who drains @b next (invariant 3b). Returns the CPU to
  * kick, or PSTEER_NO_CPU.
  */
-static int psteer_reschedule(struct psteer_table *tbl,
-			     struct psteer_bucket *b, int cpu)
+static int psteer_next_drainer(struct psteer_table *tbl,
+			       struct psteer_bucket *b, int cpu)
 {
 	int owner = READ_ONCE(b->cpu);
 	/*
@@ -140,10 +184,14 @@ static int psteer_reschedule(struct psteer_table *tbl,
 	}
 	if (owner != cpu) {
 		/* The hand-over: the queued packets go to the new backlog. */
+		struct psteer_cpu *from = per_cpu_ptr(tbl->pcpu, cpu);
+		struct psteer_cpu *to = per_cpu_ptr(tbl->pcpu, owner);
 		u32 n = skb_queue_len(&b->queue);
 
-		atomic_sub(n, &per_cpu_ptr(tbl->pcpu, cpu)->backlog);
-		atomic_add(n, &per_cpu_ptr(tbl->pcpu, owner)->backlog);
+		atomic_sub(n, &from->backlog);
+		atomic_add(n, &to->backlog);
+		atomic_long_sub(b->qbytes, &from->backlog_bytes);
+		atomic_long_add(b->qbytes, &to->backlog_bytes);
 	}
 	WRITE_ONCE(b->sched, owner);
 	if (psteer_ready_add(tbl, b, owner, front) && owner != cpu)
@@ -180,7 +228,8 @@ static void psteer_deliver_batch(struct psteer_table *tbl,
  * @quantum: bytes added to its deficit for this turn; 0 means FIFO: the
  *	bucket sends everything it has, up to @max
  * @max: most packets to take (what is left of the budget)
- * @batch: where the packets taken go, in order
+ * @batch: where the packets taken go, in order; @b->qbytes loses their
+ *	memory
  *
  * Claim 6: a bucket sends at most its deficit in bytes per turn, then
  * waits behind every other ready bucket of its CPU, so a heavy connection
@@ -189,8 +238,8 @@ static void psteer_deliver_batch(struct psteer_table *tbl,
  *
  * Return: the number of packets taken.
  */
-int psteer_drr_take(struct psteer_bucket *b, u32 quantum, int max,
-		    struct sk_buff_head *batch)
+VISIBLE_IF_KUNIT int psteer_drr_take(struct psteer_bucket *b, u32 quantum,
+				     int max, struct sk_buff_head *batch)
 {
 	struct sk_buff *skb;
 	int n = 0;
@@ -204,6 +253,7 @@ int psteer_drr_take(struct psteer_bucket *b, u32 quantum, int max,
 			b->deficit -= skb->len;
 		}
 		__skb_unlink(skb, &b->queue);
+		b->qbytes -= skb->truesize;
 		__skb_queue_tail(batch, skb);
 		n++;
 	}
@@ -222,12 +272,14 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_drr_take);
  *
  * Buckets take turns by deficit round robin (psteer_drr_take()): a
  * bucket sends up to its deficit in bytes, then goes to the back of the
- * list. A bucket that moved is handed to its new owner without delivering
+ * list; a turn that sends nothing counts as one packet of the budget. A
+ * bucket that moved is handed to its new owner without delivering
  * anything.
  *
  * Context: softirq (NAPI poll), or BHs disabled.
- * Return: the number of packets delivered; less than @budget means the
- * ready list is empty and the CPU is no longer kicked.
+ * Return: the work done, packets delivered plus turns that delivered
+ * none; less than @budget means the ready list is empty and the CPU is no
+ * longer kicked.
  */
 int psteer_drain(struct psteer_table *tbl, int cpu, int budget)
 {
@@ -236,20 +288,30 @@ int psteer_drain(struct psteer_table *tbl, int cpu, int budget)
 	struct psteer_bucket *b;
 	int done = 0, kick;
 
+	lockdep_assert_in_softirq();
 	__skb_queue_head_init(&batch);
 	while (done < budget && (b = psteer_ready_pop(pc))) {
 		spin_lock(&b->lock);
+		/* Invariant 2: only b->sched dequeues, from its ready list. */
+		WARN_ON_ONCE(b->sched != cpu);
 		if (READ_ONCE(b->cpu) == cpu) {
+			u32 qbytes = b->qbytes;
 			int n = psteer_drr_take(b, READ_ONCE(tbl->quantum),
 						budget - done, &batch);
 
 			atomic_sub(n, &pc->backlog);
+			atomic_long_sub(qbytes - b->qbytes, &pc->backlog_bytes);
 			spin_unlock(&b->lock);
 			psteer_deliver_batch(tbl, pc, b, &batch);
-			done += n;
+			/*
+			 * A turn that delivers nothing (the head outweighs the
+			 * deficit) costs the budget one packet: a bucket cannot
+			 * make a poll spin through its turns.
+			 */
+			done += n ?: 1;
 			spin_lock(&b->lock);
 		}
-		kick = psteer_reschedule(tbl, b, cpu);
+		kick = psteer_next_drainer(tbl, b, cpu);
 		spin_unlock(&b->lock);
 		if (kick != PSTEER_NO_CPU)
 			tbl->ops->kick(tbl, kick);

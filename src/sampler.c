@@ -54,13 +54,11 @@ static u64 psteer_idle_ns(int cpu)
 	return idle + iowait;
 }
 
-#define PSTEER_EWMA_SHIFT	3
-
 static u32 psteer_ewma(u32 avg, u64 sample)
 {
 	s64 delta = (s64)min_t(u64, sample, U32_MAX) - avg;
 
-	return avg + (delta >> PSTEER_EWMA_SHIFT);
+	return avg + (delta >> PSTEER_RB_EWMA_SHIFT);
 }
 
 /* Share of @dt that @ns is, in ppm. */

@@ -68,6 +68,8 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 	tbl->queue_len = queue_len;
 	tbl->quantum = PSTEER_DEFAULT_QUANTUM;
 	tbl->backlog_len = PSTEER_DEFAULT_BACKLOG;
+	tbl->queue_bytes = PSTEER_DEFAULT_QUEUE_BYTES;
+	tbl->backlog_bytes = PSTEER_DEFAULT_BACKLOG_BYTES;
 	tbl->ops = ops;
 	if (!zalloc_cpumask_var(&tbl->cpus, GFP_KERNEL))
 		goto err;
@@ -121,7 +123,16 @@ static bool psteer_match_all(const struct sk_buff *skb, const void *arg)
  */
 void psteer_table_destroy(struct psteer_table *tbl)
 {
+	int cpu;
+
 	psteer_table_flush(tbl, psteer_match_all, NULL);
+	/* Every queued packet counted in a backlog was just freed. */
+	for_each_possible_cpu(cpu) {
+		const struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
+
+		WARN_ON_ONCE(atomic_read(&pc->backlog) ||
+			     atomic_long_read(&pc->backlog_bytes));
+	}
 	psteer_table_free(tbl);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_table_destroy);
@@ -200,13 +211,18 @@ unsigned int psteer_table_flush(struct psteer_table *tbl,
 			continue;
 		spin_lock_bh(&b->lock);
 		skb_queue_walk_safe(&b->queue, skb, tmp) {
+			struct psteer_cpu *drainer;
+
 			if (!match(skb, arg))
 				continue;
 			__skb_unlink(skb, &b->queue);
-			__skb_queue_tail(&doomed, skb);
+			b->qbytes -= skb->truesize;
 			b->drops++;
 			/* A non-empty bucket is counted in its drainer's backlog. */
-			atomic_dec(&per_cpu_ptr(tbl->pcpu, b->sched)->backlog);
+			drainer = per_cpu_ptr(tbl->pcpu, b->sched);
+			atomic_dec(&drainer->backlog);
+			atomic_long_sub(skb->truesize, &drainer->backlog_bytes);
+			__skb_queue_tail(&doomed, skb);
 		}
 		spin_unlock_bh(&b->lock);
 	}

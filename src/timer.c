@@ -15,26 +15,23 @@
 #include <linux/kthread.h>
 #include <linux/cpumask.h>
 #include <linux/sched.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 
 #include "compat.h"
-#include "conn.h"
-
-static struct task_struct **psteer_timer_tasks;
-static struct psteer_table *psteer_timer_tbl;
-static struct psteer_conntab *psteer_timer_ct;
+#include "params.h"
+#include "timer.h"
 
 static int psteer_timer_fn(void *arg)
 {
-	int cpu = (long)arg;
+	struct psteer_timer *t = arg;
 
 	while (!kthread_should_stop()) {
 		if (kthread_should_park()) {
 			kthread_parkme();
 			continue;
 		}
-		psteer_conn_pass(psteer_timer_ct, psteer_timer_tbl, cpu,
-				 jiffies);
+		psteer_conn_pass(t->all->ct, t->all->tbl, t->cpu, jiffies);
 		/* Checked after the state change, so no wake-up is lost. */
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop() || kthread_should_park()) {
@@ -52,76 +49,79 @@ static int psteer_timer_fn(void *arg)
  * @ct: the connection table
  *
  * Context: process (module init), before CPU hotplug callbacks exist.
- * Return: 0 or a negative errno; nothing is left on failure.
+ * Return: the threads, or an ERR_PTR; nothing is left on failure.
  */
-int psteer_timers_start(struct psteer_table *tbl, struct psteer_conntab *ct)
+struct psteer_timers *psteer_timers_start(struct psteer_table *tbl,
+					  struct psteer_conntab *ct)
 {
+	struct psteer_timers *timers;
 	int cpu;
 
-	psteer_timer_tasks = kcalloc(nr_cpu_ids, sizeof(*psteer_timer_tasks),
-				     GFP_KERNEL);
-	if (!psteer_timer_tasks)
-		return -ENOMEM;
-	psteer_timer_tbl = tbl;
-	psteer_timer_ct = ct;
+	timers = kzalloc(struct_size(timers, cpu, nr_cpu_ids), GFP_KERNEL);
+	if (!timers)
+		return ERR_PTR(-ENOMEM);
+	timers->tbl = tbl;
+	timers->ct = ct;
 	for_each_cpu(cpu, tbl->cpus) {
-		struct task_struct *t;
+		struct psteer_timer *t = &timers->cpu[cpu];
+		struct task_struct *task;
 
-		t = kthread_create_on_cpu(psteer_timer_fn, (void *)(long)cpu,
-					  cpu, "psteer_timer/%u");
-		if (IS_ERR(t)) {
-			psteer_timers_stop();
-			return PTR_ERR(t);
+		t->all = timers;
+		t->cpu = cpu;
+		task = kthread_create_on_cpu(psteer_timer_fn, t, cpu,
+					     "psteer_timer/%u");
+		if (IS_ERR(task)) {
+			psteer_timers_stop(timers);
+			return ERR_CAST(task);
 		}
-		kthread_park(t);
-		psteer_timer_tasks[cpu] = t;
+		kthread_park(task);
+		t->task = task;
 	}
-	return 0;
+	return timers;
 }
 
 /**
- * psteer_timers_stop() - stop every timer thread
+ * psteer_timers_stop() - stop every timer thread and free them
+ * @timers: from psteer_timers_start()
  *
  * Context: process, after the CPU hotplug callbacks are gone.
  */
-void psteer_timers_stop(void)
+void psteer_timers_stop(struct psteer_timers *timers)
 {
 	int cpu;
 
-	if (!psteer_timer_tasks)
-		return;
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-		if (psteer_timer_tasks[cpu])
-			kthread_stop(psteer_timer_tasks[cpu]);
-	kfree(psteer_timer_tasks);
-	psteer_timer_tasks = NULL;
+		if (timers->cpu[cpu].task)
+			kthread_stop(timers->cpu[cpu].task);
+	kfree(timers);
 }
 
 /**
  * psteer_timer_park() - stop @cpu's timer thread until psteer_timer_unpark()
+ * @timers: the timer threads
  * @cpu: a CPU of the set
  *
  * Context: process (CPU hotplug, before @cpu goes down).
  */
-void psteer_timer_park(int cpu)
+void psteer_timer_park(struct psteer_timers *timers, int cpu)
 {
-	if (psteer_timer_tasks && psteer_timer_tasks[cpu])
-		kthread_park(psteer_timer_tasks[cpu]);
+	if (timers->cpu[cpu].task)
+		kthread_park(timers->cpu[cpu].task);
 }
 
 /**
  * psteer_timer_unpark() - let @cpu's timer thread run on @cpu
+ * @timers: the timer threads
  * @cpu: an online CPU of the set
  *
  * Context: process (CPU hotplug).
  */
-void psteer_timer_unpark(int cpu)
+void psteer_timer_unpark(struct psteer_timers *timers, int cpu)
 {
-	struct task_struct *t;
+	struct task_struct *t = timers->cpu[cpu].task;
 
-	if (!psteer_timer_tasks || !psteer_timer_tasks[cpu])
+	if (!t)
 		return;
-	t = psteer_timer_tasks[cpu];
 	/*
 	 * kthread_unpark() rebinds only the kernel's own per-CPU threads
 	 * (KTHREAD_IS_PER_CPU, not available to modules); ours may have

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * psteer's tracepoints (include/psteer_trace.h), created here and fired
+ * by the control path (rebalance, bucket_move) and the connection table
+ * (conn_expire).
+ */
+
+#define CREATE_TRACE_POINTS
+#include "psteer_trace.h"

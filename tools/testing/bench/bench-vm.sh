@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# VM benchmark: iperf3 -P 32 throughput with a busy loop on CPU 1, with no
+# steering, with RPS over CPUs 0-3 and with psteer, in one boot of the
+# Debian 6.12 kernel (tools/testing/guest/bench.sh). Prints every run and the
+# medians and ratios. TCG here: compare the ratios, not the Mbit/s, and
+# expect them to move between boots; PSTEER_KVM=1 on real hardware.
+#
+# Usage: tools/testing/bench/bench-vm.sh   (no arguments; 3 rounds of 8 s
+# per mode; PSTEER_BENCH_KERNEL=6.1 for the other kernel)
+set -euo pipefail
+. "$(dirname "$0")/../../../scripts/lib.sh"
+
+[ $# = 0 ] || die "usage: $0"
+rc=0
+PSTEER_INTEGRATION_TIMEOUT=1200 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
+	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest bench >/dev/null || rc=$?
+log=$PSTEER_OUT/logs/bench-${PSTEER_BENCH_KERNEL:-6.12}.log
+grep -E '^BENCH' "$log" || true
+[ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: run the tests of tools/testing/tests.list (README.md says
+# what each one checks), on a fresh Debian 12 machine.
+#
+# Usage: tools/testing/check.sh [NAME...]   every test, or only those named
+#        tools/testing/check.sh --list      print the names, one a line
+#
+# The tests run in the list's order. Each runs even when an earlier one
+# failed; the last line is "N passed, N failed" and the exit status is 0
+# only when none failed. Logs go to build/check/NAME.log. A guest step that
+# reported "STEP name: SKIP (reason)" does not fail its test, but is shown
+# after the test's result and again before the summary.
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+list=$PSTEER_TOP/tools/testing/tests.list
+names=() cmds=()
+while read -r name cmd; do
+	case "$name" in '' | '#'*) continue ;; esac
+	[ -n "$cmd" ] || die "$list: no command for $name"
+	names+=("$name")
+	cmds+=("$cmd")
+done <"$list"
+
+if [ "${1:-}" = --list ]; then
+	[ $# = 1 ] || die "usage: $0 --list"
+	printf '%s\n' "${names[@]}"
+	exit 0
+fi
+# member WORD LIST...: true if WORD is one of LIST.
+member() {
+	local w
+	for w in "${@:2}"; do
+		[ "$w" != "$1" ] || return 0
+	done
+	return 1
+}
+for w in "$@"; do
+	member "$w" "${names[@]}" || die "no test '$w' in $list (see $0 --list)"
+done
+
+ensure_host_pkgs
+logdir=$PSTEER_OUT/check
+mkdir -p "$logdir"
+
+passed=0
+failed=0
+failures=""
+skips=()
+part() {
+	local name=$1 start rc=0 skipped s
+	shift
+	start=$(date +%s)
+	log "=== $name: $*"
+	"$@" >"$logdir/$name.log" 2>&1 || rc=$?
+	mapfile -t skipped < <(grep -E '^STEP [^:]*: SKIP' "$logdir/$name.log" | sort -u)
+	if [ "$rc" = 0 ]; then
+		passed=$((passed + 1))
+		log "=== $name: PASS ($(( $(date +%s) - start )) s${skipped[0]:+, skipped steps: ${#skipped[@]}})"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		log "=== $name: FAIL rc=$rc ($(( $(date +%s) - start )) s); last lines of $logdir/$name.log:"
+		tail -n 25 "$logdir/$name.log" >&2
+	fi
+	for s in "${skipped[@]}"; do
+		log "    $s"
+		skips+=("$name: $s")
+	done
+}
+
+cd "$PSTEER_TOP"
+for i in "${!names[@]}"; do
+	[ $# = 0 ] || member "${names[$i]}" "$@" || continue
+	read -ra cmd <<<"${cmds[$i]}"
+	part "${names[$i]}" "${cmd[@]}"
+done
+
+if [ "${#skips[@]}" != 0 ]; then
+	log "skipped steps:"
+	for s in "${skips[@]}"; do
+		log "    $s"
+	done
+fi
+[ -z "$failures" ] || log "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+# psteer and CPU hotplug, over and over: runs inside the test VM as
+# /psteer/run.sh (see tools/testing/guest/lib.sh for the topology).
+#
+# Usage: no arguments; booted by
+#   tools/testing/vm/run-guest.sh --kernel KERNEL --guest hotplug
+# (tests.list: hotplug-debug).
+#
+#   netns cli (10.0.0.1/24) --veth-- netns srv (10.0.0.2/24)
+#     8 TCP flows at 20 Mbit/s each (iperf3 -P 8 -b 20M), all along
+#
+# Each round: CPU 2 goes offline (it must own nothing), then comes back,
+# and must be given buckets by the rebalancer within 20 s while the flows
+# run, as README promises ("when the CPU comes
+# back the rebalancer gives it work again"). On a failure the state of
+# every CPU and bucket and the last rebalancing rounds are printed.
+set -eu
+# shellcheck source=lib.sh
+. /psteer/lib.sh
+
+NB=64
+# Times CPU 2 goes and comes back.
+ROUNDS=20
+
+# owned CPU: buckets CPU owns.
+owned() {
+	awk -v c="$1" 'NR > 1 && $2 == c { n++ } END { print n + 0 }' /proc/net/psteer/buckets
+}
+
+# rounds_diag: the rebalancer's last rounds and the loaded buckets.
+rounds_diag() {
+	echo "--- rebalancing rounds traced since CPU 2 came back: $(grep -c 'rebalance:' $T/trace)"
+	tail -n 20 $T/trace || true
+	echo "--- buckets with a load"
+	awk 'NR == 1 || $9 > 0' /proc/net/psteer/buckets
+}
+
+step setup
+setup_netns
+T=/sys/kernel/tracing
+[ -d $T/events/psteer ] || T=/sys/kernel/debug/tracing
+iperf_wait_ready
+echo "+ iperf3 -c $SRV4 -P 8 -t 3600 -b 20M (in cli, background)"
+cli iperf3 -f m -i 0 -c $SRV4 -P 8 -t 3600 -b 20M >/tmp/iperf-hp.txt 2>&1 &
+BG=$!
+sleep 2
+ok
+
+# Each round as conns.sh's hotplug step found it: a fresh table (owners
+# round-robin, rebalancing off), rebalancing turned on 3 s before CPU 2
+# goes, CPU 2 offline for 3 s, then back.
+step hotplug
+r=0
+slowest=0
+while [ $r -lt "$ROUNDS" ]; do
+	r=$((r + 1))
+	insmod "$KO" nbuckets=$NB rebalance_ms=0
+	echo 1 >$T/events/psteer/rebalance/enable
+	echo 1 >$T/events/psteer/bucket_move/enable
+	echo 100 >/sys/module/psteer/parameters/rebalance_ms
+	sleep 3
+	echo 0 >/sys/devices/system/cpu/cpu2/online
+	[ "$(owned 2)" = 0 ] || fail "round $r: CPU 2 still owns $(owned 2) buckets offline"
+	sleep 3
+	echo >$T/trace
+	echo 1 >/sys/devices/system/cpu/cpu2/online
+	i=0
+	until [ "$(owned 2)" -gt 0 ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			rounds_diag
+			fail "round $r: CPU 2 got no buckets back within 20 s"
+		fi
+		sleep 0.1
+	done
+	[ $i -le "$slowest" ] || slowest=$i
+	echo "round $r: CPU 2 owns $(owned 2) buckets after ~$((i / 10)).$((i % 10)) s"
+	rmmod psteer
+done
+kill "$BG" 2>/dev/null || true
+wait "$BG" || true
+ok "$ROUNDS rounds, slowest ~$((slowest / 10)).$((slowest % 10)) s"
+
+step unload
+check_unloaded "after the rounds"
+kmemleak_check
+ok
+
+echo "hotplug: all steps passed"

@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+# Helpers for the guest test scripts (tools/testing/guest/*.sh), shipped in
+# the initramfs as /psteer/lib.sh. Busybox sh, set -eu.
+#
+# Usage: `. /psteer/lib.sh` from a guest script (sourced; runs nothing).
+#
+# Topology made by setup_netns (both ends in the same VM, nothing leaves it;
+# each veth end receives on CPU 0 like a single-queue NIC, see nic_queue):
+#
+#   netns cli (10.0.0.1/24, fd00::1/64) --veth-- netns srv (10.0.0.2/24, fd00::2/64)
+#               veth0                                     veth1
+#
+# iperf3 runs as a server in srv and as clients in cli: data flows cli->srv,
+# so srv receives it through psteer's PRE_ROUTING hook in srv's namespace.
+#
+# Steps print "STEP name: ok", or "STEP name: FAIL reason" and exit 1, or
+# "STEP name: SKIP (reason)" when what they need is not there: a skipped
+# step does not fail the run, and the host shows it with the results
+# (run-guest.sh) and before the summary (check.sh).
+# Debian's busybox sh runs its own applets before searching PATH and
+# busybox's ip has no netns support: iproute2's ip is called as /sbin/ip.
+
+# shellcheck disable=SC2034 # used by the scripts that source this
+{
+	KO=/psteer/psteer.ko
+	SRV4=10.0.0.2
+	SRV6=fd00::2
+}
+STEP=setup
+# Longest a single iperf3 client run may take (its test lasts at most 6 s).
+IPERF_TIMEOUT=60
+
+x() {
+	echo "+ $*"
+	"$@"
+}
+ok() { echo "STEP $STEP: ok${1:+ ($1)}"; }
+# skip REASON: the step did not run, for REASON (a kernel without the
+# feature, a missing tool); the script goes on past it:
+#   if [ ! -d /sys/kernel/tracing ]; then skip "no tracefs"; else ...; ok; fi
+skip() { echo "STEP $STEP: SKIP ($*)"; }
+fail() {
+	echo "STEP $STEP: FAIL $*"
+	diag
+	exit 1
+}
+# diag: psteer's state, for the log of a failed step.
+diag() {
+	[ -e /proc/net/psteer/cpus ] || return 0
+	echo "--- psteer state at the failure"
+	cat /proc/net/psteer/cpus
+	srv cat /proc/net/psteer/stats || true
+	echo "buckets with packets queued or dropped:"
+	awk 'NR == 1 || $5 > 0 || $6 > 0' /proc/net/psteer/buckets | head -n 20
+}
+step() {
+	STEP=$1
+	echo "=== STEP $STEP"
+}
+srv() { /sbin/ip netns exec srv "$@"; }
+cli() { /sbin/ip netns exec cli "$@"; }
+
+# ofo: TcpExtTCPOFOQueue in srv (TcpExt is a header line + value line).
+ofo() {
+	srv cat /proc/net/netstat | awk '
+		$1 == "TcpExt:" && !col { for (i = 2; i <= NF; i++) if ($i == "TCPOFOQueue") col = i; next }
+		$1 == "TcpExt:" && col { print $col; exit }'
+}
+
+# ofo_slack BASE: how much more TCPOFOQueue growth than BASE (a baseline
+# run's) still counts as "no more reordering": 10% or 2, whichever is more.
+ofo_slack() {
+	awk -v b="$1" 'BEGIN { s = int(b / 10 + 0.999); print (s > 2 ? s : 2) }'
+}
+
+# ratio A B: A/B with two decimals (0 if B is 0).
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b > 0 ? a / b : 0) }'
+}
+
+# port_state HEXSTATE: true if srv has a socket on port 5201 in that state
+# (0A listening, 01 established).
+port_state() {
+	srv cat /proc/net/tcp /proc/net/tcp6 |
+		awk -v st="$1" '$2 ~ /:1451$/ && $4 == st { f = 1 } END { exit !f }'
+}
+
+# iperf_wait_ready: the iperf3 server in srv listens and has no test running
+# (a client started now is not refused as busy). At most 10 s.
+iperf_wait_ready() {
+	local i=0
+	until port_state 0A && ! port_state 01; do
+		i=$((i + 1))
+		[ "$i" -le 100 ] || fail "iperf3 server in srv not ready after 10 s"
+		sleep 0.1
+	done
+}
+
+# iperf NAME ARGS...: iperf3 client in cli against the server in srv.
+# Waits until the server listens and has finished the previous test, and
+# retries while it refuses or is busy; prints the summary and sets MBPS to
+# the receiver's Mbit/s.
+iperf() {
+	local name=$1 out n=0
+	shift
+	out=/tmp/iperf-$name.txt
+	while :; do
+		n=$((n + 1))
+		iperf_wait_ready
+		echo "+ iperf3 $* (in cli)"
+		# Bounded: a stalled transfer fails the step instead of hanging
+		# until the watchdog.
+		if cli timeout "$IPERF_TIMEOUT" iperf3 --connect-timeout 5000 \
+			-f m -i 0 "$@" >"$out" 2>&1; then
+			break
+		fi
+		if [ "$n" -lt 100 ] && grep -qE 'busy|refused' "$out"; then
+			grep -E 'error' "$out" || true
+			sleep 0.5
+			continue
+		fi
+		cat "$out"
+		fail "iperf3 $name failed or did not finish in ${IPERF_TIMEOUT}s"
+	done
+	if grep -q '^\[SUM\]' "$out"; then
+		grep -E '^\[SUM\].*(sender|receiver)' "$out"
+	else
+		grep -E '(sender|receiver)$' "$out"
+	fi
+	MBPS=$(awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
+		END { print v + 0 }' "$out")
+	echo "iperf3 $name: $MBPS Mbit/s"
+}
+
+# check_unloaded: psteer is not loaded.
+check_unloaded() {
+	[ ! -e /proc/net/psteer ] || fail "/proc/net/psteer exists: $1"
+	! grep -q '^psteer ' /proc/modules || fail "psteer in /proc/modules: $1"
+}
+
+# kmemleak_check: report (and fail on) leaks kmemleak finds, if it is there.
+# An object is reported once unreferenced and older than 5 s: scan twice.
+kmemleak_check() {
+	local k=/sys/kernel/debug/kmemleak
+	[ -e $k ] || return 0
+	echo scan >$k
+	sleep 5
+	echo scan >$k
+	if grep -q 'unreferenced object' $k; then
+		cat $k
+		fail "kmemleak found leaks"
+	fi
+	echo "kmemleak: no leaks"
+}
+
+# setup_netns: the topology above, and the iperf3 server in srv (listening
+# on all addresses, port 5201, until killed; pid in /tmp/iperf3-srv.pid).
+# Also makes kmemleak (debug kernel) forget what the boot left behind.
+# nic_queue MASK: the RPS map of both veth ends (hex CPU mask).
+#
+# A veth end receives on the CPU that sent the packet. With psteer, TCP's
+# ACK processing runs on the bucket's owner, which then also transmits
+# (ACK-clocked) from there: one flow's data would reach the receiving
+# namespace on several CPUs at once, which no NIC does and no steering
+# after the NIC can put back in order. An RPS map of one CPU makes each
+# veth end behave like a single-queue NIC: every packet arrives on that
+# CPU in the order it was sent. The benchmark's RPS mode uses MASK f.
+nic_queue() {
+	cli sh -c "echo $1 >/sys/class/net/veth0/queues/rx-0/rps_cpus"
+	srv sh -c "echo $1 >/sys/class/net/veth1/queues/rx-0/rps_cpus"
+}
+
+setup_netns() {
+	local ns
+	echo "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+	x /sbin/ip netns add cli
+	x /sbin/ip netns add srv
+	x /sbin/ip link add veth0 netns cli type veth peer name veth1 netns srv
+	x /sbin/ip -n cli addr add 10.0.0.1/24 dev veth0
+	x /sbin/ip -n srv addr add 10.0.0.2/24 dev veth1
+	x /sbin/ip -n cli addr add fd00::1/64 dev veth0 nodad
+	x /sbin/ip -n srv addr add fd00::2/64 dev veth1 nodad
+	for ns in cli srv; do
+		x /sbin/ip -n $ns link set lo up
+	done
+	x /sbin/ip -n cli link set veth0 up
+	x /sbin/ip -n srv link set veth1 up
+	nic_queue 1
+	x /sbin/ip netns exec srv iperf3 -s -D -I /tmp/iperf3-srv.pid
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		# Forget what the boot left behind: only new leaks count.
+		echo scan >/sys/kernel/debug/kmemleak
+		echo clear >/sys/kernel/debug/kmemleak
+	fi
+	iperf_wait_ready
+}

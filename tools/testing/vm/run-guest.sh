@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Integration test of psteer.ko in a QEMU VM.
+#
+# Usage: tools/testing/vm/run-guest.sh --kernel 6.12|6.1|debug [--guest NAME]
+#
+#   --kernel 6.12, 6.1  Debian's current distro kernel of that series
+#                       (fetch-kernel.sh)
+#   --kernel debug      the KUnit/debug kernel (kunit-kernel.sh): KASAN,
+#                       lockdep, kmemleak
+#   --guest NAME        guest script tools/testing/guest/NAME.sh (default
+#                       integration); tools/testing/guest/lib.sh goes along as
+#                       /psteer/lib.sh
+#
+# Builds psteer.ko against the kernel, packs it with the guest script into
+# an initramfs, boots it (vm-run.sh) and passes only if the guest script
+# exited 0 (its steps passed, or reported SKIP) and the kernel reported
+# nothing. Console log: $PSTEER_OUT/logs/NAME-<kernel>.log; the STEP,
+# THROUGHPUT and OFO lines are printed at the end, and the PASS line counts
+# the skipped steps. PSTEER_VERBOSE=1 streams the console while it runs.
+set -euo pipefail
+. "$(dirname "$0")/../../../scripts/lib.sh"
+
+usage() { die "usage: $0 --kernel 6.12|6.1|debug [--guest NAME]"; }
+which="" guest=integration
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
+	case "$1" in
+	--kernel) which=$2 ;;
+	--guest) guest=$2 ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+[ -n "$which" ] || usage
+script=$PSTEER_TOP/tools/testing/guest/$guest.sh
+[ -f "$script" ] || die "no guest script $script"
+
+ensure_host_pkgs
+tmp=""
+cleanup() { [ -z "$tmp" ] || rm -rf "$tmp"; }
+trap cleanup EXIT
+tmp=$(mktemp -d)
+
+modargs=()
+case "$which" in
+6.12 | 6.1)
+	KVER="" ROOT="" KDIR="" KERNEL=""
+	eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$which")"
+	kdir=$KDIR kernel=$KERNEL mem=1G
+	build=$PSTEER_OUT/$KVER
+	modargs=(--kver "$KVER" --modroot "$ROOT")
+	;;
+debug)
+	kdir=$(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh")
+	kernel=$kdir/arch/x86/boot/bzImage mem=2G
+	build=$PSTEER_OUT/debug
+	;;
+*) usage ;;
+esac
+
+ko=$(run "$PSTEER_TOP/scripts/build-module.sh" "$kdir" "$build" | head -n1)
+run "$PSTEER_TOP/tools/testing/vm/initramfs.sh" --out "$tmp/initrd.cpio.gz" "${modargs[@]}" \
+	--file "$ko:/psteer/psteer.ko" --file "$PSTEER_TOP/tools/testing/guest/lib.sh:/psteer/lib.sh" \
+	--run "$script"
+
+logs=$PSTEER_OUT/logs
+mkdir -p "$logs"
+logfile=$logs/$guest-$which.log
+console=/dev/null
+[ "${PSTEER_VERBOSE:-0}" = 0 ] || console=/dev/stdout
+rc=0
+run "$PSTEER_TOP/tools/testing/vm/vm-run.sh" --kernel "$kernel" --initrd "$tmp/initrd.cpio.gz" \
+	--mem "$mem" --timeout "${PSTEER_INTEGRATION_TIMEOUT:-900}" --log "$logfile" \
+	>"$console" || rc=$?
+
+echo "--- $guest ($which): results"
+grep -E '^(STEP [^:]*: |THROUGHPUT |OFO |iperf3 [^ ]*: |note: )' "$logfile" || true
+if [ "$rc" != 0 ]; then
+	echo "--- last console lines ($logfile)"
+	tail -n 40 "$logfile"
+	die "$guest ($which): FAIL"
+fi
+# Steps that reported SKIP (guest lib.sh) pass, but say so.
+skipped=$(grep -cE '^STEP [^:]*: SKIP' "$logfile" || true)
+if [ "$skipped" = 0 ]; then
+	log "$guest ($which): PASS"
+else
+	log "$guest ($which): PASS, skipped steps: $skipped"
+fi

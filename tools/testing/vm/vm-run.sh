@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot a kernel + initramfs (from initramfs.sh) in QEMU and judge the run.
+#
+# Usage: tools/testing/vm/vm-run.sh --kernel K --initrd I [--mem 1G] [--smp 4]
+#            [--timeout SECONDS] [--append "extra cmdline"] [--log FILE]
+#
+#   --kernel   bzImage/vmlinuz (or a PVH-capable ELF vmlinux)
+#   --timeout  guest watchdog (psteer.timeout=); the host kills QEMU
+#              PSTEER_BOOT_SLACK (default 120) seconds later. Default 600.
+#   --log      console log (default: a temporary file, removed afterwards)
+#
+# TCG, single-threaded (multi-threaded TCG was measured to crash a guest
+# now and then; the KVM of these machines cannot boot a stock kernel), with
+# -cpu max,-erms,-fsrm (TCG emulates rep movsb slowly). PSTEER_KVM=1 uses
+# KVM instead, for real hardware.
+#
+# Only one VM runs at a time (a lock in $PSTEER_CACHE): a second caller waits.
+# The console goes to stdout and to the log. Exit status 0 if and only if
+# the guest printed "PSTEER-SENTINEL: PASS" and the log has no kernel
+# warning, BUG, Oops, KASAN/lockdep/kmemleak report, call trace or panic;
+# otherwise a one-line reason on stderr and exit 1.
+set -euo pipefail
+. "$(dirname "$0")/../../../scripts/lib.sh"
+
+usage() {
+	die "usage: $0 --kernel K --initrd I [--mem 1G] [--smp 4] [--timeout S] [--append ARGS] [--log FILE]"
+}
+
+kernel="" initrd="" mem=1G smp=4 timeout=600 append="" logfile=""
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
+	case "$1" in
+	--kernel) kernel=$2 ;;
+	--initrd) initrd=$2 ;;
+	--mem) mem=$2 ;;
+	--smp) smp=$2 ;;
+	--timeout) timeout=$2 ;;
+	--append) append=$2 ;;
+	--log) logfile=$2 ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+[ -f "$kernel" ] || die "no kernel '$kernel'"
+[ -f "$initrd" ] || die "no initrd '$initrd'"
+case "$timeout" in '' | *[!0-9]*) die "--timeout wants seconds" ;; esac
+command -v qemu-system-x86_64 >/dev/null || ensure_host_pkgs
+
+tmplog=""
+cleanup() { [ -z "$tmplog" ] || rm -f "$tmplog"; }
+trap cleanup EXIT
+if [ -z "$logfile" ]; then
+	tmplog=$(mktemp)
+	logfile=$tmplog
+fi
+mkdir -p "$(dirname "$logfile")"
+
+if [ "${PSTEER_KVM:-0}" = 1 ]; then
+	accel=(-accel kvm -cpu host)
+else
+	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
+	accel=(-accel tcg,thread=single -cpu max,-erms,-fsrm)
+fi
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 psteer.timeout=$timeout"
+[ -z "$append" ] || cmdline="$cmdline $append"
+host_timeout=$((timeout + ${PSTEER_BOOT_SLACK:-120}))
+
+# One VM at a time on this machine: TCG VMs share 2 cores, and a second
+# one would slow both into their timeouts. Wait for the running one.
+mkdir -p "$PSTEER_CACHE"
+exec 9>"$PSTEER_CACHE/.vm.lock"
+if ! flock -n 9; then
+	log "waiting for another test VM to finish"
+	flock 9
+fi
+
+start=$(date +%s)
+set +e
+# Serial output has CRLF line ends: strip the CR (unbuffered, to stay live).
+run timeout -k 10 "$host_timeout" qemu-system-x86_64 "${accel[@]}" \
+	-smp "$smp" -m "$mem" -nodefaults -no-user-config -display none \
+	-serial stdio -monitor none -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" </dev/null 2>&1 |
+	sed -u 's/\r$//' | tee "$logfile"
+rc=${PIPESTATUS[0]}
+set -e
+elapsed=$(($(date +%s) - start))
+
+# fail REASON: one-line verdict on stderr, exit 1.
+fail() {
+	log "FAIL ($elapsed s): $*"
+	exit 1
+}
+
+case "$rc" in
+0) ;;
+124 | 137) fail "QEMU killed by the host timeout after ${host_timeout}s (guest hung?)" ;;
+*) fail "QEMU exited with status $rc" ;;
+esac
+
+# Kernel reports that fail a run, whatever the guest said.
+bad='WARNING:|BUG:|Oops|KASAN|possible recursive locking|lockdep|INFO: possible|circular locking|Call Trace|[Kk]ernel panic|unreferenced object'
+# Boot banners that match the above but report nothing.
+benign='RCU lockdep checking is enabled'
+if line=$(grep -E "$bad" "$logfile" | grep -m1 -vE "$benign"); then
+	fail "kernel reported: $line"
+fi
+if ! grep -q 'PSTEER-SENTINEL: PASS' "$logfile"; then
+	if line=$(grep -m1 'PSTEER-SENTINEL: FAIL' "$logfile"); then
+		fail "guest: ${line#*PSTEER-SENTINEL: }"
+	fi
+	fail "no PSTEER-SENTINEL line: the guest did not finish (last line: $(tail -n1 "$logfile"))"
+fi
+log "PASS ($elapsed s)"
