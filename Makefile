@@ -4,6 +4,7 @@
 # Usage: make [KDIR=DIR] | make install | make clean
 #        make check [ONLY="NAME..."] | make lint | make kunit | make integration
 #        make demo | make bench-sim | make bench | make bench-conns
+#        make fuzz [FUZZ_SEED=N] [FUZZ_COUNT=N]
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(CURDIR)
@@ -52,4 +53,15 @@ bench:
 bench-conns:
 	tools/testing/bench/bench-conns.sh
 
-.PHONY: all modules install clean lint kunit integration check demo bench-sim bench bench-conns
+# The packet fuzzer on the debug kernel, longer than make check's run and
+# with a new seed each time unless FUZZ_SEED is given; the log prints it.
+FUZZ_COUNT ?= 300000
+FUZZ_SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+
+fuzz:
+	PSTEER_GUEST_FUZZ_SEED=$(FUZZ_SEED) PSTEER_GUEST_FUZZ_COUNT=$(FUZZ_COUNT) \
+	PSTEER_INTEGRATION_TIMEOUT=3600 \
+	tools/testing/vm/run-guest.sh --kernel debug --guest fuzz
+
+.PHONY: all modules install clean lint kunit integration check demo bench-sim bench bench-conns \
+	fuzz

@@ -4,5 +4,6 @@
 # By header content, never by version.
 psteer-probe = $(if $(shell grep -s -l '$(1)' $(srctree)/include/$(2)),-D$(3))
 ccflags-y += $(call psteer-probe,alloc_netdev_dummy,linux/netdevice.h,PSTEER_HAVE_ALLOC_NETDEV_DUMMY)
+ccflags-y += $(call psteer-probe,rcuref_t,net/dst.h,PSTEER_HAVE_DST_RCUREF)
 ccflags-y += $(if $(wildcard $(srctree)/include/linux/unaligned.h),-DPSTEER_HAVE_LINUX_UNALIGNED_H)
 ccflags-y += $(if $(wildcard $(srctree)/include/kunit/visibility.h),-DPSTEER_HAVE_KUNIT_VISIBILITY_H,-D'EXPORT_SYMBOL_IF_KUNIT(s)=')

@@ -121,6 +121,54 @@ struct psteer_conn_pcpu {
 /* One call in this many is timed: an always-on, cheap cost estimate. */
 #define PSTEER_CONN_SAMPLE	64
 
+/*
+ * Most entries expiry or a flush frees under one hold of a bucket lock,
+ * which the owner's packets wait for.
+ */
+#define PSTEER_CONN_BATCH	64
+
+/*
+ * Most chains a walk of one namespace's entries (psteer_conn_walk()) reads
+ * under one hold of a bucket lock.
+ */
+#define PSTEER_CONN_WALK_SLOTS	64
+
+/**
+ * struct psteer_conn_row - what a reader sees of an entry, copied out
+ * @t: its tuple
+ * @bytes: bytes seen
+ * @packets: packets seen
+ * @last: jiffies of its last packet
+ * @class: its psteer_conn_class
+ */
+struct psteer_conn_row {
+	struct psteer_tuple t;
+	u64 bytes;
+	u32 packets;
+	u32 last;
+	u8 class;
+};
+
+/**
+ * struct psteer_conn_cursor - where a walk of a namespace's entries is
+ * @bucket: the bucket to read next; nbuckets at the end
+ * @slot: its chain to read next
+ * @skip: entries of the namespace in that chain already returned
+ * @visited: entries looked at so far, of any namespace
+ * @holds: bucket lock holds so far
+ * @max_visited: most entries looked at in one hold
+ *
+ * Zeroed, it starts at the beginning.
+ */
+struct psteer_conn_cursor {
+	u32 bucket;
+	u32 slot;
+	u32 skip;
+	u64 visited;
+	u32 holds;
+	u32 max_visited;
+};
+
 /**
  * struct psteer_conntab - connections in their buckets
  * @nbuckets: as the bucket table
@@ -176,10 +224,21 @@ int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
 		      unsigned int len, u8 tcp_flags, u32 now);
 unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
 				       u32 now);
+#if PSTEER_KUNIT_VISIBLE
+unsigned int psteer_conn_expire_some(struct psteer_conntab *ct, u32 bucket,
+				     u32 now, unsigned int max);
+#endif
 unsigned int psteer_conn_pass(struct psteer_conntab *ct,
 			      struct psteer_table *tbl, int cpu, u32 now);
+unsigned int psteer_conn_flush_match(struct psteer_conntab *ct,
+				     bool (*match)(u32 netns, const void *arg),
+				     const void *arg);
 unsigned int psteer_conn_flush(struct psteer_conntab *ct, u32 netns);
 void psteer_conn_tuple(const struct psteer_conn *c, struct psteer_tuple *t);
+unsigned int psteer_conn_walk(struct psteer_conntab *ct,
+			      struct psteer_conn_cursor *cur, u32 netns,
+			      struct psteer_conn_row *rows, unsigned int max,
+			      u32 *bucket);
 size_t psteer_conntab_memory(const struct psteer_conntab *ct);
 
 static inline u32 psteer_conn_count(const struct psteer_conntab *ct,

@@ -59,10 +59,12 @@ struct proc_dir_entry;
  * struct psteer_net - per network namespace state
  * @stats: this namespace's counters
  * @proc: its /proc/net/psteer/
+ * @exiting: its pernet pre_exit ran: its hooks are gone
  */
 struct psteer_net {
 	struct psteer_stats __percpu *stats;
 	struct proc_dir_entry *proc;
+	bool exiting;
 };
 
 /**
@@ -100,9 +102,14 @@ static inline struct psteer_net *psteer_pernet(const struct psteer *ps,
 }
 
 /* src/hook.c */
+#if PSTEER_KUNIT_VISIBLE
+bool psteer_hold_refs(struct sk_buff *skb);
+#endif
 void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb);
 int psteer_hook_net_init(struct psteer *ps, struct net *net);
-void psteer_hook_net_exit(struct psteer *ps, struct net *net);
+void psteer_hook_net_pre_exit(struct psteer *ps, struct net *net);
+void psteer_hook_net_exit_batch(struct psteer *ps, struct list_head *list);
+void psteer_hook_net_undo(struct psteer *ps, struct net *net);
 int psteer_hook_init(struct psteer *ps);
 void psteer_hook_exit(struct psteer *ps);
 

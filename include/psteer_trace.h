@@ -66,6 +66,20 @@ TRACE_EVENT(conn_expire,
 		      __entry->expired, __entry->ns)
 );
 
+/* A batch of exiting namespaces: what psteer freed of theirs. */
+TRACE_EVENT(netns_exit,
+	    TP_PROTO(u32 nets, u32 packets, u32 conns),
+	    TP_ARGS(nets, packets, conns),
+	    TP_STRUCT__entry(__field(u32, nets)
+			     __field(u32, packets)
+			     __field(u32, conns)),
+	    TP_fast_assign(__entry->nets = nets;
+			   __entry->packets = packets;
+			   __entry->conns = conns;),
+	    TP_printk("nets=%u packets=%u conns=%u", __entry->nets,
+		      __entry->packets, __entry->conns)
+);
+
 #endif /* _PSTEER_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -55,14 +55,19 @@ struct psteer_table_ops {
 
 /**
  * struct psteer_bucket - one hash bucket: an owner CPU and a FIFO
- * @lock: guards @queue, @sched, @drops and writes of @cpu
- * @cpu: owner. Written under @lock by psteer_table_set_owner(); read
- *	without it (READ_ONCE) by the hook to decide inline vs queue.
+ * @lock: guards @queue, @sched, @drops and writes of @cpu and @target
+ * @cpu: owner, as the data path sees it: read without @lock (READ_ONCE)
+ *	by the hook to decide inline vs queue. Changed only by the owner
+ *	itself, from its drain (psteer_drain()): see "Moves" in src/queue.c.
+ * @target: owner as the control path chose it (psteer_table_set_owner());
+ *	differs from @cpu while a move waits for the old owner to apply it
  * @sched: the CPU whose ready list holds this bucket, which is then the
  *	only CPU allowed to dequeue from it; PSTEER_NO_CPU when the queue is
  *	empty and nothing taken from it is still being delivered.
  * @queue: packets waiting, oldest first (its own lock is not used)
  * @ready: link on the ready list of CPU @sched
+ * @move: link on the move list of CPU @cpu while a move is pending;
+ *	under that CPU's psteer_cpu lock
  * @pinned: set by the administrator; the rebalancer never moves it
  * @deficit: deficit round robin: bytes it may still send; under @lock
  * @packets: packets handled (inline or drained); written only by the
@@ -79,12 +84,14 @@ struct psteer_table_ops {
 struct psteer_bucket {
 	spinlock_t lock; /* see above */
 	int cpu;
+	int target;
 	int sched;
 	bool pinned;
 	u32 deficit;
 	u32 qbytes;
 	struct sk_buff_head queue;
 	struct list_head ready;
+	struct list_head move;
 	u64 packets;
 	u64 bytes;
 	u64 inline_packets;
@@ -95,10 +102,11 @@ struct psteer_bucket {
 
 /**
  * struct psteer_cpu - per-CPU drain state
- * @lock: guards @ready and @kicked
+ * @lock: guards @ready, @moves and @kicked
  * @ready: buckets with packets for this CPU, in the order they got some
+ * @moves: buckets this CPU owns and must give away (b->target != b->cpu)
  * @kicked: a kick is pending or the drain is running; cleared by the
- *	drain under @lock when it finds @ready empty
+ *	drain under @lock when it finds @ready and @moves empty
  * @backlog: packets queued in the buckets this CPU drains (b->sched);
  *	changed under the bucket locks, from any CPU, hence atomic
  * @backlog_bytes: their memory (skb->truesize), as @backlog
@@ -106,7 +114,7 @@ struct psteer_bucket {
  * @ns: time this CPU spent delivering drained packets
  * @drained: packets this CPU delivered from queues
  * @owned: bitmap of the buckets this CPU owns (NULL outside the set),
- *	changed with b->cpu under b->lock: what its timer thread walks
+ *	changed with b->target under b->lock: what its timer thread walks
  * @tbl: the table this belongs to
  * @napi: the NAPI instance that drains (live table only)
  * @csd: IPI used to schedule @napi from another CPU (live table only)
@@ -114,6 +122,7 @@ struct psteer_bucket {
 struct psteer_cpu {
 	spinlock_t lock; /* see above */
 	struct list_head ready;
+	struct list_head moves;
 	bool kicked;
 	atomic_t backlog;
 	atomic_long_t backlog_bytes;
@@ -210,6 +219,18 @@ static inline struct psteer_bucket *psteer_bucket_of(struct psteer_table *tbl,
 }
 
 /**
+ * psteer_bucket_owner() - the owner the control path gave @b
+ * @b: a bucket
+ *
+ * What the rebalancer, pinning and /proc see; the data path follows once
+ * the old owner has applied the move (b->cpu).
+ */
+static inline int psteer_bucket_owner(const struct psteer_bucket *b)
+{
+	return READ_ONCE(b->target);
+}
+
+/**
  * psteer_may_inline() - may this CPU handle a packet of @b right away?
  * @b: the packet's bucket
  * @cpu: the current CPU
@@ -217,7 +238,7 @@ static inline struct psteer_bucket *psteer_bucket_of(struct psteer_table *tbl,
  * Only the owner, and only when nothing of @b is queued or still being
  * delivered by a drainer (@b->sched unset): then no earlier packet of
  * the bucket can be overtaken. Lockless; the pairs are the WRITE_ONCEs
- * in psteer_table_set_owner() and psteer_enqueue()/psteer_drain().
+ * in psteer_enqueue() and psteer_drain() (which also applies moves).
  */
 static inline bool psteer_may_inline(const struct psteer_bucket *b, int cpu)
 {

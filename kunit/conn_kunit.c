@@ -7,6 +7,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/bitmap.h>
 #include <linux/bottom_half.h>
 #include <linux/in.h>
 #include <net/tcp.h>
@@ -187,6 +188,95 @@ static void psteer_conn_expire_fake_clock(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 1205), 2U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 0);
 	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 0), 0U);
+}
+
+/*
+ * Issue 10, defect 13: expiry and flushes hold a bucket lock, which the
+ * owner's packets take, for PSTEER_CONN_BATCH entries at most, however
+ * many expire at once: 150 expired entries take three holds.
+ */
+static void psteer_conn_expire_batches(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 1024);
+	struct psteer_tuple t;
+	u32 i;
+
+	ct->timeout[PSTEER_CONN_UDP] = 10;
+	for (i = 0; i < 150; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 1, i + 1, 2, 2);
+		psteer_track(ct, HASH(0, i), &t, 0, 100);
+	}
+	KUNIT_ASSERT_EQ(test, psteer_conn_count(ct, 0), 150U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_some(ct, 0, 110,
+						      PSTEER_CONN_BATCH),
+			PSTEER_CONN_BATCH);
+	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 110),
+			150U - PSTEER_CONN_BATCH);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 0), 0U);
+	for (i = 0; i < 150; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 1, i + 1, 2, 2);
+		psteer_track(ct, HASH(0, i), &t, 0, 200);
+	}
+	KUNIT_EXPECT_EQ(test, psteer_conn_flush(ct, 0), 150U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 0);
+}
+
+/*
+ * Issue 10, defect 9: reading conns walked every namespace's entries of a
+ * bucket under its lock, from the head again for each batch of 32 of the
+ * reader's: quadratic, and one hold as long as the bucket. A walk reads
+ * each chain once (a chain cut by a full batch is read again), and a hold
+ * reads PSTEER_CONN_WALK_SLOTS chains at most.
+ */
+static void psteer_conn_walk_cost(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 1024);
+	struct psteer_conn_cursor cur = {};
+	struct psteer_conn_row *rows;
+	unsigned long *seen;
+	struct psteer_tuple t;
+	unsigned int n, k, total = 0, batches = 0;
+	u32 i, bucket;
+
+	rows = kunit_kcalloc(test, 32, sizeof(*rows), GFP_KERNEL);
+	seen = kunit_kzalloc(test, BITS_TO_LONGS(501) * sizeof(long),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rows);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	local_bh_disable();
+	for (i = 0; i < 500; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 1, i + 1, 2, 2);
+		psteer_conn_track(ct, HASH(i % NB, i), &t, 1, 10, 0, 5);
+	}
+	for (i = 0; i < 3; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 3, i + 1, 2, 2);
+		psteer_conn_track(ct, HASH(i % NB, i), &t, 2, 10, 0, 5);
+	}
+	local_bh_enable();
+	KUNIT_ASSERT_EQ(test, atomic_read(&ct->count), 503);
+
+	while ((n = psteer_conn_walk(ct, &cur, 1, rows, 32, &bucket))) {
+		batches++;
+		for (k = 0; k < n; k++) {
+			u16 sport = ntohs(rows[k].t.sport);
+
+			KUNIT_EXPECT_EQ(test, rows[k].t.src[0], htonl(1));
+			KUNIT_EXPECT_FALSE(test, test_and_set_bit(sport, seen));
+		}
+		total += n;
+	}
+	KUNIT_EXPECT_EQ(test, total, 500U);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(seen, 501), 500U);
+	KUNIT_EXPECT_LE(test, cur.visited, 503ULL + 8 * batches);
+	KUNIT_EXPECT_LE(test, cur.max_visited, 8U * PSTEER_CONN_WALK_SLOTS);
+
+	/* The small namespace reads its 3 entries in one walk of the table. */
+	memset(&cur, 0, sizeof(cur));
+	total = 0;
+	while ((n = psteer_conn_walk(ct, &cur, 2, rows, 32, &bucket)))
+		total += n;
+	KUNIT_EXPECT_EQ(test, total, 3U);
+	KUNIT_EXPECT_LE(test, cur.visited, 503ULL);
 }
 
 /* The clock wrapping its 32 bits changes nothing. */
@@ -434,6 +524,8 @@ static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conn_both_directions),
 	KUNIT_CASE(psteer_conn_namespaces),
 	KUNIT_CASE(psteer_conn_expire_fake_clock),
+	KUNIT_CASE(psteer_conn_expire_batches),
+	KUNIT_CASE(psteer_conn_walk_cost),
 	KUNIT_CASE(psteer_conn_expire_wrap),
 	KUNIT_CASE(psteer_conn_touched_during_pass),
 	KUNIT_CASE(psteer_conn_max_conns),

@@ -74,6 +74,43 @@ static void psteer_queue_order_across_move(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, a));
 }
 
+/*
+ * Issue 10, defect 4 (GRO lists): ip_sublist_rcv() runs the hook over a
+ * whole list before delivering any of it. The owner a passes P1 inline,
+ * the rebalancer moves the bucket to b, then the hook sees P2 of the same
+ * list on a: had the move taken effect at once, P2 would be queued for b,
+ * which could deliver it before a delivers P1. The move waits for a's own
+ * drain (its NAPI poll, after the list is done): until then P2 goes
+ * inline behind P1, on a.
+ */
+static void psteer_queue_move_gro_list(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+
+	KUNIT_ASSERT_TRUE(test, cpu_online(a));
+	KUNIT_ASSERT_TRUE(test, psteer_may_inline(b, a));	/* P1 */
+	psteer_table_set_owner(tbl, 0, nb);
+	KUNIT_EXPECT_EQ(test, psteer_bucket_owner(b), nb);
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, a));	/* P2 */
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, nb));
+	/* a is asked to apply it; b's drain has nothing to do. */
+	KUNIT_EXPECT_EQ(test, psteer_rec.kicks[a], 1);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 64), 0);
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, a));
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 64), 0);
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, a));
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, nb));
+	/* Moved away and back before the owner drains: it stays. */
+	psteer_table_set_owner(tbl, 0, a);
+	psteer_table_set_owner(tbl, 0, nb);
+	KUNIT_EXPECT_EQ(test, psteer_rec.kicks[nb], 1);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 64), 0);
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, nb));
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, a));
+}
+
 /* Moving back and forth on every packet still keeps the order. */
 static void psteer_queue_order_ping_pong(struct kunit *test)
 {
@@ -381,6 +418,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_inline_rule),
 	KUNIT_CASE(psteer_queue_order_across_move),
 	KUNIT_CASE(psteer_queue_order_ping_pong),
+	KUNIT_CASE(psteer_queue_move_gro_list),
 	KUNIT_CASE(psteer_queue_drop_at_queue_len),
 	KUNIT_CASE(psteer_drr_alternates),
 	KUNIT_CASE(psteer_drr_equal_bytes),

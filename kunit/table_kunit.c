@@ -40,12 +40,19 @@ static void psteer_table_create_rejects(struct kunit *test)
 			PTR_ERR(psteer_table_create(8, cpu_none_mask, 8, ops)));
 }
 
-/* A new owner takes the bucket in both bitmaps, and only the bitmaps. */
+/*
+ * A new owner takes the bucket in both bitmaps at once; the data path's
+ * owner follows when the old owner drains.
+ */
 static void psteer_table_set_owner_bitmaps(struct kunit *test)
 {
 	struct psteer_table *tbl = psteer_test_table(test, 4, 16);
 
 	psteer_table_set_owner(tbl, 0, psteer_cpu_b);
+	KUNIT_EXPECT_EQ(test, psteer_bucket_owner(&tbl->buckets[0]),
+			psteer_cpu_b);
+	KUNIT_EXPECT_EQ(test, tbl->buckets[0].cpu, psteer_cpu_a);
+	psteer_drain_bh(tbl, psteer_cpu_a, 64);
 	KUNIT_EXPECT_EQ(test, tbl->buckets[0].cpu, psteer_cpu_b);
 	KUNIT_EXPECT_EQ(test, tbl->buckets[0].sched, PSTEER_NO_CPU);
 	KUNIT_EXPECT_EQ(test, psteer_table_owned(tbl, psteer_cpu_a), 1);

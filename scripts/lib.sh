@@ -20,7 +20,7 @@ run() { printf '+ %s\n' "$*" >&2; "$@"; }
 PSTEER_HOST_PKGS="build-essential bc bison flex cpio xz-utils kmod
 	libelf-dev libssl-dev dwarves sparse python3 perl rsync
 	qemu-system-x86 busybox-static iperf3 iproute2 linux-source-6.12
-	gnuplot-nox shellcheck"
+	gnuplot-nox shellcheck ethtool nftables"
 
 # ensure_host_pkgs: install whatever of PSTEER_HOST_PKGS is missing.
 ensure_host_pkgs() {

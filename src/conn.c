@@ -352,20 +352,22 @@ static void psteer_conn_free(struct psteer_conntab *ct, u32 bucket,
 }
 
 /**
- * psteer_conn_expire_bucket() - free the expired entries of one bucket
+ * psteer_conn_expire_some() - free at most @max expired entries of a bucket
  * @ct: table
  * @bucket: bucket index
  * @now: jiffies
+ * @max: most entries to free under one hold of the bucket lock
  *
  * An entry expires once it has been idle for its class's timeout (at
  * most PSTEER_CONN_MAX_TIMEOUT seconds, far below 2^31 jiffies). Each
  * list is oldest first, so the walk stops at the first live entry.
  *
  * Context: process or softirq; takes the bucket lock with BHs off.
- * Return: the number of entries freed.
+ * Return: the number of entries freed; @max when more may be expired.
  */
-unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
-				       u32 now)
+VISIBLE_IF_KUNIT unsigned int psteer_conn_expire_some(struct psteer_conntab *ct,
+						      u32 bucket, u32 now,
+						      unsigned int max)
 {
 	struct psteer_conn_bucket *cb = &ct->b[bucket];
 	unsigned int n = 0, k;
@@ -373,11 +375,12 @@ unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
 	if (!READ_ONCE(cb->count))
 		return 0;
 	spin_lock_bh(&cb->lock);
-	for (k = 0; k < PSTEER_CONN_NCLASS; k++) {
+	for (k = 0; k < PSTEER_CONN_NCLASS && n < max; k++) {
 		u32 timeout = READ_ONCE(ct->timeout[k]);
 		struct psteer_conn *c;
 
-		while ((c = list_first_entry_or_null(&cb->lru[k],
+		while (n < max &&
+		       (c = list_first_entry_or_null(&cb->lru[k],
 						     struct psteer_conn, lru))) {
 			/*
 			 * Signed: a packet handled since the caller read
@@ -390,6 +393,32 @@ unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
 		}
 	}
 	spin_unlock_bh(&cb->lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_some);
+
+/**
+ * psteer_conn_expire_bucket() - free the expired entries of one bucket
+ * @ct: table
+ * @bucket: bucket index
+ * @now: jiffies
+ *
+ * In batches of PSTEER_CONN_BATCH entries per hold of the bucket lock,
+ * so that the owner's packets (which take it) wait for one batch at
+ * most, however many entries expire at once.
+ *
+ * Context: process or softirq; takes the bucket lock with BHs off.
+ * Return: the number of entries freed.
+ */
+unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
+				       u32 now)
+{
+	unsigned int n = 0, k;
+
+	do {
+		k = psteer_conn_expire_some(ct, bucket, now, PSTEER_CONN_BATCH);
+		n += k;
+	} while (k == PSTEER_CONN_BATCH);
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_bucket);
@@ -437,6 +466,59 @@ unsigned int psteer_conn_pass(struct psteer_conntab *ct,
 EXPORT_SYMBOL_IF_KUNIT(psteer_conn_pass);
 
 /**
+ * psteer_conn_flush_match() - free the entries @match selects
+ * @ct: table
+ * @match: selects by namespace inode number (the exiting namespaces)
+ * @arg: passed to @match
+ *
+ * PSTEER_CONN_BATCH entries per hold of a bucket lock, as expiry; a batch
+ * walks from the bucket's list heads again, past entries it keeps.
+ *
+ * Context: process; may sleep. Takes the bucket locks with BHs off.
+ * Return: the number of entries freed.
+ */
+unsigned int psteer_conn_flush_match(struct psteer_conntab *ct,
+				     bool (*match)(u32 netns, const void *arg),
+				     const void *arg)
+{
+	unsigned int n = 0, batch, k;
+	u32 i;
+
+	for (i = 0; i < ct->nbuckets; i++) {
+		struct psteer_conn_bucket *cb = &ct->b[i];
+		struct psteer_conn *c, *tmp;
+
+		do {
+			batch = 0;
+			if (!READ_ONCE(cb->count))
+				break;
+			spin_lock_bh(&cb->lock);
+			for (k = 0; k < PSTEER_CONN_NCLASS; k++)
+				list_for_each_entry_safe(c, tmp, &cb->lru[k], lru) {
+					if (batch == PSTEER_CONN_BATCH)
+						break;
+					if (!match(c->netns, arg))
+						continue;
+					psteer_conn_free(ct, i, c);
+					batch++;
+				}
+			spin_unlock_bh(&cb->lock);
+			n += batch;
+			cond_resched();
+		} while (batch == PSTEER_CONN_BATCH);
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_flush_match);
+
+static bool psteer_conn_of_netns(u32 netns, const void *arg)
+{
+	const u32 *want = arg;
+
+	return !*want || netns == *want;
+}
+
+/**
  * psteer_conn_flush() - free the entries of a namespace, or all
  * @ct: table
  * @netns: a namespace's inode number, or 0 for every entry
@@ -446,28 +528,105 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_conn_pass);
  */
 unsigned int psteer_conn_flush(struct psteer_conntab *ct, u32 netns)
 {
-	unsigned int n = 0, k;
-	u32 i;
+	return psteer_conn_flush_match(ct, psteer_conn_of_netns, &netns);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_flush);
 
-	for (i = 0; i < ct->nbuckets; i++) {
-		struct psteer_conn_bucket *cb = &ct->b[i];
-		struct psteer_conn *c, *tmp;
+/*
+ * Copies the entries of @netns in chain @cur->slot of @cur->bucket, past
+ * the @cur->skip first, into @rows from @n on, up to @max. Returns the new
+ * @n; with room left, the chain is done. Caller holds the bucket lock.
+ */
+static unsigned int psteer_conn_walk_chain(struct psteer_conntab *ct,
+					   struct psteer_conn_cursor *cur,
+					   u32 netns,
+					   struct psteer_conn_row *rows,
+					   unsigned int n, unsigned int max,
+					   u32 *visited)
+{
+	const struct psteer_conn *c;
+	u32 skip = cur->skip;
 
-		if (!READ_ONCE(cb->count))
+	for (c = *psteer_conn_chain(ct, cur->bucket, cur->slot); c;
+	     c = c->next) {
+		++*visited;
+		if (c->netns != netns || (skip && skip--))
 			continue;
-		spin_lock_bh(&cb->lock);
-		for (k = 0; k < PSTEER_CONN_NCLASS; k++)
-			list_for_each_entry_safe(c, tmp, &cb->lru[k], lru)
-				if (!netns || c->netns == netns) {
-					psteer_conn_free(ct, i, c);
-					n++;
-				}
-		spin_unlock_bh(&cb->lock);
-		cond_resched();
+		if (n == max)
+			break;
+		psteer_conn_tuple(c, &rows[n].t);
+		rows[n].bytes = c->bytes;
+		rows[n].packets = c->packets;
+		rows[n].last = c->last;
+		rows[n].class = c->class;
+		n++;
+		cur->skip++;
 	}
 	return n;
 }
-EXPORT_SYMBOL_IF_KUNIT(psteer_conn_flush);
+
+/**
+ * psteer_conn_walk() - copy out the next entries of a namespace
+ * @ct: table
+ * @cur: where the walk is; updated
+ * @netns: the namespace's inode number
+ * @rows: where the entries go
+ * @max: room in @rows, at least 1
+ * @bucket: set to the bucket the entries are in
+ *
+ * A reader's cost is bounded per lock hold: one hold reads at most
+ * PSTEER_CONN_WALK_SLOTS chains of one bucket (chains are about one entry
+ * long, see psteer_conn_slot()), and copies at most @max entries. A whole
+ * walk reads each chain once, entries of every namespace included, as
+ * /proc/net/tcp walks the shared established hash: its cost is that of
+ * the table, never quadratic. An entry that comes or goes while the walk
+ * is between holds may be missed or shown twice.
+ *
+ * Context: process; may sleep. Takes bucket locks with BHs off.
+ * Return: the number of entries copied, all of bucket *@bucket; 0 when
+ * the walk is over.
+ */
+unsigned int psteer_conn_walk(struct psteer_conntab *ct,
+			      struct psteer_conn_cursor *cur, u32 netns,
+			      struct psteer_conn_row *rows, unsigned int max,
+			      u32 *bucket)
+{
+	u32 nslots = 1U << ct->slot_bits;
+	unsigned int n = 0;
+
+	while (cur->bucket < ct->nbuckets) {
+		struct psteer_conn_bucket *cb = &ct->b[cur->bucket];
+		u32 end = min(cur->slot + PSTEER_CONN_WALK_SLOTS, nslots);
+		u32 visited = 0;
+
+		*bucket = cur->bucket;
+		if (READ_ONCE(cb->count)) {
+			spin_lock_bh(&cb->lock);
+			for (; cur->slot < end; cur->slot++, cur->skip = 0) {
+				n = psteer_conn_walk_chain(ct, cur, netns, rows,
+							   n, max, &visited);
+				if (n == max)
+					break;
+			}
+			spin_unlock_bh(&cb->lock);
+			cur->holds++;
+			cur->visited += visited;
+			cur->max_visited = max(cur->max_visited, visited);
+		} else {
+			cur->slot = nslots;
+		}
+		if (cur->slot >= nslots) {
+			cur->bucket++;
+			cur->slot = 0;
+			cur->skip = 0;
+		}
+		if (n)
+			return n;
+		cond_resched();
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_walk);
 
 /**
  * psteer_conntab_memory() - bytes the table takes: entries and arrays

@@ -8,9 +8,11 @@
  * Pinning (/proc/net/psteer/buckets) and CPU hotplug (src/hotplug.c) move
  * buckets here too, under the same lock.
  *
- * - A move is psteer_table_set_owner(): the bucket's queued packets stay
- *   in its FIFO and its current drainer hands it over (the one-drainer
- *   rule of src/queue.c), so a move never reorders a connection.
+ * - A move is psteer_table_set_owner(): the old owner applies it from its
+ *   own NAPI poll, after the packets it passed inline; the bucket's
+ *   queued packets stay in its FIFO and its current drainer hands it over
+ *   (the one-drainer rule and "Moves" of src/queue.c), so a move never
+ *   reorders a connection.
  * - After a move the sampler's smoothed usages are corrected by the
  *   moved load (taken off the donor, added to the receiver): otherwise
  *   the next round would still see the donor's old usage and move again.
@@ -70,7 +72,8 @@ static u32 psteer_ctl_snapshot(struct psteer_ctl *ctl)
 		return 0;
 	for (i = 0; i < tbl->nbuckets; i++) {
 		struct psteer_rb_bucket *rb = &ctl->rb_buckets[i];
-		u32 owner = ctl->rb_rmap[ctl->cpu_idx[READ_ONCE(tbl->buckets[i].cpu)]];
+		int cpu = psteer_bucket_owner(&tbl->buckets[i]);
+		u32 owner = ctl->rb_rmap[ctl->cpu_idx[cpu]];
 
 		rb->load = ctl->buckets[i].load;
 		rb->pinned = READ_ONCE(tbl->buckets[i].pinned);
@@ -240,7 +243,7 @@ void psteer_ctl_cpu_down(struct psteer_ctl *ctl, int cpu)
 		return;
 	}
 	for (b = 0; b < tbl->nbuckets; b++) {
-		if (READ_ONCE(tbl->buckets[b].cpu) != cpu)
+		if (psteer_bucket_owner(&tbl->buckets[b]) != cpu)
 			continue;
 		while (k == i || ctl->cpus[k].down)
 			k = (k + 1) % ctl->ncpus;
@@ -274,9 +277,12 @@ void psteer_ctl_cpu_up(struct psteer_ctl *ctl, int cpu)
 		u32 b;
 
 		/* Nothing is queued while bypassed: the buckets move freely. */
-		for (b = 0; b < tbl->nbuckets; b++)
-			if (ctl->cpus[ctl->cpu_idx[tbl->buckets[b].cpu]].down)
+		for (b = 0; b < tbl->nbuckets; b++) {
+			int owner = psteer_bucket_owner(&tbl->buckets[b]);
+
+			if (ctl->cpus[ctl->cpu_idx[owner]].down)
 				psteer_table_set_owner(tbl, b, cpu);
+		}
 		WRITE_ONCE(tbl->bypass, false);
 		pr_info("CPU %d back online: psteer steers again\n", cpu);
 	}

@@ -27,17 +27,20 @@
  *   references __nf_queue() takes (psteer_hold_refs()).
  */
 
+#include <linux/bsearch.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/sort.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "compat.h"
 #include "psteer.h"
+#include "psteer_trace.h"
 
 typedef int (*psteer_okfn_t)(struct net *net, struct sock *sk,
 			     struct sk_buff *skb);
@@ -117,7 +120,7 @@ static bool psteer_dev_live(const struct net_device *dev)
  * after a grace period) gets one, dropped by sock_edemux when the packet
  * is consumed. Returns false if the packet must be dropped.
  */
-static bool psteer_hold_refs(struct sk_buff *skb)
+VISIBLE_IF_KUNIT bool psteer_hold_refs(struct sk_buff *skb)
 {
 	if (skb_sk_is_prefetched(skb)) {
 		struct sock *sk = skb->sk;
@@ -130,6 +133,7 @@ static bool psteer_hold_refs(struct sk_buff *skb)
 	}
 	return !skb_dst(skb) || skb_dst_force(skb);
 }
+EXPORT_SYMBOL_IF_KUNIT(psteer_hold_refs);
 
 /*
  * Hook, softirq context (ip_rcv/ipv6_rcv under rcu_read_lock via
@@ -253,7 +257,7 @@ void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 	if (unlikely(i < 0)) {
 		/*
 		 * The namespace is leaving and its packets are being flushed;
-		 * its counters may be gone (psteer_hook_net_exit()).
+		 * its counters may be gone (psteer_hook_net_exit_batch()).
 		 */
 		rcu_read_unlock();
 		kfree_skb(skb);
@@ -316,32 +320,119 @@ int psteer_hook_net_init(struct psteer *ps, struct net *net)
 }
 
 /**
- * psteer_hook_net_exit() - stop steering in @net, leave nothing queued
+ * psteer_hook_net_pre_exit() - stop steering in @net
  * @ps: the module
  * @net: an exiting namespace, or any namespace at module unload
  *
- * Once the hooks are gone and a grace period has passed, no hook call and
- * no delivery that found psteer's hook is still running (both run in
- * softirq, an RCU read-side section), so nothing of @net can be queued any
- * more and later deliveries do not count: the queued packets are freed,
- * and after a second grace period for /proc readers the counters go.
+ * The first of three steps of a namespace's exit, which cost no grace
+ * period of their own: the core waits for one after every namespace's
+ * pre_exit, and before any exit (cleanup_net(), and
+ * unregister_pernet_subsys() at module unload).
  *
- * Context: process (pernet exit).
+ * Context: process (pernet pre_exit).
  */
-void psteer_hook_net_exit(struct psteer *ps, struct net *net)
+void psteer_hook_net_pre_exit(struct psteer *ps, struct net *net)
+{
+	WRITE_ONCE(psteer_pernet(ps, net)->exiting, true);
+	nf_unregister_net_hooks(net, ps->nf_ops, ARRAY_SIZE(ps->nf_ops));
+}
+
+static bool psteer_skb_of_exiting(const struct sk_buff *skb, const void *ps)
+{
+	return READ_ONCE(psteer_pernet(ps, dev_net(skb->dev))->exiting);
+}
+
+static int psteer_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @arg: struct psteer_inums, the exiting namespaces' inode numbers. */
+struct psteer_inums {
+	u32 *v;
+	size_t n;
+};
+
+static bool psteer_conn_of_exiting(u32 netns, const void *arg)
+{
+	const struct psteer_inums *in = arg;
+
+	return bsearch(&netns, in->v, in->n, sizeof(*in->v), psteer_cmp_u32);
+}
+
+/**
+ * psteer_hook_net_exit_batch() - leave nothing of exiting namespaces
+ * @ps: the module
+ * @list: namespaces whose psteer_hook_net_pre_exit() ran, linked by
+ *	exit_list
+ *
+ * A grace period has passed since their hooks went (see pre_exit): no
+ * hook call that could queue a packet of theirs is still running, no
+ * drain that found psteer's hook is still delivering one (later ones drop
+ * it, psteer_deliver()), and no /proc/net/psteer/cpus reader can still
+ * see them, as cleanup_net() unlinked them from the namespace list before
+ * that grace period (at module unload that file is gone first). So one
+ * walk of each table for the whole batch: their queued packets and their
+ * connections are freed, then their counters.
+ *
+ * Context: process (pernet exit_batch).
+ */
+void psteer_hook_net_exit_batch(struct psteer *ps, struct list_head *list)
+{
+	struct psteer_inums in = {};
+	unsigned int pkts, conns = 0;
+	struct net *net;
+	size_t n = 0;
+
+	list_for_each_entry(net, list, exit_list)
+		n++;
+	pkts = psteer_table_flush(ps->tbl, psteer_skb_of_exiting, ps);
+	if (ps->conns) {
+		in.v = kvmalloc_array(n, sizeof(*in.v), GFP_KERNEL);
+		if (in.v) {
+			list_for_each_entry(net, list, exit_list)
+				in.v[in.n++] = net->ns.inum;
+			sort(in.v, in.n, sizeof(*in.v), psteer_cmp_u32, NULL);
+			conns = psteer_conn_flush_match(ps->conns,
+							psteer_conn_of_exiting,
+							&in);
+			kvfree(in.v);
+		} else {
+			/* No memory for the set: one walk per namespace. */
+			list_for_each_entry(net, list, exit_list)
+				conns += psteer_conn_flush(ps->conns,
+							   net->ns.inum);
+		}
+	}
+	list_for_each_entry(net, list, exit_list) {
+		struct psteer_net *pn = psteer_pernet(ps, net);
+
+		free_percpu(pn->stats);
+		pn->stats = NULL;
+	}
+	trace_netns_exit(n, pkts, conns);
+}
+
+/**
+ * psteer_hook_net_undo() - undo psteer_hook_net_init() on its own
+ * @ps: the module
+ * @net: a namespace whose pernet init fails after psteer_hook_net_init()
+ *
+ * Context: process (pernet init).
+ */
+void psteer_hook_net_undo(struct psteer *ps, struct net *net)
 {
 	struct psteer_net *pn = psteer_pernet(ps, net);
-	struct psteer_stats __percpu *stats = pn->stats;
 
-	nf_unregister_net_hooks(net, ps->nf_ops, ARRAY_SIZE(ps->nf_ops));
+	psteer_hook_net_pre_exit(ps, net);
 	synchronize_net();
 	psteer_table_flush(ps->tbl, psteer_skb_of_net, net);
 	if (ps->conns)
 		psteer_conn_flush(ps->conns, net->ns.inum);
-	/* Pairs with READ_ONCE() in the /proc/net/psteer/cpus reader. */
-	WRITE_ONCE(pn->stats, NULL);
-	synchronize_net();
-	free_percpu(stats);
+	free_percpu(pn->stats);
+	pn->stats = NULL;
 }
 
 /*

@@ -184,21 +184,38 @@ static int __net_init psteer_net_init(struct net *net)
 		return err;
 	err = psteer_proc_net_init(&psteer, net);
 	if (err)
-		psteer_hook_net_exit(&psteer, net);
+		psteer_hook_net_undo(&psteer, net);
 	return err;
+}
+
+/*
+ * A namespace's exit in three steps, so that a batch of exiting
+ * namespaces costs psteer no grace period and one walk of its tables
+ * (src/hook.c): hooks off; after the core's grace period, /proc gone;
+ * packets, connections and counters freed for the whole batch.
+ */
+static void __net_exit psteer_net_pre_exit(struct net *net)
+{
+	psteer_hook_net_pre_exit(&psteer, net);
 }
 
 static void __net_exit psteer_net_exit(struct net *net)
 {
 	psteer_proc_net_exit(net);
-	psteer_hook_net_exit(&psteer, net);
+}
+
+static void __net_exit psteer_net_exit_batch(struct list_head *list)
+{
+	psteer_hook_net_exit_batch(&psteer, list);
 }
 
 static struct pernet_operations psteer_net_ops = {
-	.init	= psteer_net_init,
-	.exit	= psteer_net_exit,
-	.id	= &psteer.net_id,
-	.size	= sizeof(struct psteer_net),
+	.init		= psteer_net_init,
+	.pre_exit	= psteer_net_pre_exit,
+	.exit		= psteer_net_exit,
+	.exit_batch	= psteer_net_exit_batch,
+	.id		= &psteer.net_id,
+	.size		= sizeof(struct psteer_net),
 };
 
 /* The bucket table over @p's CPUs, with its NAPI instances, published. */

@@ -75,7 +75,10 @@ static void psteer_stats_all_nets(struct psteer *ps, int cpu,
 
 	rcu_read_lock();
 	for_each_net_rcu(net) {
-		/* Pairs with WRITE_ONCE() in psteer_hook_net_exit(). */
+		/*
+		 * A namespace's counters are freed once it is off this list
+		 * and a grace period has passed (psteer_hook_net_exit_batch()).
+		 */
 		struct psteer_stats __percpu *stats =
 			READ_ONCE(psteer_pernet(ps, net)->stats);
 
@@ -178,7 +181,7 @@ static int psteer_buckets_show(struct seq_file *seq, void *v)
 		return 0;
 	}
 	seq_printf(seq, "%td %d %llu %llu %u %llu %d %llu %u %u\n", i,
-		   READ_ONCE(b->cpu), READ_ONCE(b->packets),
+		   psteer_bucket_owner(b), READ_ONCE(b->packets),
 		   READ_ONCE(b->bytes), skb_queue_len_lockless(&b->queue),
 		   READ_ONCE(b->drops), READ_ONCE(b->pinned),
 		   READ_ONCE(b->moves), READ_ONCE(ps->ctl->buckets[i].load),
@@ -241,85 +244,39 @@ static const struct proc_ops psteer_buckets_proc_ops = {
 /*
  * conns: position 0 is the header, then this namespace's entries, bucket
  * by bucket. They are copied out in batches of up to PSTEER_CONNS_BATCH
- * entries of one bucket, under its lock, which is never held across
- * seq_file calls; the iterator keeps its batch and where the next one
- * starts, so reading in order costs one walk per batch. As with
- * /proc/net/tcp, an entry that moves in its bucket's lists while the file
- * is read (a packet, at most once per jiffy) may be skipped or shown twice.
+ * entries of one bucket by psteer_conn_walk(), which bounds each hold of a
+ * bucket lock and reads each chain once per walk; no lock is held across
+ * seq_file calls. As with /proc/net/tcp, an entry that comes or goes
+ * while the file is read may be skipped or shown twice.
  */
 #define PSTEER_CONNS_BATCH	32
 
-/* What conns shows of an entry, copied out under its bucket's lock. */
-struct psteer_conns_row {
-	struct psteer_tuple t;
-	u64 bytes;
-	u32 packets;
-	u32 last;
-	u8 class;
-};
-
 struct psteer_conns_iter {
 	struct seq_net_private p;
-	u32 bucket;		/* where the next batch starts */
-	u32 offset;
+	struct psteer_conn_cursor cur;
 	u32 rows_bucket;	/* the bucket of @rows */
 	u32 n;			/* rows in @rows */
 	u32 idx;		/* row at @pos */
 	loff_t pos;
 	u32 now;
-	struct psteer_conns_row rows[PSTEER_CONNS_BATCH];
+	struct psteer_conn_row rows[PSTEER_CONNS_BATCH];
 };
-
-static void psteer_conns_copy(struct psteer_conns_row *row,
-			      const struct psteer_conn *c)
-{
-	psteer_conn_tuple(c, &row->t);
-	row->bytes = c->bytes;
-	row->packets = c->packets;
-	row->last = c->last;
-	row->class = c->class;
-}
 
 /* Copies the next batch of this namespace's entries; false at the end. */
 static bool psteer_conns_fill(struct seq_file *seq)
 {
 	struct psteer_conns_iter *it = seq->private;
 	struct psteer_conntab *ct = psteer_of(seq)->conns;
-	u32 netns = seq_file_net(seq)->ns.inum;
 
-	it->n = 0;
 	it->idx = 0;
-	for (; ct && it->bucket < ct->nbuckets; it->bucket++, it->offset = 0) {
-		struct psteer_conn_bucket *cb = &ct->b[it->bucket];
-		u32 skip = it->offset;
-		struct psteer_conn *c;
-		unsigned int k;
-
-		cond_resched();
-		if (!READ_ONCE(cb->count))
-			continue;
-		spin_lock_bh(&cb->lock);
-		for (k = 0; k < PSTEER_CONN_NCLASS; k++)
-			list_for_each_entry(c, &cb->lru[k], lru) {
-				if (c->netns != netns || (skip && skip--))
-					continue;
-				if (it->n == PSTEER_CONNS_BATCH)
-					goto full;
-				psteer_conns_copy(&it->rows[it->n++], c);
-			}
-full:
-		spin_unlock_bh(&cb->lock);
-		if (it->n) {
-			it->rows_bucket = it->bucket;
-			it->offset += it->n;
-			return true;
-		}
-	}
-	return false;
+	it->n = ct ? psteer_conn_walk(ct, &it->cur, seq_file_net(seq)->ns.inum,
+				      it->rows, PSTEER_CONNS_BATCH,
+				      &it->rows_bucket) : 0;
+	return it->n;
 }
 
 /* The row at the iterator, or NULL at the end. */
-static struct psteer_conns_row *psteer_conns_get(struct seq_file *seq)
+static struct psteer_conn_row *psteer_conns_get(struct seq_file *seq)
 {
 	struct psteer_conns_iter *it = seq->private;
 
@@ -334,8 +291,7 @@ static void *psteer_conns_start(struct seq_file *seq, loff_t *pos)
 
 	it->now = jiffies;
 	if (*pos == 0 || *pos != it->pos) {
-		it->bucket = 0;
-		it->offset = 0;
+		memset(&it->cur, 0, sizeof(it->cur));
 		it->n = 0;
 		it->idx = 0;
 		it->pos = 1;
@@ -395,7 +351,7 @@ static void psteer_put_end(struct seq_file *seq, const struct psteer_tuple *t,
 static int psteer_conns_show(struct seq_file *seq, void *v)
 {
 	struct psteer_conns_iter *it = seq->private;
-	const struct psteer_conns_row *row = v;
+	const struct psteer_conn_row *row = v;
 	struct psteer *ps = psteer_of(seq);
 	const struct psteer_tuple *t;
 	s32 idle;
@@ -419,7 +375,7 @@ static int psteer_conns_show(struct seq_file *seq, void *v)
 	else
 		seq_puts(seq, " -");
 	seq_printf(seq, " %u %d %u %llu %u %s\n", it->rows_bucket,
-		   READ_ONCE(ps->tbl->buckets[it->rows_bucket].cpu),
+		   psteer_bucket_owner(&ps->tbl->buckets[it->rows_bucket]),
 		   row->packets, row->bytes,
 		   idle > 0 ? jiffies_to_msecs(idle) : 0,
 		   psteer_conn_class_names[row->class]);

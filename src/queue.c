@@ -18,12 +18,25 @@
  *      b. by the CPU b->sched itself, after delivering everything it
  *         took: back to PSTEER_NO_CPU when the FIFO is empty, or to the
  *         new owner when the bucket moved (the hand-over).
- *   4. psteer_table_set_owner() changes only b->cpu. The packets queued
+ *   4. A move changes only b->cpu (see "Moves" below). The packets queued
  *      stay in the FIFO; the old drainer finishes the packets it holds,
  *      then hands the bucket to the new owner, which starts at the head.
  *
  * So at any time at most one CPU delivers a bucket's packets, and it
  * delivers them in arrival order.
+ *
+ * Moves: a packet passed inline (NF_ACCEPT) is not delivered yet when the
+ * hook returns. ip_sublist_rcv() and ipv6_sublist_rcv() run the hook over
+ * a whole GRO list before delivering any of it; were b->cpu changed from
+ * X to Z in between, the next packet of the list would be queued to Z,
+ * and Z could deliver it before X delivers the first. So a move is only
+ * requested by psteer_table_set_owner() (b->target, X's move list, a kick
+ * to X), and X applies it itself, in psteer_drain(): its NAPI poll runs
+ * in its NET_RX softirq, which no receive path of X (a NIC's NAPI poll
+ * and its lists, the backlog, netif_receive_skb() with BHs off) can be
+ * in the middle of. Every packet X passed inline is delivered by then;
+ * the packets X steers afterwards go to Z's queue or Z's inline path, in
+ * order.
  */
 
 #include <linux/lockdep.h>
@@ -147,12 +160,37 @@ int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_behind);
 
-/* Takes the first ready bucket of @pc, or clears @pc->kicked. */
+/* Applies the move of @b, taken off the move list of @cpu. */
+static void psteer_move_apply(struct psteer_bucket *b, int cpu)
+{
+	spin_lock(&b->lock);
+	/*
+	 * Pairs with READ_ONCE() in psteer_may_inline(). A bucket moved away
+	 * and back before this is left as it is.
+	 */
+	if (b->cpu == cpu)
+		WRITE_ONCE(b->cpu, b->target);
+	spin_unlock(&b->lock);
+}
+
+/*
+ * Applies @pc's pending moves, then takes its first ready bucket; when
+ * there is none, clears @pc->kicked.
+ */
 static struct psteer_bucket *psteer_ready_pop(struct psteer_cpu *pc)
 {
 	struct psteer_bucket *b;
 
-	spin_lock(&pc->lock);
+	for (;;) {
+		spin_lock(&pc->lock);
+		b = list_first_entry_or_null(&pc->moves, struct psteer_bucket,
+					     move);
+		if (!b)
+			break;
+		list_del_init(&b->move);
+		spin_unlock(&pc->lock);
+		psteer_move_apply(b, pc->cpu);
+	}
 	b = list_first_entry_or_null(&pc->ready, struct psteer_bucket, ready);
 	if (b)
 		list_del_init(&b->ready);
@@ -274,7 +312,7 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_drr_take);
  * bucket sends up to its deficit in bytes, then goes to the back of the
  * list; a turn that sends nothing counts as one packet of the budget. A
  * bucket that moved is handed to its new owner without delivering
- * anything.
+ * anything. Moves away from @cpu are applied first (see "Moves" above).
  *
  * Context: softirq (NAPI poll), or BHs disabled.
  * Return: the work done, packets delivered plus turns that delivered

@@ -142,7 +142,7 @@ static void psteer_sample_buckets(struct psteer_ctl *ctl, u64 dt)
 		const struct psteer_bucket *b = &tbl->buckets[i];
 		struct psteer_bucket_load *bl = &ctl->buckets[i];
 		u64 ns = READ_ONCE(b->ns), inl = READ_ONCE(b->inline_packets);
-		int owner = ctl->cpu_idx[READ_ONCE(b->cpu)];
+		int owner = ctl->cpu_idx[psteer_bucket_owner(b)];
 		u64 work = ns - bl->ns_prev;
 
 		if (owner >= 0)

@@ -6,6 +6,8 @@
  */
 
 #include <linux/bitmap.h>
+#include <linux/bottom_half.h>
+#include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -20,7 +22,9 @@ static void psteer_bucket_init(struct psteer_table *tbl, u32 i, int cpu)
 	spin_lock_init(&b->lock);
 	__skb_queue_head_init(&b->queue);
 	INIT_LIST_HEAD(&b->ready);
+	INIT_LIST_HEAD(&b->move);
 	b->cpu = cpu;
+	b->target = cpu;
 	b->sched = PSTEER_NO_CPU;
 	set_bit(i, per_cpu_ptr(tbl->pcpu, cpu)->owned);
 }
@@ -85,6 +89,7 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 
 		spin_lock_init(&pc->lock);
 		INIT_LIST_HEAD(&pc->ready);
+		INIT_LIST_HEAD(&pc->moves);
 		pc->cpu = cpu;
 		pc->tbl = tbl;
 		if (!cpumask_test_cpu(cpu, cpus))
@@ -137,11 +142,36 @@ void psteer_table_destroy(struct psteer_table *tbl)
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_table_destroy);
 
+/*
+ * Asks @b's owner to apply its move (see "Moves" in src/queue.c). Caller
+ * holds b->lock. Returns true when the caller must kick the owner.
+ */
+static bool psteer_move_add(struct psteer_table *tbl, struct psteer_bucket *b)
+{
+	struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, b->cpu);
+	bool kick;
+
+	lockdep_assert_held(&b->lock);
+	spin_lock(&pc->lock);
+	if (list_empty(&b->move))
+		list_add_tail(&b->move, &pc->moves);
+	kick = !pc->kicked;
+	pc->kicked = true;
+	spin_unlock(&pc->lock);
+	return kick;
+}
+
 /**
  * psteer_table_set_owner() - give bucket @index to @cpu
  * @tbl: table
  * @index: bucket index, < nbuckets
  * @cpu: new owner, a CPU of the table's set
+ *
+ * The control path's view (b->target, the owned bitmaps) changes at once;
+ * the data path's (b->cpu) when the old owner applies the move from its
+ * drain, where no packet it passed inline can still be pending (see
+ * "Moves" in src/queue.c). An old owner that is offline passes nothing
+ * inline: the move takes effect here.
  *
  * Never reorders: queued packets stay in the bucket's one FIFO, and the
  * CPU draining it (b->sched) keeps that role until it hands the bucket
@@ -152,13 +182,27 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_table_destroy);
 void psteer_table_set_owner(struct psteer_table *tbl, u32 index, int cpu)
 {
 	struct psteer_bucket *b = &tbl->buckets[index];
+	int kick = PSTEER_NO_CPU;
 
-	spin_lock_bh(&b->lock);
-	clear_bit(index, per_cpu_ptr(tbl->pcpu, b->cpu)->owned);
-	set_bit(index, per_cpu_ptr(tbl->pcpu, cpu)->owned);
-	/* Pairs with READ_ONCE() in psteer_may_inline() and psteer_drain(). */
-	WRITE_ONCE(b->cpu, cpu);
-	spin_unlock_bh(&b->lock);
+	local_bh_disable();
+	spin_lock(&b->lock);
+	if (cpu != b->target) {
+		clear_bit(index, per_cpu_ptr(tbl->pcpu, b->target)->owned);
+		set_bit(index, per_cpu_ptr(tbl->pcpu, cpu)->owned);
+		WRITE_ONCE(b->target, cpu);
+		/*
+		 * Back to b->cpu before it applied the move: its pending
+		 * request finds nothing to do.
+		 */
+		if (cpu != b->cpu && !cpu_online(b->cpu))
+			WRITE_ONCE(b->cpu, cpu);
+		else if (cpu != b->cpu && psteer_move_add(tbl, b))
+			kick = b->cpu;
+	}
+	spin_unlock(&b->lock);
+	if (kick != PSTEER_NO_CPU)
+		tbl->ops->kick(tbl, kick);
+	local_bh_enable();
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_table_set_owner);
 

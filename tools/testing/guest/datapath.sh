@@ -7,7 +7,7 @@
 #   tools/testing/vm/run-guest.sh --kernel KERNEL --guest datapath
 # (tests.list: datapath-6.12, datapath-6.1, datapath-debug).
 #
-# initramfs-modules: vrf
+# initramfs-modules: vrf nf_tables nft_flow_offload nf_flow_table_inet
 #
 #   netns cli (10.0.0.1/24) --veth-- netns srv (10.0.0.2/24)
 #                                    veth1 enslaved to vrf-blue (table 10)
@@ -21,6 +21,8 @@
 # device-down: nothing queued for veth1 is delivered once it is down.
 #
 # conns-private: the flow hash in conns only for CAP_NET_ADMIN.
+#
+# move-gro-list, netns-exit, flowtable: see the steps.
 #
 # vrf: a VRF runs PRE_ROUTING twice, on the slave and again on the VRF
 # device (vrf_rcv_nfhook(), whose okfn frees the packet unless the hook
@@ -99,8 +101,10 @@ bypass_round() {
 }
 
 step bypass-order
-x rmmod psteer
-x insmod "$KO" cpus=2 rebalance_ms=0
+set +e
+(
+set -e
+reload cpus=2 rebalance_ms=0
 # Resolve srv's address first: while ARP is pending the first datagrams
 # wait in cli's neighbour queue, and the reply's flush of that queue races
 # with new sends that find the address resolved, which reorders them
@@ -113,20 +117,27 @@ done
 x rmmod psteer
 x insmod "$KO" rebalance_ms=0
 ok "3 rounds in order, the last $recv received"
+)
+step_done $?
 
 # device-down: packets queued for a device that goes down are dropped
 # (NETDEV_GOING_DOWN flushes them), never delivered once it is down. With
 # cpus=2 and a busy loop on CPU 2, a flood usually keeps packets queued for
 # CPU 2 (before the fix: 7074 queued, 1647 delivered after the down).
 step device-down
-x rmmod psteer
-x insmod "$KO" cpus=2 rebalance_ms=0
+set +e
+(
+set -e
+reload cpus=2 rebalance_ms=0
 taskset 4 sh -c 'while :; do :; done' &
+track_bg $!
 HOG=$!
 srv rr -q 9000 4 >/dev/null &
+track_bg $!
 SINK=$!
 sleep 0.5
 cli rr -Q $SRV4 9000 8 3 >/dev/null &
+track_bg $!
 SRC=$!
 sleep 1.5
 qlen=$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)
@@ -153,11 +164,16 @@ x srv /sbin/ip link set veth1 up
 x rmmod psteer
 x insmod "$KO" rebalance_ms=0
 ok "$qlen queued, $drops dropped by the down, none delivered after it"
+)
+step_done $?
 
 # conns-private: conns shows each flow's hash, keyed and secret: only to a
 # reader with CAP_NET_ADMIN in the namespace's user namespace. A reader in
 # a user namespace of its own (unshare -U) sees "-" instead.
 step conns-private
+set +e
+(
+set -e
 if ! srv unshare -U true 2>/dev/null; then
 	skip "no user namespaces in this kernel"
 else
@@ -184,8 +200,237 @@ else
 		fail "an unprivileged reader sees the hashes"
 	ok
 fi
+)
+step_done $?
+
+# move-gro-list: veth1 with GRO on has a NAPI instance that hands its
+# packets to the stack in lists (gro_normal_list), and ip_list_rcv() runs
+# psteer's hook over a whole list before delivering any of it. A move must
+# wait until the old owner is done with its list (src/queue.c, "Moves"):
+# a flood of sequenced datagrams from CPU 0 while every bucket moves to the
+# next CPU over and over must arrive in order.
+step move-gro-list
+set +e
+(
+set -e
+reload nbuckets=16 rebalance_ms=0
+# No RPS: the lists reach the hook on the sending CPU, 0, as from a NIC.
+nic_queue 0
+x srv ethtool -K veth1 gro on
+srv ethtool -k veth1 | grep -q '^generic-receive-offload: on' ||
+	fail "GRO did not turn on for veth1"
+echo "+ rr -q 9000 9 (in srv); rr -Q $SRV4 9000 16 6 (in cli, on CPU 0)"
+srv rr -q 9000 9 >/tmp/seq.txt &
+track_bg $!
+SINK=$!
+sleep 0.5
+cli taskset 1 rr -Q $SRV4 9000 16 6 >/tmp/seq-src.txt &
+track_bg $!
+SRC=$!
+rm -f /tmp/stop-moves
+# shellcheck disable=SC2016 # a program for the child shell
+taskset 2 sh -c '
+	r=0
+	until [ -e /tmp/stop-moves ]; do
+		b=0
+		while [ $b -lt 16 ]; do
+			echo "$b $(((b + r) % 4))" >/proc/net/psteer/buckets
+			b=$((b + 1))
+		done
+		r=$((r + 1))
+	done
+	echo $r >/tmp/move-rounds' &
+	track_bg $!
+MOVER=$!
+wait $SRC || true
+touch /tmp/stop-moves
+wait $MOVER || true
+wait $SINK || true
+cat /tmp/seq-src.txt /tmp/seq.txt
+rounds=$(cat /tmp/move-rounds)
+recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
+reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
+echo "$rounds rounds of 16 moves during the flood"
+x srv ethtool -K veth1 gro off
+nic_queue 1
+[ "$rounds" -ge 10 ] || fail "only $rounds rounds of moves"
+[ "${recv:-0}" -gt 1000 ] || fail "only ${recv:-0} datagrams received"
+[ "$reordered" = 0 ] ||
+	fail "$reordered datagrams arrived after a later one of their flow"
+x rmmod psteer
+x insmod "$KO" rebalance_ms=0
+ok "$recv datagrams in order across $((rounds * 16)) moves"
+)
+step_done $?
+
+# netns-exit: namespaces leaving cost psteer no grace period of its own
+# (pernet pre_exit and exit_batch, src/main.c): kprobes on
+# synchronize_net() and synchronize_rcu() record their callers while 40
+# namespaces leave, and none may be in psteer's code (before the fix,
+# psteer_hook_net_exit() made two calls per namespace). The kernel's own
+# calls are printed, not judged: how many there are depends on how its
+# cleanup batches the namespaces.
+T=/sys/kernel/tracing
+# churn: makes 40 namespaces with lo up, deletes them and waits for the
+# kernel's cleanup to end (no probe hit for 2 s).
+churn() {
+	local i=0 n m=0
+	while [ $i -lt 40 ]; do
+		/sbin/ip netns add churn$i
+		/sbin/ip -n churn$i link set lo up
+		i=$((i + 1))
+	done
+	echo >$T/trace
+	i=0
+	while [ $i -lt 40 ]; do
+		/sbin/ip netns del churn$i
+		i=$((i + 1))
+	done
+	n=$(grep -c psteer_sync $T/trace || true)
+	while [ $m -lt 30 ]; do
+		sleep 2
+		[ "$(grep -c psteer_sync $T/trace || true)" != "$n" ] || break
+		n=$(grep -c psteer_sync $T/trace || true)
+		m=$((m + 1))
+	done
+}
+step netns-exit
+set +e
+(
+set -e
+# shellcheck disable=SC2016 # kprobe syntax, not shell
+if ! echo 'p:psteer_sync_net synchronize_net caller=+0($stack):x64' >>$T/kprobe_events 2>/dev/null ||
+	! echo 'p:psteer_sync_rcu synchronize_rcu caller=+0($stack):x64' >>$T/kprobe_events 2>/dev/null; then
+	skip "no kprobe events in this kernel"
+else
+	echo 1 >$T/events/kprobes/psteer_sync_net/enable
+	echo 1 >$T/events/kprobes/psteer_sync_rcu/enable
+	churn
+	echo 0 >$T/events/kprobes/psteer_sync_net/enable
+	echo 0 >$T/events/kprobes/psteer_sync_rcu/enable
+	grep -o 'caller=0x[0-9a-f]*' $T/trace | cut -c10- >/tmp/callers
+	echo '-:psteer_sync_net' >>$T/kprobe_events
+	echo '-:psteer_sync_rcu' >>$T/kprobe_events
+	# psteer's code: .text and coresize bytes on (the module's core).
+	text=$(cut -c3- /sys/module/psteer/sections/.text)
+	size=$(cat /sys/module/psteer/coresize)
+	[ -n "$text" ] || fail "no /sys/module/psteer/sections/.text"
+	# Module addresses share their upper 32 bits; compare the lower 32.
+	# shellcheck disable=SC2016 # an awk program
+	ours=$(awk -v text="$text" -v size="$size" '
+		function h(s,  i, n) {
+			n = 0
+			for (i = 1; i <= length(s); i++)
+				n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return n
+		}
+		substr($1, 1, 8) == substr(text, 1, 8) &&
+		h(substr($1, 9)) >= h(substr(text, 9)) &&
+		h(substr($1, 9)) < h(substr(text, 9)) + size { n++ }
+		END { print n + 0 }' /tmp/callers)
+	echo "grace periods waited for while 40 namespaces leave: $(grep -c . /tmp/callers) in all, $ours by psteer (its code: 0x$text, $size bytes)"
+	[ "$ours" = 0 ] || fail "psteer waited for $ours grace periods itself"
+	ok "$(grep -c . /tmp/callers) by the kernel, none by psteer"
+fi
+)
+step_done $?
+
+# flowtable: an nftables flowtable forwards the packets of an offloaded
+# flow at the device's ingress hook, before PRE_ROUTING: psteer no longer
+# sees them (README, "What psteer does not see"). Forwarding through
+# namespace rt with a flowtable:
+#
+#   fa (10.1.0.1) --vA/vB-- rt (10.1.0.2 | 10.2.0.1) --vC/vD-- fb (10.2.0.2)
+#
+# sequenced UDP flows from fa to fb must get through; once offloaded they
+# must leave psteer (rt's psteer counts a few packets per flow, not the
+# flood). The packets psteer held when a flow was offloaded may be
+# overtaken by the ones the flowtable forwards: the count is printed.
+step flowtable
+set +e
+(
+set -e
+rt() { /sbin/ip netns exec rt "$@"; }
+fa() { /sbin/ip netns exec fa "$@"; }
+fb() { /sbin/ip netns exec fb "$@"; }
+# rt_counted: packets rt's psteer saw (inline + steered).
+rt_counted() {
+	# shellcheck disable=SC2016 # an awk program, run in rt
+	rt awk 'NR > 1 { n += $2 + $4 } END { print n + 0 }' /proc/net/psteer/stats
+}
+x /sbin/ip netns add rt
+if ! rt nft list tables >/dev/null 2>&1; then
+	skip "no nftables in this kernel"
+	/sbin/ip netns del rt
+else
+	x /sbin/ip netns add fa
+	x /sbin/ip netns add fb
+	x /sbin/ip link add vA netns fa type veth peer name vB netns rt
+	x /sbin/ip link add vC netns rt type veth peer name vD netns fb
+	x fa /sbin/ip addr add 10.1.0.1/24 dev vA
+	x rt /sbin/ip addr add 10.1.0.2/24 dev vB
+	x rt /sbin/ip addr add 10.2.0.1/24 dev vC
+	x fb /sbin/ip addr add 10.2.0.2/24 dev vD
+	for l in "fa vA" "rt vB" "rt vC" "fb vD" "fa lo" "rt lo" "fb lo"; do
+		# shellcheck disable=SC2086 # "NS DEV"
+		set -- $l
+		x /sbin/ip -n "$1" link set "$2" up
+	done
+	x fa /sbin/ip route add 10.2.0.0/24 via 10.1.0.2
+	x fb /sbin/ip route add 10.1.0.0/24 via 10.2.0.1
+	x rt sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
+	if ! rt nft -f - <<'NFT'
+table inet ft {
+	flowtable f {
+		hook ingress priority 0
+		devices = { vB, vC }
+	}
+	chain fw {
+		type filter hook forward priority 0; policy accept;
+		meta l4proto udp flow add @f
+	}
+}
+NFT
+	then
+		[ -d /sys/module/nft_flow_offload ] ||
+			skip "no flowtable support in this kernel"
+		[ ! -d /sys/module/nft_flow_offload ] ||
+			fail "nft refused the flowtable"
+	else
+		x fa ping -c 1 -W 5 10.2.0.2 >/dev/null
+		c0=$(rt_counted)
+		fb rr -q 9000 7 >/tmp/seq.txt &
+		track_bg $!
+		SINK=$!
+		sleep 0.5
+		fa rr -Q 10.2.0.2 9000 8 4 >/tmp/seq-src.txt &
+		track_bg $!
+		SRC=$!
+		wait $SRC || true
+		wait $SINK || true
+		cat /tmp/seq-src.txt /tmp/seq.txt
+		c=$(($(rt_counted) - c0))
+		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/seq-src.txt)
+		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
+		reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
+		rt nft list flowtable inet ft f >/dev/null
+		echo "flowtable: $sent sent, $recv received, psteer in rt saw $c, $reordered overtaken at the offload"
+		[ "${recv:-0}" -gt 1000 ] || fail "only ${recv:-0} datagrams forwarded"
+		[ "$c" -lt $((recv / 10)) ] ||
+			fail "psteer saw $c of $recv forwarded packets: the flows were not offloaded"
+		ok "$recv forwarded, $c seen by psteer, $reordered overtaken"
+	fi
+	for n in fa fb rt; do
+		/sbin/ip netns del $n
+	done
+fi
+)
+step_done $?
 
 step vrf
+set +e
+(
+set -e
 if ! srv /sbin/ip link add vrf-blue type vrf table 10 2>/dev/null; then
 	skip "no VRF support in this kernel"
 else
@@ -211,6 +456,8 @@ else
 	[ "$c" -gt $((rx / 2)) ] || fail "only $c of $rx packets counted"
 	ok "$MBPS Mbit/s, $c counted of $rx received"
 fi
+)
+step_done $?
 
 step unload
 kill "$(cat /tmp/iperf3-srv.pid)" 2>/dev/null || true
@@ -219,4 +466,5 @@ check_unloaded "after rmmod"
 kmemleak_check
 ok
 
+finish
 echo "datapath: all steps passed"

@@ -14,10 +14,11 @@
 # iperf3 runs as a server in srv and as clients in cli: data flows cli->srv,
 # so srv receives it through psteer's PRE_ROUTING hook in srv's namespace.
 #
-# Steps print "STEP name: ok", or "STEP name: FAIL reason" and exit 1, or
-# "STEP name: SKIP (reason)" when what they need is not there: a skipped
-# step does not fail the run, and the host shows it with the results
-# (run-guest.sh) and before the summary (check.sh).
+# Steps print "STEP name: ok", or "STEP name: FAIL reason" and exit 1 (or,
+# run with step_done, end only that step), or "STEP name: SKIP (reason)"
+# when what they need is not there: a skipped step does not fail the run,
+# and the host shows it with the results (run-guest.sh) and before the
+# summary (check.sh).
 # Debian's busybox sh runs its own applets before searching PATH and
 # busybox's ip has no netns support: iproute2's ip is called as /sbin/ip.
 
@@ -28,6 +29,9 @@
 	SRV6=fd00::2
 }
 STEP=setup
+# PSTEER_GUEST_* settings from the host (run-guest.sh).
+# shellcheck disable=SC1091 # made per run
+[ ! -f /psteer/env ] || . /psteer/env
 # Longest a single iperf3 client run may take (its test lasts at most 6 s).
 IPERF_TIMEOUT=60
 
@@ -42,7 +46,51 @@ ok() { echo "STEP $STEP: ok${1:+ ($1)}"; }
 skip() { echo "STEP $STEP: SKIP ($*)"; }
 fail() {
 	echo "STEP $STEP: FAIL $*"
+	: >/tmp/step-failed
 	diag
+	exit 1
+}
+# A step that may fail without stopping the script runs in a subshell:
+#   step NAME
+#   set +e
+#   (
+#   set -e
+#   ...
+#   )
+#   step_done $?
+# A failure (fail, or a command failing) ends that step only: step_done
+# records it, kills the background processes the step registered with
+# track_bg PID, brings every CPU back online and reloads psteer with
+# RELOAD_ARGS; the script goes on, and finish ends it with exit 1 if any
+# step failed, so one run reports every broken step.
+FAILED=""
+RELOAD_ARGS="rebalance_ms=0"
+track_bg() { echo "$1" >>/tmp/step-pids; }
+step_done() {
+	local c
+	set -e
+	if [ "$1" != 0 ]; then
+		[ -e /tmp/step-failed ] || echo "STEP $STEP: FAIL exit status $1"
+		FAILED="$FAILED $STEP"
+		# shellcheck disable=SC2046 # one PID per line
+		[ ! -f /tmp/step-pids ] || kill $(cat /tmp/step-pids) 2>/dev/null || true
+		for c in /sys/devices/system/cpu/cpu*/online; do
+			echo 1 >"$c" 2>/dev/null || true
+		done
+		# shellcheck disable=SC2086 # parameters, split on purpose
+		reload $RELOAD_ARGS || true
+	fi
+	rm -f /tmp/step-pids /tmp/step-failed
+}
+# reload ARGS...: psteer loaded afresh with ARGS.
+reload() {
+	rmmod psteer 2>/dev/null || true
+	x insmod "$KO" "$@"
+}
+# finish: exit 1 if a step run with step_done failed.
+finish() {
+	[ -n "$FAILED" ] || return 0
+	echo "failed steps:$FAILED"
 	exit 1
 }
 # diag: psteer's state, for the log of a failed step.

@@ -19,11 +19,13 @@
 #              its lines "# initramfs-modules: NAME ..." act as --module NAME
 #              (e.g. pktgen), so that a guest script names what it needs
 #
-# The image has busybox (static), iproute2's ip as /sbin/ip, iperf3 and the
-# libraries both need, and /usr/bin/rr (tools/testing/vm/rr.c, built static
-# here: TCP request/response, short connections, UDP flows). Debian's
-# busybox sh runs its own applets before searching PATH, and busybox's ip
-# has no netns support: guest scripts must call iproute2's ip as /sbin/ip.
+# The image has busybox (static), iproute2's ip as /sbin/ip, iperf3, ethtool,
+# nft and the libraries they need, and /usr/bin/rr (tools/testing/vm/rr.c,
+# built static here: TCP request/response, short connections, UDP flows)
+# and /usr/bin/fuzz (tools/testing/vm/fuzz.c, static: malformed frames).
+# Debian's busybox sh runs its own applets before searching PATH, and
+# busybox's ip has no netns support: guest scripts must call iproute2's ip
+# as /sbin/ip.
 #
 # /init mounts proc, sys, devtmpfs, tmpfs on /tmp and /run, debugfs and
 # tracefs (if the kernel has them), brings lo up, loads the modules, arms a
@@ -106,7 +108,10 @@ copy_bin() {
 busybox=$(command -v busybox) || die "busybox missing (busybox-static)"
 ipbin=$(command -v ip) || die "ip missing (iproute2)"
 iperf=$(command -v iperf3) || die "iperf3 missing"
+ethtool=$(command -v ethtool) || die "ethtool missing"
+nft=$(command -v nft) || die "nft missing (nftables)"
 rrsrc=$PSTEER_TOP/tools/testing/vm/rr.c
+fuzzsrc=$PSTEER_TOP/tools/testing/vm/fuzz.c
 command -v gcc >/dev/null || die "gcc missing (build-essential)"
 ! ldd "$busybox" >/dev/null 2>&1 ||
 	die "$busybox is dynamically linked: install busybox-static"
@@ -160,8 +165,8 @@ reboot -f
 EOF
 
 key=$( {
-	cat "$busybox" "$ipbin" "$iperf" "$rrsrc" "$0"
-	libs_of "$ipbin" "$iperf" | xargs readlink -f | xargs cat
+	cat "$busybox" "$ipbin" "$iperf" "$ethtool" "$nft" "$rrsrc" "$fuzzsrc" "$0"
+	libs_of "$ipbin" "$iperf" "$ethtool" "$nft" | xargs readlink -f | xargs cat
 } | sha256sum | cut -c1-16) # by content, not by path
 base=$cache/base-$key.cpio.gz
 if [ ! -f "$base" ]; then
@@ -176,8 +181,11 @@ if [ ! -f "$base" ]; then
 	done
 	copy_bin "$ipbin" /sbin/ip "$d"
 	copy_bin "$iperf" /usr/bin/iperf3 "$d"
+	copy_bin "$ethtool" /usr/sbin/ethtool "$d"
+	copy_bin "$nft" /usr/sbin/nft "$d"
 	# Static (libc6-dev's libc.a): needs nothing else in the image.
 	run gcc -static -O2 -Wall -s -o "$d/usr/bin/rr" "$rrsrc" >&2
+	run gcc -static -O2 -Wall -s -o "$d/usr/bin/fuzz" "$fuzzsrc" >&2
 	printf '%s\n' "$init" >"$d/init"
 	chmod 0755 "$d/init"
 	echo "root:x:0:0:root:/tmp:/bin/sh" >"$d/etc/passwd"

@@ -12,6 +12,9 @@
 #                       integration); tools/testing/guest/lib.sh goes along as
 #                       /psteer/lib.sh
 #
+# Environment variables PSTEER_GUEST_NAME=VALUE (VALUE of letters, digits
+# and ._:-) are set in the guest script too, e.g. PSTEER_GUEST_FUZZ_SEED.
+#
 # Builds psteer.ko against the kernel, packs it with the guest script into
 # an initramfs, boots it (vm-run.sh) and passes only if the guest script
 # exited 0 (its steps passed, or reported SKIP) and the kernel reported
@@ -60,9 +63,11 @@ debug)
 esac
 
 ko=$(run "$PSTEER_TOP/scripts/build-module.sh" "$kdir" "$build" | head -n1)
+# The guest's settings: PSTEER_GUEST_* variables, sourced by lib.sh.
+env | grep -E '^PSTEER_GUEST_[A-Z0-9_]+=[A-Za-z0-9_.:-]*$' >"$tmp/env" || true
 run "$PSTEER_TOP/tools/testing/vm/initramfs.sh" --out "$tmp/initrd.cpio.gz" "${modargs[@]}" \
 	--file "$ko:/psteer/psteer.ko" --file "$PSTEER_TOP/tools/testing/guest/lib.sh:/psteer/lib.sh" \
-	--run "$script"
+	--file "$tmp/env:/psteer/env" --run "$script"
 
 logs=$PSTEER_OUT/logs
 mkdir -p "$logs"
