@@ -175,8 +175,12 @@ ok
 step hotplug
 x sh -c "echo 300 >$P/conn_timeout_tcp && echo 10 >$P/conn_timeout_closing && echo 100 >$P/rebalance_ms"
 iperf_wait_ready
-echo "+ iperf3 -c $SRV4 -P 8 -t 60 -b 20M (in cli, background)"
-cli iperf3 -f m -i 0 -c $SRV4 -P 8 -t 60 -b 20M >/tmp/iperf-hp.txt 2>&1 &
+# Until killed at the end of the step, however long the step takes: with
+# -t 60 the flows could end before CPU 2 was back on a slow kernel (seen on
+# the debug kernel: 55 s between offline and online), and with no load no
+# bucket has a reason to move.
+echo "+ iperf3 -c $SRV4 -P 8 -t 3600 -b 20M (in cli, background)"
+cli iperf3 -f m -i 0 -c $SRV4 -P 8 -t 3600 -b 20M >/tmp/iperf-hp.txt 2>&1 &
 BG=$!
 sleep 3
 conns srv | awk '$1 == 6 && $5 == 5201 { print $2, $3, $4, $5, $9 }' | sort >/tmp/before
@@ -208,6 +212,8 @@ until [ "$(owned 2)" -gt 0 ]; do
 		echo "rebalancing rounds traced since CPU 2 came back: $(grep -c 'rebalance:' $T/trace)"
 		grep 'rebalance:' $T/trace | tail -n 5
 		awk 'NR == 1 || $9 > 0' /proc/net/psteer/buckets
+		kill -0 "$BG" 2>/dev/null ||
+			fail "the iperf3 flows ended before CPU 2 got buckets back"
 		fail "CPU 2 got no buckets back within 20 s"
 	fi
 	sleep 0.1

@@ -10,6 +10,10 @@
 #              PSTEER_BOOT_SLACK (default 120) seconds later. Default 600.
 #   --log      console log (default: a temporary file, removed afterwards)
 #
+# PSTEER_ICOUNT=1 adds -icount shift=0,sleep=off (TCG only): guest time
+# advances one nanosecond per guest instruction, whatever the host does,
+# for benchmarks that count instructions (tools/testing/bench/).
+#
 # TCG, single-threaded (multi-threaded TCG was measured to crash a guest
 # now and then; the KVM of these machines cannot boot a stock kernel), with
 # -cpu max,-erms,-fsrm (TCG emulates rep movsb slowly). PSTEER_KVM=1 uses
@@ -18,7 +22,8 @@
 # Only one VM runs at a time (a lock in $PSTEER_CACHE): a second caller waits.
 # The console goes to stdout and to the log. Exit status 0 if and only if
 # the guest printed "PSTEER-SENTINEL: PASS" and the log has no kernel
-# warning, BUG, Oops, KASAN/lockdep/kmemleak report, call trace or panic;
+# warning, BUG, Oops, KASAN/UBSAN/DEBUG_OBJECTS/list/lockdep/kmemleak
+# report, call trace or panic;
 # otherwise a one-line reason on stderr and exit 1.
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
@@ -61,6 +66,8 @@ if [ "${PSTEER_KVM:-0}" = 1 ]; then
 else
 	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 	accel=(-accel tcg,thread=single -cpu max,-erms,-fsrm)
+	# shellcheck disable=SC2054 # as above
+	[ "${PSTEER_ICOUNT:-0}" != 1 ] || accel+=(-icount shift=0,sleep=off)
 fi
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 psteer.timeout=$timeout"
 [ -z "$append" ] || cmdline="$cmdline $append"
@@ -100,7 +107,7 @@ case "$rc" in
 esac
 
 # Kernel reports that fail a run, whatever the guest said.
-bad='WARNING:|BUG:|Oops|KASAN|possible recursive locking|lockdep|INFO: possible|circular locking|Call Trace|[Kk]ernel panic|unreferenced object'
+bad='WARNING:|BUG:|Oops|KASAN|UBSAN|ODEBUG|list_(add|del) corruption|possible recursive locking|lockdep|INFO: possible|circular locking|Call Trace|[Kk]ernel panic|unreferenced object'
 # Boot banners that match the above but report nothing.
 benign='RCU lockdep checking is enabled'
 if line=$(grep -E "$bad" "$logfile" | grep -m1 -vE "$benign"); then
