@@ -3,7 +3,8 @@
 #
 # Usage: make [KDIR=DIR] | make install | make clean
 #        make check [ONLY="NAME..."] | make lint | make kunit | make integration
-#        make demo | make bench-sim | make bench | make bench-conns
+#        make demo | make bench-sim | make bench | make bench-iperf
+#        make bench-conns
 #        make fuzz [FUZZ_SEED=N] [FUZZ_COUNT=N]
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -48,6 +49,9 @@ bench-sim:
 	scripts/bench-sim.sh
 
 bench:
+	tools/testing/bench/cost.sh
+
+bench-iperf:
 	tools/testing/bench/bench-vm.sh
 
 bench-conns:
@@ -63,5 +67,5 @@ fuzz:
 	PSTEER_INTEGRATION_TIMEOUT=3600 \
 	tools/testing/vm/run-guest.sh --kernel debug --guest fuzz
 
-.PHONY: all modules install clean lint kunit integration check demo bench-sim bench bench-conns \
-	fuzz
+.PHONY: all modules install clean lint kunit integration check demo bench-sim bench \
+	bench-iperf bench-conns fuzz

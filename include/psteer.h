@@ -78,6 +78,7 @@ struct psteer_net {
  * @ctl: the control path: sampler, rebalancer, pinning (src/control.c).
  *	Published as @tbl.
  * @hash: how tuples become hashes; fixed after load
+ * @toeplitz: the Toeplitz table @hash uses with hash=toeplitz, or NULL
  * @net_id: pernet id of struct psteer_net
  * @nf_ops: the PRE_ROUTING hooks; their priv is this struct
  * @netdev_nb: device notifier (devices going away)
@@ -89,6 +90,7 @@ struct psteer {
 	struct psteer_timers *timers;
 	struct psteer_ctl *ctl;
 	struct psteer_hash_cfg hash;
+	struct psteer_toeplitz_table *toeplitz;
 	unsigned int net_id;
 	struct nf_hook_ops nf_ops[2];
 	struct notifier_block netdev_nb;

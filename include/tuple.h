@@ -50,12 +50,27 @@ enum psteer_hash_alg {
  *	directions of a connection give the same hash
  * @sipkey: random key drawn at load for siphash
  * @rss_key: Toeplitz key (the NIC RSS key psteer mirrors)
+ * @table: @rss_key's table (psteer_toeplitz_table_init()), or NULL: then
+ *	Toeplitz runs bit by bit (psteer_toeplitz())
  */
+/* The longest Toeplitz input: two IPv6 addresses and two ports. */
+#define PSTEER_RSS_INPUT_MAX	36
+
+/**
+ * struct psteer_toeplitz_table - Toeplitz by input byte, for one key
+ * @v: @v[i][b] is the hash of input byte b at position i alone; the hash
+ *	of an input is the XOR of its bytes' entries (psteer_toeplitz_fast())
+ */
+struct psteer_toeplitz_table {
+	u32 v[PSTEER_RSS_INPUT_MAX][256];
+};
+
 struct psteer_hash_cfg {
 	enum psteer_hash_alg alg;
 	bool symmetric;
 	siphash_key_t sipkey;
 	u8 rss_key[PSTEER_RSS_KEY_LEN];
+	const struct psteer_toeplitz_table *table;
 };
 
 /* src/tuple.c */
@@ -70,6 +85,10 @@ extern const u8 psteer_default_rss_key[PSTEER_RSS_KEY_LEN];
 u32 psteer_toeplitz(const u8 *key, unsigned int keylen, const u8 *data,
 		    unsigned int len);
 #endif
+void psteer_toeplitz_table_init(struct psteer_toeplitz_table *tt,
+				const u8 key[PSTEER_RSS_KEY_LEN]);
+u32 psteer_toeplitz_fast(const struct psteer_toeplitz_table *tt,
+			 const u8 *data, unsigned int len);
 void psteer_tuple_canon(struct psteer_tuple *t);
 u32 psteer_hash_tuple(const struct psteer_hash_cfg *cfg,
 		      const struct psteer_tuple *t);

@@ -69,6 +69,18 @@ static void psteer_vector_tuple(struct kunit *test,
 	t->dport = htons(v->dport);
 }
 
+/* @key's Toeplitz table, freed with the test. */
+static const struct psteer_toeplitz_table *
+psteer_test_toeplitz_table(struct kunit *test, const u8 *key)
+{
+	struct psteer_toeplitz_table *tt = kunit_kzalloc(test, sizeof(*tt),
+							 GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, tt);
+	psteer_toeplitz_table_init(tt, key);
+	return tt;
+}
+
 static struct psteer_hash_cfg psteer_rss_cfg(bool symmetric)
 {
 	struct psteer_hash_cfg cfg = {
@@ -92,6 +104,8 @@ static void psteer_toeplitz_addresses_only(struct kunit *test)
 	t.sport = 0;
 	t.dport = 0;
 	KUNIT_EXPECT_EQ(test, psteer_hash_tuple(&cfg, &t), v->hash_ip);
+	cfg.table = psteer_test_toeplitz_table(test, cfg.rss_key);
+	KUNIT_EXPECT_EQ(test, psteer_hash_tuple(&cfg, &t), v->hash_ip);
 }
 
 /* The published hash over addresses and ports (TCP/UDP). */
@@ -104,6 +118,30 @@ static void psteer_toeplitz_with_ports(struct kunit *test)
 	psteer_vector_tuple(test, v, &t);
 	t.ports = 1;
 	KUNIT_EXPECT_EQ(test, psteer_hash_tuple(&cfg, &t), v->hash_ports);
+	cfg.table = psteer_test_toeplitz_table(test, cfg.rss_key);
+	KUNIT_EXPECT_EQ(test, psteer_hash_tuple(&cfg, &t), v->hash_ports);
+}
+
+/*
+ * The table gives psteer_toeplitz()'s value for random keys and inputs of
+ * every length up to PSTEER_RSS_INPUT_MAX.
+ */
+static void psteer_toeplitz_table_matches(struct kunit *test)
+{
+	u8 key[PSTEER_RSS_KEY_LEN], in[PSTEER_RSS_INPUT_MAX];
+	const struct psteer_toeplitz_table *tt;
+	unsigned int k, len;
+
+	for (k = 0; k < 4; k++) {
+		get_random_bytes(key, sizeof(key));
+		tt = psteer_test_toeplitz_table(test, key);
+		for (len = 0; len <= PSTEER_RSS_INPUT_MAX; len++) {
+			get_random_bytes(in, sizeof(in));
+			KUNIT_EXPECT_EQ(test, psteer_toeplitz_fast(tt, in, len),
+					psteer_toeplitz(key, sizeof(key), in,
+							len));
+		}
+	}
 }
 
 /* Swaps source and destination, as the reply direction would carry. */
@@ -245,6 +283,7 @@ static void psteer_toeplitz_raw_bytes(struct kunit *test)
 static struct kunit_case psteer_hash_cases[] = {
 	KUNIT_CASE_PARAM(psteer_toeplitz_addresses_only, psteer_rss_gen_params),
 	KUNIT_CASE_PARAM(psteer_toeplitz_with_ports, psteer_rss_gen_params),
+	KUNIT_CASE(psteer_toeplitz_table_matches),
 	KUNIT_CASE_PARAM(psteer_toeplitz_symmetric, psteer_rss_gen_params),
 	KUNIT_CASE(psteer_siphash_symmetric),
 	KUNIT_CASE(psteer_canon_equal_addresses),

@@ -64,6 +64,65 @@ VISIBLE_IF_KUNIT u32 psteer_toeplitz(const u8 *key, unsigned int keylen,
 EXPORT_SYMBOL_IF_KUNIT(psteer_toeplitz);
 
 /**
+ * psteer_toeplitz_table_init() - tabulate Toeplitz for a key
+ * @tt: the table to fill
+ * @key: the key
+ *
+ * The hash is linear in its input: the hash of an input is the XOR of the
+ * hashes of its bytes alone, each at its position. Tabulating those turns
+ * psteer_toeplitz()'s 8 steps per byte into one lookup (36 for an IPv6
+ * 4-tuple instead of 288 steps), as NIC drivers' software RSS does.
+ *
+ * Context: any; 36 x 256 entries, computed once at load.
+ */
+void psteer_toeplitz_table_init(struct psteer_toeplitz_table *tt,
+				const u8 key[PSTEER_RSS_KEY_LEN])
+{
+	u32 window = get_unaligned_be32(key), w[8];
+	unsigned int i, bit, b;
+
+	for (i = 0; i < PSTEER_RSS_INPUT_MAX; i++) {
+		/* The windows of the 8 bits of byte i, as psteer_toeplitz(). */
+		for (bit = 0; bit < 8; bit++) {
+			w[bit] = window;
+			window <<= 1;
+			if (i + 4 < PSTEER_RSS_KEY_LEN &&
+			    (key[i + 4] & (0x80 >> bit)))
+				window |= 1;
+		}
+		for (b = 0; b < 256; b++) {
+			u32 h = 0;
+
+			for (bit = 0; bit < 8; bit++)
+				if (b & (0x80 >> bit))
+					h ^= w[bit];
+			tt->v[i][b] = h;
+		}
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_toeplitz_table_init);
+
+/**
+ * psteer_toeplitz_fast() - the Toeplitz hash by table
+ * @tt: the key's table
+ * @data: input bytes, in network order
+ * @len: input length, at most PSTEER_RSS_INPUT_MAX
+ *
+ * Equal to psteer_toeplitz() with the table's key. Context: any.
+ */
+u32 psteer_toeplitz_fast(const struct psteer_toeplitz_table *tt,
+			 const u8 *data, unsigned int len)
+{
+	u32 hash = 0;
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		hash ^= tt->v[i][data[i]];
+	return hash;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_toeplitz_fast);
+
+/**
  * psteer_tuple_canon() - order a tuple so both directions look the same
  * @t: tuple to reorder in place
  *
@@ -85,7 +144,8 @@ void psteer_tuple_canon(struct psteer_tuple *t)
 EXPORT_SYMBOL_IF_KUNIT(psteer_tuple_canon);
 
 /* Lays out the RSS input: src addr, dst addr, then src and dst port. */
-static u32 psteer_toeplitz_tuple(const u8 *key, const struct psteer_tuple *t)
+static u32 psteer_toeplitz_tuple(const struct psteer_hash_cfg *cfg,
+				 const struct psteer_tuple *t)
 {
 	u8 in[2 * sizeof(t->src) + 4];
 	unsigned int alen = t->family == AF_INET ? 4 : sizeof(t->src);
@@ -98,7 +158,10 @@ static u32 psteer_toeplitz_tuple(const u8 *key, const struct psteer_tuple *t)
 		memcpy(in + len + 2, &t->dport, 2);
 		len += 4;
 	}
-	return psteer_toeplitz(key, PSTEER_RSS_KEY_LEN, in, len);
+	BUILD_BUG_ON(sizeof(in) != PSTEER_RSS_INPUT_MAX);
+	if (cfg->table)
+		return psteer_toeplitz_fast(cfg->table, in, len);
+	return psteer_toeplitz(cfg->rss_key, PSTEER_RSS_KEY_LEN, in, len);
 }
 
 /**
@@ -116,7 +179,7 @@ u32 psteer_hash_tuple(const struct psteer_hash_cfg *cfg,
 	if (cfg->symmetric)
 		psteer_tuple_canon(&c);
 	if (cfg->alg == PSTEER_HASH_TOEPLITZ)
-		return psteer_toeplitz_tuple(cfg->rss_key, &c);
+		return psteer_toeplitz_tuple(cfg, &c);
 	return siphash(&c, sizeof(c), &cfg->sipkey);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_hash_tuple);

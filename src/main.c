@@ -10,9 +10,11 @@
  */
 
 #include <linux/cpumask.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/random.h>
+#include <linux/slab.h>
 #include <net/net_namespace.h>
 
 #include "compat.h"
@@ -258,6 +260,13 @@ static int psteer_load(struct psteer_load_params *p, struct cpumask *cpus)
 	if (err)
 		return err;
 	get_random_bytes(&p->hash.sipkey, sizeof(p->hash.sipkey));
+	if (p->hash.alg == PSTEER_HASH_TOEPLITZ) {
+		psteer.toeplitz = kvmalloc(sizeof(*psteer.toeplitz), GFP_KERNEL);
+		if (!psteer.toeplitz)
+			return -ENOMEM;
+		psteer_toeplitz_table_init(psteer.toeplitz, p->hash.rss_key);
+		p->hash.table = psteer.toeplitz;
+	}
 	psteer.hash = p->hash;
 	return 0;
 }
@@ -322,6 +331,7 @@ err_table:
 	psteer_table_stop();
 err_watch:
 	psteer_params_watch(NULL);
+	kvfree(psteer.toeplitz);
 err_cpus:
 	free_cpumask_var(cpus);
 	return err;
@@ -337,6 +347,7 @@ static void __exit psteer_exit(void)
 	psteer_conntab_stop();
 	psteer_table_stop();
 	psteer_params_watch(NULL);
+	kvfree(psteer.toeplitz);
 }
 
 module_init(psteer_init);
