@@ -86,12 +86,15 @@ struct psteer_conn {
  *	readers; normally only ever by the owner, so its line stays local.
  * @count: entries in the bucket
  * @lru: per class, entries ordered by last packet, oldest first
+ *
+ * Cache-line aligned: neighbouring buckets belong to different CPUs
+ * (owners are dealt round-robin), and the owner writes here per packet.
  */
 struct psteer_conn_bucket {
 	spinlock_t lock; /* see above */
 	u32 count;
 	struct list_head lru[PSTEER_CONN_NCLASS];
-};
+} ____cacheline_aligned_in_smp;
 
 /**
  * struct psteer_conn_pcpu - per-CPU counters of the table

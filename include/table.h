@@ -80,6 +80,10 @@ struct psteer_table_ops {
  * @drops: packets dropped because @queue held queue_len packets or
  *	queue_bytes of memory, or its drainer's backlog was full, or flushed
  * @moves: times the rebalancer moved it; under the control lock
+ *
+ * Cache-line aligned: neighbouring buckets belong to different CPUs
+ * (owners are dealt round-robin), and the packet counters are written per
+ * packet by the CPU handling the bucket.
  */
 struct psteer_bucket {
 	spinlock_t lock; /* see above */
@@ -98,7 +102,7 @@ struct psteer_bucket {
 	u64 ns;
 	u64 drops;
 	u64 moves;
-};
+} ____cacheline_aligned_in_smp;
 
 /**
  * struct psteer_cpu - per-CPU drain state
