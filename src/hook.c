@@ -291,11 +291,6 @@ static bool psteer_skb_of_dev(const struct sk_buff *skb, const void *dev)
 	return skb->dev == dev;
 }
 
-static bool psteer_skb_of_net(const struct sk_buff *skb, const void *net)
-{
-	return net_eq(dev_net(skb->dev), net);
-}
-
 /**
  * psteer_hook_net_init() - start steering in @net
  * @ps: the module; psteer_hook_init() has filled its hook ops
@@ -424,15 +419,14 @@ void psteer_hook_net_exit_batch(struct psteer *ps, struct list_head *list)
  */
 void psteer_hook_net_undo(struct psteer *ps, struct net *net)
 {
-	struct psteer_net *pn = psteer_pernet(ps, net);
+	LIST_HEAD(list);
 
 	psteer_hook_net_pre_exit(ps, net);
 	synchronize_net();
-	psteer_table_flush(ps->tbl, psteer_skb_of_net, net);
-	if (ps->conns)
-		psteer_conn_flush(ps->conns, net->ns.inum);
-	free_percpu(pn->stats);
-	pn->stats = NULL;
+	/* Not on the core's lists: its init has not succeeded. */
+	list_add(&net->exit_list, &list);
+	psteer_hook_net_exit_batch(ps, &list);
+	list_del(&net->exit_list);
 }
 
 /*

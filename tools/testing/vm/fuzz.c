@@ -142,6 +142,7 @@ enum {
 	K_GARBAGE, K_V4, K_V4_OPTS, K_V4_FRAG, K_V4_TUNNEL, K_V6_EXT,
 	K_V6_LEN, K_V4_LEN, K_MUTATE, K_NKINDS
 };
+
 static const char *const kind_names[K_NKINDS] = {
 	"garbage", "v4", "v4-options", "v4-fragments", "v4-tunnels",
 	"v6-extensions", "v6-lengths", "v4-lengths", "mutated",
