@@ -38,6 +38,22 @@ struct psteer_tuple {
 	u8 pad;
 } __aligned(8);
 
+/**
+ * struct psteer_hint - where psteer_parse_packet() found a tuple, so that
+ *	psteer_parse_hinted() rebuilds it without parsing again
+ * @l4off: offset of the ports from the network header; 0 when the tuple
+ *	has none
+ * @proto: the tuple's protocol
+ * @tcp_flags: the TCP flags byte (0 when not TCP, a fragment or cut short)
+ * @swapped: set by the caller when psteer_tuple_canon() swapped the tuple
+ */
+struct psteer_hint {
+	u16 l4off;
+	u8 proto;
+	u8 tcp_flags;
+	u8 swapped;
+};
+
 enum psteer_hash_alg {
 	PSTEER_HASH_SIPHASH,
 	PSTEER_HASH_TOEPLITZ,
@@ -77,7 +93,9 @@ struct psteer_hash_cfg {
 int psteer_parse_tuple(const struct sk_buff *skb, u8 pf,
 		       struct psteer_tuple *t);
 int psteer_parse_packet(const struct sk_buff *skb, u8 pf,
-			struct psteer_tuple *t, u8 *tcp_flags);
+			struct psteer_tuple *t, struct psteer_hint *hint);
+int psteer_parse_hinted(const struct sk_buff *skb, u8 pf,
+			const struct psteer_hint *hint, struct psteer_tuple *t);
 
 /* src/hash.c */
 extern const u8 psteer_default_rss_key[PSTEER_RSS_KEY_LEN];
@@ -89,8 +107,13 @@ void psteer_toeplitz_table_init(struct psteer_toeplitz_table *tt,
 				const u8 key[PSTEER_RSS_KEY_LEN]);
 u32 psteer_toeplitz_fast(const struct psteer_toeplitz_table *tt,
 			 const u8 *data, unsigned int len);
-void psteer_tuple_canon(struct psteer_tuple *t);
+bool psteer_tuple_canon(struct psteer_tuple *t);
+void psteer_tuple_swap(struct psteer_tuple *t);
 u32 psteer_hash_tuple(const struct psteer_hash_cfg *cfg,
 		      const struct psteer_tuple *t);
+u32 psteer_hash_ordered(const struct psteer_hash_cfg *cfg,
+			const struct psteer_tuple *t);
+u32 psteer_siphash_tuple(const struct psteer_tuple *t,
+			 const siphash_key_t *key);
 
 #endif /* _PSTEER_TUPLE_H */

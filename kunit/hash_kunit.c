@@ -222,6 +222,51 @@ static void psteer_canon_equal_addresses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntohs(t.sport), 5201);
 }
 
+/*
+ * The IPv4 short cuts give what the general forms give: canonical order as
+ * memcmp() of the addresses then the ports decide it, and a siphash that
+ * changes with every field (addresses, ports, protocol, ports flag).
+ */
+static void psteer_ipv4_short_cuts(struct kunit *test)
+{
+	siphash_key_t key;
+	struct psteer_tuple t, c;
+	u32 h;
+	int i, cmp;
+
+	get_random_bytes(&key, sizeof(key));
+	for (i = 0; i < 1000; i++) {
+		psteer_random_tuple(&t, AF_INET);
+		if (i & 1)	/* Equal high bytes: the low ones decide. */
+			memcpy(t.dst, t.src, 3);
+		c = t;
+		cmp = memcmp(t.src, t.dst, sizeof(t.src));
+		KUNIT_ASSERT_EQ(test, psteer_tuple_canon(&c),
+				cmp > 0 || (cmp == 0 &&
+					    ntohs(t.sport) > ntohs(t.dport)));
+
+		h = psteer_siphash_tuple(&t, &key);
+		c = t;
+		c.src[0] ^= htonl(1);
+		KUNIT_EXPECT_NE(test, h, psteer_siphash_tuple(&c, &key));
+		c = t;
+		c.dst[0] ^= htonl(1);
+		KUNIT_EXPECT_NE(test, h, psteer_siphash_tuple(&c, &key));
+		c = t;
+		c.sport ^= htons(1);
+		KUNIT_EXPECT_NE(test, h, psteer_siphash_tuple(&c, &key));
+		c = t;
+		c.dport ^= htons(1);
+		KUNIT_EXPECT_NE(test, h, psteer_siphash_tuple(&c, &key));
+		c = t;
+		c.proto = IPPROTO_UDP;
+		KUNIT_EXPECT_NE(test, h, psteer_siphash_tuple(&c, &key));
+		c = t;
+		c.ports = 0;
+		KUNIT_EXPECT_NE(test, h, psteer_siphash_tuple(&c, &key));
+	}
+}
+
 /* Without symmetry siphash tells the directions apart. */
 static void psteer_siphash_asymmetric(struct kunit *test)
 {
@@ -288,6 +333,7 @@ static struct kunit_case psteer_hash_cases[] = {
 	KUNIT_CASE(psteer_siphash_symmetric),
 	KUNIT_CASE(psteer_canon_equal_addresses),
 	KUNIT_CASE(psteer_siphash_asymmetric),
+	KUNIT_CASE(psteer_ipv4_short_cuts),
 	KUNIT_CASE(psteer_bucket_index_range),
 	KUNIT_CASE(psteer_toeplitz_raw_bytes),
 	{}

@@ -293,10 +293,11 @@ static void psteer_parse_not_ip(struct kunit *test)
  */
 static void psteer_parse_tcp_flags(struct kunit *test)
 {
-	unsigned int len;
-	u8 buf[64], flags = 0xff;
+	struct psteer_hint hint;
 	struct psteer_tuple t;
 	struct sk_buff *skb;
+	unsigned int len;
+	u8 buf[64];
 
 	len = psteer_v4(buf, 5, IPPROTO_TCP, 0);
 
@@ -304,24 +305,80 @@ static void psteer_parse_tcp_flags(struct kunit *test)
 	buf[20 + 13] = TCPHDR_FIN | TCPHDR_ACK;
 	skb = psteer_skb(test, buf, len + 12);
 	KUNIT_ASSERT_EQ(test, 0,
-			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &flags));
-	KUNIT_EXPECT_EQ(test, flags, TCPHDR_FIN | TCPHDR_ACK);
+			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &hint));
+	KUNIT_EXPECT_EQ(test, hint.tcp_flags, TCPHDR_FIN | TCPHDR_ACK);
 	KUNIT_EXPECT_EQ(test, t.sport, htons(1234));
 
-	flags = 0xff;
 	skb = psteer_skb(test, buf, len);
 	KUNIT_ASSERT_EQ(test, 0,
-			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &flags));
-	KUNIT_EXPECT_EQ(test, flags, 0);
+			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &hint));
+	KUNIT_EXPECT_EQ(test, hint.tcp_flags, 0);
 	KUNIT_EXPECT_EQ(test, t.dport, htons(80));
 
 	buf[9] = IPPROTO_UDP;
-	flags = 0xff;
 	skb = psteer_skb(test, buf, len + 12);
 	KUNIT_ASSERT_EQ(test, 0,
-			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &flags));
-	KUNIT_EXPECT_EQ(test, flags, 0);
+			psteer_parse_packet(skb, NFPROTO_IPV4, &t, &hint));
+	KUNIT_EXPECT_EQ(test, hint.tcp_flags, 0);
 	KUNIT_EXPECT_EQ(test, t.proto, IPPROTO_UDP);
+}
+
+/*
+ * What a queued packet's drainer rebuilds from the hint is the tuple the
+ * hook parsed, byte for byte, in either order: IPv4 with options, IPv6
+ * with extension headers, fragments and protocols without ports.
+ */
+static void psteer_parse_hinted_same(struct kunit *test)
+{
+	u8 ext[24] = { NEXTHDR_DEST, 0, 1, 4, 0, 0, 0, 0, IPPROTO_UDP, 1, 1, 12 };
+	u8 frag[8] = { IPPROTO_TCP, 0, 0x00, 0x01 };
+	struct {
+		u8 pf;
+		u8 buf[128];
+		unsigned int len;
+	} p[6];
+	struct psteer_tuple t, r, c;
+	struct psteer_hint hint;
+	unsigned int i;
+
+	p[0].len = psteer_v4(p[0].buf, 5, IPPROTO_TCP, 0);
+	p[1].len = psteer_v4(p[1].buf, 7, IPPROTO_UDP, 0);
+	p[2].len = psteer_v4(p[2].buf, 5, IPPROTO_UDP, htons(185));
+	p[3].len = psteer_v4(p[3].buf, 5, IPPROTO_ICMP, 0);
+	p[4].len = psteer_v6(p[4].buf, NEXTHDR_HOP, ext, sizeof(ext));
+	p[5].len = psteer_v6(p[5].buf, NEXTHDR_FRAGMENT, frag, sizeof(frag));
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		p[i].pf = i < 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		struct sk_buff *skb = psteer_skb(test, p[i].buf, p[i].len);
+
+		KUNIT_ASSERT_EQ(test, 0, psteer_parse_packet(skb, p[i].pf, &t,
+							     &hint));
+		KUNIT_ASSERT_EQ(test, 0, psteer_parse_hinted(skb, p[i].pf,
+							     &hint, &r));
+		KUNIT_EXPECT_MEMEQ(test, &t, &r, sizeof(t));
+
+		/* The hook's order: swapped to its canonical form. */
+		c = t;
+		psteer_tuple_swap(&c);
+		hint.swapped = 1;
+		KUNIT_ASSERT_EQ(test, 0, psteer_parse_hinted(skb, p[i].pf,
+							     &hint, &r));
+		KUNIT_EXPECT_MEMEQ(test, &c, &r, sizeof(c));
+	}
+	KUNIT_EXPECT_EQ(test, t.ports, 0);
+
+	/* A packet shorter than its hint is refused, not read past. */
+	KUNIT_ASSERT_EQ(test, 0,
+			psteer_parse_packet(psteer_skb(test, p[1].buf,
+						       p[1].len),
+					    NFPROTO_IPV4, &t, &hint));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			psteer_parse_hinted(psteer_skb(test, p[1].buf, 30),
+					    NFPROTO_IPV4, &hint, &r));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			psteer_parse_hinted(psteer_skb(test, p[4].buf, 30),
+					    NFPROTO_IPV6, &hint, &r));
 }
 
 static struct kunit_case psteer_tuple_cases[] = {
@@ -336,6 +393,7 @@ static struct kunit_case psteer_tuple_cases[] = {
 	KUNIT_CASE(psteer_parse_v6_fragments),
 	KUNIT_CASE(psteer_parse_not_ip),
 	KUNIT_CASE(psteer_parse_tcp_flags),
+	KUNIT_CASE(psteer_parse_hinted_same),
 	{}
 };
 

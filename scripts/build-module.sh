@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build psteer.ko (and optionally psteer_kunit.ko) out of tree against KDIR.
 #
-# Usage: scripts/build-module.sh [--kunit] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]
+# Usage: scripts/build-module.sh [--kunit] [--bench] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]
 #   KDIR      kernel build dir (distro headers from fetch-kernel.sh, or the
 #             KUnit kernel's build dir from kunit-kernel.sh)
 #   OUTDIR    build dir; the sources (Kbuild, Makefile, src/, include/ and,
 #             with --kunit, kunit/) are rsync'ed there, so one source tree
 #             can be built against several kernels side by side
 #   --kunit   also build kunit/ (psteer_kunit.ko) against OUTDIR/Module.symvers
+#   --bench   also build tools/testing/bench/pieces/ (psteer_bench.ko) in
+#             OUTDIR/bench, with its own copy of src/ and include/
 #   --clean   start from an empty OUTDIR (full rebuild: every warning shows)
 #   MAKE_ARGS extra kbuild arguments, e.g. C=2 for sparse
 #
@@ -18,12 +20,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { die "usage: $0 [--kunit] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]"; }
+usage() { die "usage: $0 [--kunit] [--bench] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]"; }
 
-kunit=0 clean=0
+kunit=0 bench=0 clean=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kunit) kunit=1 ;;
+	--bench) bench=1 ;;
 	--clean) clean=1 ;;
 	-*) usage ;;
 	*) break ;;
@@ -47,23 +50,34 @@ src=${PSTEER_SRC:-$PSTEER_TOP}
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 
+# copy_item ITEM TO: the source file or directory ITEM (relative to the
+# tree) at TO. --delete drops removed sources; build products are
+# protected so kbuild can rebuild incrementally.
+copy_item() {
+	if [ -d "$src/$1" ]; then
+		run rsync -a --delete --filter='P *.o' --filter='P *.ko' \
+			--filter='P *.mod' --filter='P *.mod.c' --filter='P .*.cmd' \
+			--filter='P modules.order' --filter='P Module.symvers' \
+			--filter='P *.a' --filter='P .*.d' --filter='P src/' \
+			--filter='P include/' "$src/$1/" "$2/"
+	else
+		run rsync -a "$src/$1" "$2"
+	fi
+}
+
 items=(Kbuild src include)
 [ -f "$src/Makefile" ] && items+=(Makefile)
 [ "$kunit" = 1 ] && items+=(kunit)
 for item in "${items[@]}"; do
 	[ -e "$src/$item" ] || continue
-	if [ -d "$src/$item" ]; then
-		# --delete drops removed sources; build products are protected so
-		# kbuild can rebuild incrementally.
-		run rsync -a --delete --filter='P *.o' --filter='P *.ko' \
-			--filter='P *.mod' --filter='P *.mod.c' --filter='P .*.cmd' \
-			--filter='P modules.order' --filter='P Module.symvers' \
-			--filter='P *.a' --filter='P .*.d' \
-			"$src/$item/" "$outdir/$item/"
-	else
-		run rsync -a "$src/$item" "$outdir/$item"
-	fi
+	copy_item "$item" "$outdir/$item"
 done
+if [ "$bench" = 1 ]; then
+	mkdir -p "$outdir/bench"
+	copy_item tools/testing/bench/pieces "$outdir/bench"
+	copy_item src "$outdir/bench/src"
+	copy_item include "$outdir/bench/include"
+fi
 
 log=$outdir/build.log
 : >"$log"
@@ -83,4 +97,9 @@ if [ "$kunit" = 1 ]; then
 		die "build of the kunit module failed (see $log)"
 	[ -f "$outdir/kunit/psteer_kunit.ko" ] || die "no kunit/psteer_kunit.ko after the build"
 	echo "$outdir/kunit/psteer_kunit.ko"
+fi
+if [ "$bench" = 1 ]; then
+	make_m "$outdir/bench" "$@" || die "build of the bench module failed (see $log)"
+	[ -f "$outdir/bench/psteer_bench.ko" ] || die "no bench/psteer_bench.ko after the build"
+	echo "$outdir/bench/psteer_bench.ko"
 fi

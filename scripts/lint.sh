@@ -45,7 +45,7 @@ w1() {
 		result "W=1 $series" FAIL "could not fetch the headers"
 		return
 	fi
-	if ! run "$PSTEER_TOP/scripts/build-module.sh" --clean "$KDIR" "$out/w1-$series" >/dev/null; then
+	if ! run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "$KDIR" "$out/w1-$series" >/dev/null; then
 		result "W=1 $series ($KVER)" FAIL "build failed, see $out/w1-$series/build.log"
 		return
 	fi
@@ -64,7 +64,7 @@ w1 6.1
 # sparse, against 6.12 (C=2: check every file, not only recompiled ones).
 KVER="" KDIR=""
 if eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" 6.12)" &&
-	run "$PSTEER_TOP/scripts/build-module.sh" --clean "$KDIR" "$out/sparse" -- C=2 >/dev/null; then
+	run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "$KDIR" "$out/sparse" -- C=2 >/dev/null; then
 	# Sparse prints file:line:col: warning|error: ...; count those.
 	n=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out/sparse/build.log" || true)
 	if [ "$n" = 0 ]; then
@@ -93,6 +93,7 @@ mapfile -t tree < <(tree_files)
 kernel_c=() user_c=() sh=() py=()
 for f in "${tree[@]}"; do
 	case "$f" in
+	tools/testing/bench/pieces/*.[ch]) kernel_c+=("$f") ;;
 	tools/*.[ch] | scripts/*.[ch]) user_c+=("$f") ;;
 	*.[ch]) kernel_c+=("$f") ;;
 	scripts/*.sh | tools/testing/*.sh) sh+=("$f") ;;

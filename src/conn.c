@@ -228,7 +228,7 @@ static u32 psteer_conn_slot(const struct psteer_conntab *ct, u32 hash,
 			    const struct psteer_tuple *t, u32 netns)
 {
 	if (ct->rehash)
-		hash = siphash(t, sizeof(*t), &ct->key);
+		hash = psteer_siphash_tuple(t, &ct->key);
 	return (hash ^ hash_32(netns, 32)) & ((1U << ct->slot_bits) - 1);
 }
 

@@ -123,23 +123,51 @@ u32 psteer_toeplitz_fast(const struct psteer_toeplitz_table *tt,
 EXPORT_SYMBOL_IF_KUNIT(psteer_toeplitz_fast);
 
 /**
- * psteer_tuple_canon() - order a tuple so both directions look the same
- * @t: tuple to reorder in place
- *
- * The (address, port) pair that compares lower becomes the source.
+ * psteer_tuple_swap() - exchange source and destination
+ * @t: tuple to change in place
  */
-void psteer_tuple_canon(struct psteer_tuple *t)
+void psteer_tuple_swap(struct psteer_tuple *t)
 {
-	int cmp = memcmp(t->src, t->dst, sizeof(t->src));
-
 	__be32 tmp[ARRAY_SIZE(t->src)];
 
-	if (cmp > 0 || (cmp == 0 && ntohs(t->sport) > ntohs(t->dport))) {
+	if (t->family == AF_INET) {
+		/* Only the first word of an IPv4 address is set. */
+		swap(t->src[0], t->dst[0]);
+	} else {
 		memcpy(tmp, t->src, sizeof(tmp));
 		memcpy(t->src, t->dst, sizeof(tmp));
 		memcpy(t->dst, tmp, sizeof(tmp));
-		swap(t->sport, t->dport);
 	}
+	swap(t->sport, t->dport);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_tuple_swap);
+
+/**
+ * psteer_tuple_canon() - order a tuple so both directions look the same
+ * @t: tuple to reorder in place
+ *
+ * The (address, port) pair that compares lower becomes the source:
+ * addresses as byte strings (memcmp()), then ports as numbers.
+ *
+ * Return: true when @t was swapped.
+ */
+bool psteer_tuple_canon(struct psteer_tuple *t)
+{
+	int cmp;
+
+	if (t->family == AF_INET) {
+		/* The rest is zero: memcmp() of the first words, in short. */
+		u32 s = ntohl(t->src[0]), d = ntohl(t->dst[0]);
+
+		cmp = s > d ? 1 : s < d ? -1 : 0;
+	} else {
+		cmp = memcmp(t->src, t->dst, sizeof(t->src));
+	}
+	if (cmp > 0 || (cmp == 0 && ntohs(t->sport) > ntohs(t->dport))) {
+		psteer_tuple_swap(t);
+		return true;
+	}
+	return false;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_tuple_canon);
 
@@ -165,9 +193,53 @@ static u32 psteer_toeplitz_tuple(const struct psteer_hash_cfg *cfg,
 }
 
 /**
+ * psteer_siphash_tuple() - siphash of a tuple under @key
+ * @t: the tuple
+ * @key: the key
+ *
+ * An IPv4 tuple is four words (addresses, ports, protocol and family):
+ * its address words past the first are always zero, and hashing 16 bytes
+ * costs half of hashing the whole struct. An IPv6 tuple is hashed whole.
+ *
+ * Context: any.
+ */
+u32 psteer_siphash_tuple(const struct psteer_tuple *t,
+			 const siphash_key_t *key)
+{
+	if (t->family == AF_INET)
+		return siphash_4u32((__force u32)t->src[0],
+				    (__force u32)t->dst[0],
+				    (__force u32)t->sport |
+				    (__force u32)t->dport << 16,
+				    t->proto | t->family << 8 | t->ports << 16,
+				    key);
+	return siphash(t, sizeof(*t), key);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_siphash_tuple);
+
+/**
+ * psteer_hash_ordered() - hash a tuple already in hashing order
+ * @cfg: algorithm and key
+ * @t: the tuple, canonical (psteer_tuple_canon()) when @cfg->symmetric
+ *
+ * The data path's form: the hook orders the tuple once, in place, for the
+ * hash and for connection tracking.
+ *
+ * Context: any.
+ */
+u32 psteer_hash_ordered(const struct psteer_hash_cfg *cfg,
+			const struct psteer_tuple *t)
+{
+	if (cfg->alg == PSTEER_HASH_TOEPLITZ)
+		return psteer_toeplitz_tuple(cfg, t);
+	return psteer_siphash_tuple(t, &cfg->sipkey);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_hash_ordered);
+
+/**
  * psteer_hash_tuple() - hash a parsed tuple as configured
  * @cfg: algorithm, key and symmetry
- * @t: the tuple
+ * @t: the tuple, as parsed; not changed
  *
  * Context: any.
  */
@@ -178,8 +250,6 @@ u32 psteer_hash_tuple(const struct psteer_hash_cfg *cfg,
 
 	if (cfg->symmetric)
 		psteer_tuple_canon(&c);
-	if (cfg->alg == PSTEER_HASH_TOEPLITZ)
-		return psteer_toeplitz_tuple(cfg, &c);
-	return siphash(&c, sizeof(c), &cfg->sipkey);
+	return psteer_hash_ordered(cfg, &c);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_hash_tuple);

@@ -50,6 +50,8 @@ typedef int (*psteer_okfn_t)(struct net *net, struct sock *sk,
  * @l3: IPCB or IP6CB, owned by the IP layer; left untouched
  * @okfn: the okfn of the interrupted NF_HOOK()
  * @hash: its flow hash, which chose its bucket
+ * @hint: where the hook found its tuple, and in which order it hashed it:
+ *	the drainer tracks its connection without parsing it again
  * @pf: NFPROTO_IPV4 or NFPROTO_IPV6
  */
 struct psteer_skb_cb {
@@ -59,6 +61,7 @@ struct psteer_skb_cb {
 	} l3;
 	psteer_okfn_t okfn;
 	u32 hash;
+	struct psteer_hint hint;
 	u8 pf;
 };
 
@@ -83,18 +86,14 @@ static bool psteer_skb_bridged(const struct sk_buff *skb)
 
 /*
  * Accounts a packet to its connection, on the CPU handling its bucket
- * (the owner inline, or the drainer): @t is its tuple as parsed.
+ * (the owner inline, or the drainer): @t is its tuple in the order it was
+ * hashed (canonical when symmetric).
  */
-static void psteer_track(struct psteer *ps, struct net *net,
+static void psteer_track(struct psteer_conntab *ct, struct net *net,
 			 struct psteer_stats *st, u32 hash,
-			 struct psteer_tuple *t, unsigned int len, u8 flags)
+			 const struct psteer_tuple *t, unsigned int len,
+			 u8 flags)
 {
-	struct psteer_conntab *ct = ps->conns;
-
-	if (!ct)
-		return;
-	if (ps->hash.symmetric)
-		psteer_tuple_canon(t);
 	if (psteer_conn_track(ct, hash, t, net->ns.inum, len, flags,
 			      jiffies) == PSTEER_CONN_UNTRACKED)
 		st->untracked++;
@@ -147,23 +146,26 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	struct psteer_stats *st = this_cpu_ptr(psteer_pernet(ps, state->net)->stats);
 	struct psteer_table *tbl = ps->tbl;
 	struct psteer_bucket *b;
+	struct psteer_hint hint;
 	struct psteer_tuple t;
 	int cpu = smp_processor_id();
 	unsigned int len;
 	bool bypass;
 	int ret;
-	u8 flags;
 	u32 hash;
 
 	/* The VRF's own pass: see the principles above. */
 	if (unlikely(netif_is_l3_master(state->in)))
 		return NF_ACCEPT;
-	if (unlikely(psteer_parse_packet(skb, state->pf, &t, &flags) ||
+	if (unlikely(psteer_parse_packet(skb, state->pf, &t, &hint) ||
 		     psteer_skb_bridged(skb))) {
 		st->unparsed++;
 		return NF_ACCEPT;
 	}
-	hash = psteer_hash_tuple(&ps->hash, &t);
+	/* Once: the hash and the connection table read it in this order. */
+	if (ps->hash.symmetric)
+		hint.swapped = psteer_tuple_canon(&t);
+	hash = psteer_hash_ordered(&ps->hash, &t);
 	b = psteer_bucket_of(tbl, hash);
 	/*
 	 * Every CPU of the set is offline (src/hotplug.c): packets pass on
@@ -180,7 +182,9 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 		b->bytes += skb->len;
 		st->inline_pkts++;
 		st->inline_bytes += skb->len;
-		psteer_track(ps, state->net, st, hash, &t, skb->len, flags);
+		if (ps->conns)
+			psteer_track(ps->conns, state->net, st, hash, &t,
+				     skb->len, hint.tcp_flags);
 		return NF_ACCEPT;
 	}
 	/* A device going down: its packets are not queued (see above). */
@@ -188,6 +192,7 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 		goto pass;
 	psteer_cb(skb)->okfn = state->okfn;
 	psteer_cb(skb)->hash = hash;
+	psteer_cb(skb)->hint = hint;
 	psteer_cb(skb)->pf = state->pf;
 	/* Once queued, the packet is the drainer's: read it first. */
 	len = skb->len;
@@ -246,7 +251,6 @@ void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 	struct psteer_stats *st;
 	struct psteer_tuple t;
 	int i, ret;
-	u8 flags;
 
 	rcu_read_lock();
 	if (pf == NFPROTO_IPV4)
@@ -274,9 +278,10 @@ void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 	st->drained++;
 	st->drained_bytes += skb->len;
 	/* It parsed in the hook, and nothing has changed it since. */
-	if (!psteer_parse_packet(skb, pf, &t, &flags))
-		psteer_track(ps, net, st, psteer_cb(skb)->hash, &t, skb->len,
-			     flags);
+	if (ps->conns &&
+	    !psteer_parse_hinted(skb, pf, &psteer_cb(skb)->hint, &t))
+		psteer_track(ps->conns, net, st, psteer_cb(skb)->hash, &t,
+			     skb->len, psteer_cb(skb)->hint.tcp_flags);
 	nf_hook_state_init(&state, NF_INET_PRE_ROUTING, pf, dev, NULL, NULL,
 			   net, okfn);
 	ret = nf_hook_slow(skb, &state, e, i + 1);

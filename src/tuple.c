@@ -40,33 +40,38 @@ static bool psteer_proto_has_ports(u8 proto)
 }
 
 /*
- * Reads the two ports at @off; a packet too short to hold them is bad.
- * For TCP, also the flags when asked (0 if the header is cut short).
+ * Reads the two ports at @off from the network header @noff; a packet too
+ * short to hold them is bad. For TCP, also the flags when a @hint is
+ * asked for (0 if the header is cut short).
  */
-static int psteer_parse_ports(const struct sk_buff *skb, int off,
-			      struct psteer_tuple *t, u8 *tcp_flags)
+static int psteer_parse_ports(const struct sk_buff *skb, int noff, int off,
+			      struct psteer_tuple *t, struct psteer_hint *hint)
 {
 	__be16 buf[2];
 	const __be16 *ports;
 	u8 fbuf;
 	const u8 *flags;
 
-	ports = skb_header_pointer(skb, off, sizeof(buf), buf);
+	ports = skb_header_pointer(skb, noff + off, sizeof(buf), buf);
 	if (!ports)
 		return -EINVAL;
 	t->sport = ports[0];
 	t->dport = ports[1];
 	t->ports = 1;
-	if (tcp_flags && t->proto == IPPROTO_TCP) {
+	if (!hint)
+		return 0;
+	/* IPv6 extension headers cannot put the ports that far. */
+	hint->l4off = off;
+	if (t->proto == IPPROTO_TCP) {
 		/* Byte 13 of the TCP header: CWR ECE URG ACK PSH RST SYN FIN. */
-		flags = skb_header_pointer(skb, off + 13, 1, &fbuf);
-		*tcp_flags = flags ? *flags : 0;
+		flags = skb_header_pointer(skb, noff + off + 13, 1, &fbuf);
+		hint->tcp_flags = flags ? *flags : 0;
 	}
 	return 0;
 }
 
 static int psteer_parse_ipv4(const struct sk_buff *skb, int noff,
-			     struct psteer_tuple *t, u8 *tcp_flags)
+			     struct psteer_tuple *t, struct psteer_hint *hint)
 {
 	struct iphdr buf;
 	const struct iphdr *iph;
@@ -80,11 +85,11 @@ static int psteer_parse_ipv4(const struct sk_buff *skb, int noff,
 	t->dst[0] = iph->daddr;
 	if (ip_is_fragment(iph) || !psteer_proto_has_ports(t->proto))
 		return 0;
-	return psteer_parse_ports(skb, noff + iph->ihl * 4, t, tcp_flags);
+	return psteer_parse_ports(skb, noff, iph->ihl * 4, t, hint);
 }
 
 static int psteer_parse_ipv6(const struct sk_buff *skb, int noff,
-			     struct psteer_tuple *t, u8 *tcp_flags)
+			     struct psteer_tuple *t, struct psteer_hint *hint)
 {
 	struct ipv6hdr buf;
 	const struct ipv6hdr *ip6h;
@@ -127,37 +132,102 @@ static int psteer_parse_ipv6(const struct sk_buff *skb, int noff,
 	t->proto = nexthdr;
 	if (!psteer_proto_has_ports(nexthdr))
 		return 0;
-	return psteer_parse_ports(skb, off, t, tcp_flags);
+	if (unlikely(off - noff > U16_MAX))
+		return -EINVAL;
+	return psteer_parse_ports(skb, noff, off - noff, t, hint);
 }
 
 /**
- * psteer_parse_packet() - fill @t, and the TCP flags, from an IP packet
+ * psteer_parse_packet() - fill @t, and a hint, from an IP packet
  * @skb: the packet, at its network header; not modified
  * @pf: NFPROTO_IPV4 or NFPROTO_IPV6
  * @t: result, fully initialised on success
- * @tcp_flags: if not NULL, the TCP flags byte (0 when not TCP, a fragment
- *	or cut short)
+ * @hint: if not NULL, where the ports are and the TCP flags: what
+ *	psteer_parse_hinted() needs to rebuild @t from the same packet
  *
  * Context: any. Reads only through skb_header_pointer().
  * Return: 0, or -EINVAL for a packet psteer cannot hash.
  */
 int psteer_parse_packet(const struct sk_buff *skb, u8 pf,
-			struct psteer_tuple *t, u8 *tcp_flags)
+			struct psteer_tuple *t, struct psteer_hint *hint)
 {
 	int noff = skb_network_offset(skb);
+	int ret = -EINVAL;
 
 	memset(t, 0, sizeof(*t));
-	if (tcp_flags)
-		*tcp_flags = 0;
+	if (hint)
+		memset(hint, 0, sizeof(*hint));
 	switch (pf) {
 	case NFPROTO_IPV4:
-		return psteer_parse_ipv4(skb, noff, t, tcp_flags);
+		ret = psteer_parse_ipv4(skb, noff, t, hint);
+		break;
 	case NFPROTO_IPV6:
-		return psteer_parse_ipv6(skb, noff, t, tcp_flags);
+		ret = psteer_parse_ipv6(skb, noff, t, hint);
+		break;
 	}
-	return -EINVAL;
+	if (hint)
+		hint->proto = t->proto;
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_parse_packet);
+
+/**
+ * psteer_parse_hinted() - rebuild the tuple psteer_parse_packet() found
+ * @skb: the same packet, unchanged since, at the same network header
+ * @pf: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @hint: what psteer_parse_packet() left in its @hint
+ * @t: result: the tuple psteer_parse_packet() filled, swapped
+ *	(psteer_tuple_swap()) when @hint->swapped says its caller swapped it
+ *
+ * A queued packet is parsed once, in the hook; its drainer reads only the
+ * addresses and the ports where the hint says they are: no header walk.
+ *
+ * Context: any. Reads only through skb_header_pointer().
+ * Return: 0, or -EINVAL if the packet is shorter than the hint says.
+ */
+int psteer_parse_hinted(const struct sk_buff *skb, u8 pf,
+			const struct psteer_hint *hint, struct psteer_tuple *t)
+{
+	int noff = skb_network_offset(skb);
+	__be32 abuf[8];
+	const __be32 *a;
+	__be16 pbuf[2];
+	const __be16 *ports;
+
+	memset(t, 0, sizeof(*t));
+	t->proto = hint->proto;
+	if (pf == NFPROTO_IPV4) {
+		a = skb_header_pointer(skb, noff + offsetof(struct iphdr, saddr),
+				       8, abuf);
+		if (!a)
+			return -EINVAL;
+		t->family = AF_INET;
+		t->src[0] = a[0];
+		t->dst[0] = a[1];
+	} else {
+		a = skb_header_pointer(skb,
+				       noff + offsetof(struct ipv6hdr, saddr),
+				       32, abuf);
+		if (!a)
+			return -EINVAL;
+		t->family = AF_INET6;
+		memcpy(t->src, a, sizeof(t->src));
+		memcpy(t->dst, a + 4, sizeof(t->dst));
+	}
+	if (hint->l4off) {
+		ports = skb_header_pointer(skb, noff + hint->l4off,
+					   sizeof(pbuf), pbuf);
+		if (!ports)
+			return -EINVAL;
+		t->sport = ports[0];
+		t->dport = ports[1];
+		t->ports = 1;
+	}
+	if (hint->swapped)
+		psteer_tuple_swap(t);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_parse_hinted);
 
 /**
  * psteer_parse_tuple() - fill @t from the IP packet at @skb's network header

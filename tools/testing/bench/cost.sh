@@ -16,7 +16,7 @@ set -euo pipefail
 [ $# = 0 ] || die "usage: $0"
 rc=0
 PSTEER_ICOUNT=1 PSTEER_INTEGRATION_TIMEOUT=3000 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
-	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest cost >/dev/null || rc=$?
+	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest cost --bench-module >/dev/null || rc=$?
 log=$PSTEER_OUT/logs/cost-${PSTEER_BENCH_KERNEL:-6.12}.log
-grep -E '^COST' "$log" || true
+grep -E '^(COST|PSTEER-BENCH)' "$log" || true
 [ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"

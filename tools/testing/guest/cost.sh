@@ -8,14 +8,24 @@
 # (one vCPU runs at a time). A benchmark, not a test: it prints numbers
 # and fails only when a run fails.
 #
-# Usage: no arguments; settings PSTEER_GUEST_ROUNDS (default 3) and
-# PSTEER_GUEST_SECS (default 4, guest seconds per measurement).
+# Usage: no arguments; settings PSTEER_GUEST_ROUNDS (default 3),
+# PSTEER_GUEST_SECS (default 4, guest seconds per measurement) and
+# PSTEER_GUEST_MODES (modes to run, colon-separated; default all).
 #
 #   netns cli (10.0.0.1/24) --veth-- netns srv (10.0.0.2/24)
 #
-# Modes: none (no steering: every packet on CPU 0, where veth1 receives),
-# rps (veth1's RPS map over CPUs 0-3), psteer (siphash, rebalancing on),
-# psteer-toeplitz (hash=toeplitz), psteer-static (rebalance_ms=0).
+# Both veth ends stand for a single-queue NIC whose interrupt is on CPU 0
+# (setup_netns: RPS map 1), and the programs that send run on CPU 0 too,
+# so every packet arrives on CPU 0 with no hop of its own. From there:
+#   none             no steering: everything on CPU 0
+#   rps              RPS map f on both ends (psteer steers in both
+#                    namespaces): one hop to the hashed CPU
+#   psteer           siphash, rebalancing on: one hop to the bucket's owner
+#                    when that is not CPU 0
+#   psteer-toeplitz  hash=toeplitz
+#   psteer-static    rebalance_ms=0
+#   psteer-inline    cpus=0: CPU 0 owns every bucket, every packet passes
+#                    inline (psteer's cost over none without any hop)
 # Per mode and round:
 #   udp_rr   64 UDP flows, 400 request/echo transactions each, one in
 #            flight (rr -u): transactions per guest second, so
@@ -24,34 +34,44 @@
 #   flood    sequenced UDP datagrams from 64 ports as fast as the sender
 #            goes (rr -Q), counted by a sink (rr -q): received per guest
 #            second, and how many arrived out of order
-#   tcp_rr   one TCP request/response connection (rr -c, local port
-#            40000): transactions per guest second and the round trip's
-#            mean and p99, alone and with a busy loop on the CPU that RPS
-#            gives this flow (found at setup); the client runs elsewhere
+#   tcp_rr   one TCP request/response connection (rr -c, a local port
+#            that RPS sends to a CPU other than 0, found at setup):
+#            transactions per guest second and the round trip's mean,
+#            p50, p99 and p999, alone and with a busy loop on that CPU
 # Prints COST lines, one per run, and COST-SUMMARY lines: medians, the
-# spread (max-min over median) and ratios against rps and none.
+# spread (max-min over median) and ratios against rps and none; first,
+# when /psteer/psteer_bench.ko is there, its PSTEER-BENCH lines: the
+# instructions per call of each piece of the hot path.
 set -eu
 # shellcheck source=lib.sh
 . /psteer/lib.sh
 
 ROUNDS=${PSTEER_GUEST_ROUNDS:-3}
 SECS=${PSTEER_GUEST_SECS:-4}
-MODES="none rps psteer psteer-toeplitz psteer-static"
+ALL_MODES="none rps psteer psteer-toeplitz psteer-static psteer-inline"
+MODES=$(echo "${PSTEER_GUEST_MODES:-$ALL_MODES}" | tr : ' ')
+for m in $MODES; do
+	case " $ALL_MODES " in
+	*" $m "*) ;;
+	*) echo "cost: unknown mode $m (modes: $ALL_MODES)"; exit 1 ;;
+	esac
+done
 
 mode_on() {
 	case $1 in
 	none) ;;
-	rps) srv sh -c 'echo f >/sys/class/net/veth1/queues/rx-0/rps_cpus' ;;
+	rps) nic_queue f ;;
 	psteer) x insmod $KO ;;
 	psteer-toeplitz) x insmod $KO hash=toeplitz ;;
 	psteer-static) x insmod $KO rebalance_ms=0 ;;
+	psteer-inline) x insmod $KO cpus=0 ;;
 	esac
 }
 
 mode_off() {
 	case $1 in
 	none) ;;
-	rps) srv sh -c 'echo 1 >/sys/class/net/veth1/queues/rx-0/rps_cpus' ;;
+	rps) nic_queue 1 ;;
 	psteer*) x rmmod psteer ;;
 	esac
 }
@@ -75,21 +95,36 @@ hog_stop() {
 
 step setup
 setup_netns
-x srv rr -s 7000 &
+x srv taskset 1 rr -s 7000 &
 sleep 1
-# The CPU that RPS (map f) gives the light TCP flow (fixed local port
-# 40000, so the same flow in every mode): the busy loop goes there. The
-# client runs on another CPU, so that only where its packets are handled
-# differs between modes.
+# The light TCP flow: a local port that RPS (map f on veth1) gives a CPU
+# other than 0, the same flow in every mode; the busy loop goes to that
+# CPU, the client and server stay on CPU 0. Softnet_stat's tenth column
+# counts the packets RPS gave each CPU.
 srv sh -c 'echo f >/sys/class/net/veth1/queues/rx-0/rps_cpus'
-awk '{ print NR - 1, $10 }' /proc/net/softnet_stat >/tmp/rps0
-cli rr -c $SRV4 7000 1 40000 >/dev/null
-awk '{ print NR - 1, $10 }' /proc/net/softnet_stat >/tmp/rps1
+LPORT=40000 HOGCPU=0
+while [ $LPORT -lt 40032 ]; do
+	awk '{ print NR - 1, $10 }' /proc/net/softnet_stat >/tmp/rps0
+	cli taskset 1 rr -c $SRV4 7000 0.2 $LPORT >/dev/null
+	awk '{ print NR - 1, $10 }' /proc/net/softnet_stat >/tmp/rps1
+	HOGCPU=$(awk 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > m) { m = d; c = $1 } } END { print c + 0 }' /tmp/rps0 /tmp/rps1)
+	[ "$HOGCPU" = 0 ] || break
+	LPORT=$((LPORT + 1))
+done
 srv sh -c 'echo 1 >/sys/class/net/veth1/queues/rx-0/rps_cpus'
-HOGCPU=$(awk 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > m) { m = d; c = $1 } } END { print c + 0 }' /tmp/rps0 /tmp/rps1)
-CLICPU=$(((HOGCPU + 1) % 4))
-echo "RPS sends the light flow to CPU $HOGCPU: the busy loop runs there, the client on CPU $CLICPU"
+[ "$HOGCPU" != 0 ] || fail "RPS gave CPU 0 every local port tried"
+echo "RPS sends the light flow (local port $LPORT) to CPU $HOGCPU: the busy loop runs there"
 ok
+
+# The pieces of the hot path, one by one (tools/testing/bench/pieces/),
+# on one idle CPU, before anything else runs.
+if [ -f /psteer/psteer_bench.ko ]; then
+	step pieces
+	x taskset 2 insmod /psteer/psteer_bench.ko
+	dmesg | sed -n 's/.*\(PSTEER-BENCH .*\)/\1/p'
+	x rmmod psteer_bench
+	ok
+fi
 
 results=/tmp/cost.txt
 : >$results
@@ -98,10 +133,10 @@ for r in $(seq 1 "$ROUNDS"); do
 		step "cost-$mode-$r"
 		mode_on "$mode"
 		# Warm up: neighbours, conntrack-free paths, connection entries.
-		cli rr -u $SRV4 7000 64 2 >/dev/null
+		cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
 
 		s0=$(netrx) i0=$(ipis) t0=$(now)
-		out=$(cli rr -u $SRV4 7000 64 400)
+		out=$(cli taskset 1 rr -u $SRV4 7000 64 400)
 		t1=$(now) s1=$(netrx) i1=$(ipis)
 		n=$(echo "$out" | sed -n 's/.*recv=\([0-9]*\).*/\1/p')
 		awk -v m="$mode" -v r="$r" -v n="$n" -v s="$((s1 - s0))" \
@@ -111,10 +146,10 @@ for r in $(seq 1 "$ROUNDS"); do
 				m, r, n / d, d * 1e9 / n, s / n, i / n }'
 		echo "$out" | sed 's/^/  /'
 
-		srv rr -q 9000 $((SECS + 2)) >/tmp/seq.txt &
+		srv taskset 1 rr -q 9000 $((SECS + 2)) >/tmp/seq.txt &
 		SINK=$!
 		sleep 0.5
-		cli rr -Q $SRV4 9000 64 "$SECS" >/tmp/seq-src.txt
+		cli taskset 1 rr -Q $SRV4 9000 64 "$SECS" >/tmp/seq-src.txt
 		wait $SINK || true
 		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/seq-src.txt)
@@ -123,15 +158,15 @@ for r in $(seq 1 "$ROUNDS"); do
 			printf "COST mode=%s round=%s flood pps=%.0f sent=%s recv=%s reordered=%s\n",
 				m, r, n / d, sent, n, o }'
 
-		rr1=$(cli taskset $((1 << CLICPU)) rr -c $SRV4 7000 "$SECS" 40000)
+		rr1=$(cli taskset 1 rr -c $SRV4 7000 "$SECS" $LPORT)
 		hog_start
-		rr2=$(cli taskset $((1 << CLICPU)) rr -c $SRV4 7000 "$SECS" 40000)
+		rr2=$(cli taskset 1 rr -c $SRV4 7000 "$SECS" $LPORT)
 		hog_stop
 		for v in "alone $rr1" "hog $rr2"; do
 			echo "$v" | awk -v m="$mode" -v r="$r" '{
 				for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-				printf "COST mode=%s round=%s tcp_rr_%s tps=%s rtt_us_mean=%s rtt_us_p99=%s\n",
-					m, r, $1, f["tps"], f["rtt_us_mean"], f["rtt_us_p99"] }'
+				printf "COST mode=%s round=%s tcp_rr_%s tps=%s rtt_us_mean=%s rtt_us_p50=%s rtt_us_p99=%s rtt_us_p999=%s\n",
+					m, r, $1, f["tps"], f["rtt_us_mean"], f["rtt_us_p50"], f["rtt_us_p99"], f["rtt_us_p999"] }'
 		done
 		mode_off "$mode"
 		ok
@@ -141,7 +176,7 @@ done | tee $results
 # summary METRIC FIELD: per mode, the median of FIELD over the COST lines
 # of METRIC, the spread, and the ratio against rps and none.
 summary() {
-	awk -v metric="$1" -v field="$2" '
+	awk -v metric="$1" -v field="$2" -v modes="$MODES" '
 		$1 == "COST" && $4 == metric {
 			split($2, a, "="); mode = a[2]
 			for (i = 5; i <= NF; i++) {
@@ -159,9 +194,9 @@ summary() {
 			return k % 2 ? s[(k + 1) / 2] : (s[k / 2] + s[k / 2 + 1]) / 2
 		}
 		END {
-			split("none rps psteer psteer-toeplitz psteer-static", ms, " ")
-			for (i = 1; i <= 5; i++) if (n[ms[i]]) med[ms[i]] = median(ms[i])
-			for (i = 1; i <= 5; i++) {
+			k = split(modes, ms, " ")
+			for (i = 1; i <= k; i++) if (n[ms[i]]) med[ms[i]] = median(ms[i])
+			for (i = 1; i <= k; i++) {
 				m = ms[i]
 				if (!n[m]) continue
 				printf "COST-SUMMARY %s %s %-16s median=%.4g spread=%.1f%% vs_rps=%.3f vs_none=%.3f\n",
@@ -177,6 +212,9 @@ summary udp_rr ipi_per_trans
 summary udp_rr softirq_per_trans
 summary flood pps
 summary tcp_rr_alone tps
+summary tcp_rr_alone rtt_us_p50
+summary tcp_rr_alone rtt_us_p99
+summary tcp_rr_hog rtt_us_p50
 summary tcp_rr_hog rtt_us_p99
-summary tcp_rr_hog rtt_us_mean
+summary tcp_rr_hog rtt_us_p999
 echo "cost: done"

@@ -16,7 +16,8 @@
  *	transactions=0 stalled=1). Closes
  *	with a RST (no TIME_WAIT: LPORT is free at once). Prints
  *	"rr: transactions=N tps=T rtt_us_mean=M rtt_us_p99=P rtt_us_max=X
- *	stalled=0|1": tps is N over the time until the last reply or the
+ *	stalled=0|1 rtt_us_p50=H rtt_us_p999=Q" (percentiles over the first
+ *	MAXRTT round trips): tps is N over the time until the last reply or the
  *	give-up; stalled=1 when the last reply never came (that wait counts
  *	in rtt_us_max and in the time for tps, not in the mean).
  *
@@ -274,7 +275,7 @@ static int client(const char *addr, int port, double secs, int lport)
 	if (s == -2) {
 		/* Not even the handshake got through: a measurement too. */
 		t = now() - start;
-		printf("rr: transactions=0 tps=0 rtt_us_mean=0 rtt_us_p99=0 rtt_us_max=%.0f stalled=1\n",
+		printf("rr: transactions=0 tps=0 rtt_us_mean=0 rtt_us_p99=0 rtt_us_max=%.0f stalled=1 rtt_us_p50=0 rtt_us_p999=0\n",
 		       t * 1e6);
 		return 0;
 	}
@@ -308,9 +309,10 @@ static int client(const char *addr, int port, double secs, int lport)
 	close(s);
 	k = n < MAXRTT ? n : MAXRTT;
 	qsort(rtt, k, sizeof(rtt[0]), cmp);
-	printf("rr: transactions=%ld tps=%.0f rtt_us_mean=%.0f rtt_us_p99=%.0f rtt_us_max=%.0f stalled=%d\n",
+	printf("rr: transactions=%ld tps=%.0f rtt_us_mean=%.0f rtt_us_p99=%.0f rtt_us_max=%.0f stalled=%d rtt_us_p50=%.0f rtt_us_p999=%.0f\n",
 	       n, n / (now() - start), n ? sum / n * 1e6 : 0,
-	       k ? rtt[k * 99 / 100] * 1e6 : 0, max * 1e6, stalled);
+	       k ? rtt[k * 99 / 100] * 1e6 : 0, max * 1e6, stalled,
+	       k ? rtt[k / 2] * 1e6 : 0, k ? rtt[k * 999 / 1000] * 1e6 : 0);
 	return 0;
 }
 

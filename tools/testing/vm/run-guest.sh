@@ -3,6 +3,7 @@
 # Integration test of psteer.ko in a QEMU VM.
 #
 # Usage: tools/testing/vm/run-guest.sh --kernel 6.12|6.1|debug [--guest NAME]
+#            [--bench-module]
 #
 #   --kernel 6.12, 6.1  Debian's current distro kernel of that series
 #                       (fetch-kernel.sh)
@@ -11,6 +12,8 @@
 #   --guest NAME        guest script tools/testing/guest/NAME.sh (default
 #                       integration); tools/testing/guest/lib.sh goes along as
 #                       /psteer/lib.sh
+#   --bench-module      also build psteer_bench.ko (tools/testing/bench/
+#                       pieces/), as /psteer/psteer_bench.ko
 #
 # Environment variables PSTEER_GUEST_NAME=VALUE (VALUE of letters, digits
 # and ._:-) are set in the guest script too, e.g. PSTEER_GUEST_FUZZ_SEED.
@@ -24,9 +27,16 @@
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-usage() { die "usage: $0 --kernel 6.12|6.1|debug [--guest NAME]"; }
-which="" guest=integration
+usage() { die "usage: $0 --kernel 6.12|6.1|debug [--guest NAME] [--bench-module]"; }
+which="" guest=integration bench=()
 while [ $# -gt 0 ]; do
+	case "$1" in
+	--bench-module)
+		bench=(--bench)
+		shift
+		continue
+		;;
+	esac
 	[ $# -ge 2 ] || usage
 	case "$1" in
 	--kernel) which=$2 ;;
@@ -62,11 +72,14 @@ debug)
 *) usage ;;
 esac
 
-ko=$(run "$PSTEER_TOP/scripts/build-module.sh" "$kdir" "$build" | head -n1)
+kos=$(run "$PSTEER_TOP/scripts/build-module.sh" "${bench[@]}" "$kdir" "$build")
+ko=$(echo "$kos" | head -n1)
+files=(--file "$ko:/psteer/psteer.ko")
+[ ${#bench[@]} = 0 ] || files+=(--file "$(echo "$kos" | tail -n1):/psteer/psteer_bench.ko")
 # The guest's settings: PSTEER_GUEST_* variables, sourced by lib.sh.
 env | grep -E '^PSTEER_GUEST_[A-Z0-9_]+=[A-Za-z0-9_.:-]*$' >"$tmp/env" || true
 run "$PSTEER_TOP/tools/testing/vm/initramfs.sh" --out "$tmp/initrd.cpio.gz" "${modargs[@]}" \
-	--file "$ko:/psteer/psteer.ko" --file "$PSTEER_TOP/tools/testing/guest/lib.sh:/psteer/lib.sh" \
+	"${files[@]}" --file "$PSTEER_TOP/tools/testing/guest/lib.sh:/psteer/lib.sh" \
 	--file "$tmp/env:/psteer/env" --run "$script"
 
 logs=$PSTEER_OUT/logs
