@@ -76,8 +76,6 @@ mode_off() {
 	esac
 }
 
-# now: guest seconds since boot, to 10 ms.
-now() { cut -d' ' -f1 /proc/uptime; }
 # netrx: NET_RX softirqs so far, all CPUs.
 netrx() { awk '$1 == "NET_RX:" { for (i = 2; i <= NF; i++) n += $i } END { print n }' /proc/softirqs; }
 # ipis: function call interrupts so far, all CPUs.
@@ -135,13 +133,13 @@ for r in $(seq 1 "$ROUNDS"); do
 		# Warm up: neighbours, conntrack-free paths, connection entries.
 		cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
 
-		s0=$(netrx) i0=$(ipis) t0=$(now)
+		s0=$(netrx) i0=$(ipis)
 		out=$(cli taskset 1 rr -u $SRV4 7000 64 400)
-		t1=$(now) s1=$(netrx) i1=$(ipis)
+		s1=$(netrx) i1=$(ipis)
 		n=$(echo "$out" | sed -n 's/.*recv=\([0-9]*\).*/\1/p')
+		d=$(echo "$out" | sed -n 's/.*secs=\([0-9.]*\).*/\1/p')
 		awk -v m="$mode" -v r="$r" -v n="$n" -v s="$((s1 - s0))" \
-			-v i="$((i1 - i0))" -v t0="$t0" -v t1="$t1" 'BEGIN {
-			d = t1 - t0
+			-v i="$((i1 - i0))" -v d="$d" 'BEGIN {
 			printf "COST mode=%s round=%s udp_rr tps=%.0f insn_per_trans=%.0f softirq_per_trans=%.2f ipi_per_trans=%.2f\n",
 				m, r, n / d, d * 1e9 / n, s / n, i / n }'
 		echo "$out" | sed 's/^/  /'

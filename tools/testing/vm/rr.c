@@ -30,7 +30,8 @@
  *	ephemeral ones), one after another: COUNT (default 1) 64-byte
  *	datagrams from each, each waited for (its echo, up to 1 s). The
  *	sockets stay open until all are done. Prints "udp_flows=K sent=S
- *	recv=R".
+ *	recv=R secs=T", T the time from the first socket to the last echo
+ *	(CLOCK_MONOTONIC, to the nanosecond).
  *
  *   rr -t USEC
  *	timer loop: wake up every USEC microseconds until killed (see
@@ -346,6 +347,7 @@ static int udp_flows(const char *addr, int port, int k, int count, int lport)
 	socklen_t dl = addr_of(addr, port, &dst);
 	char buf[MSG] = "psteer";
 	long sent = 0, recvd = 0;
+	double start = now(), secs;
 	int i, j;
 
 	if (!dl)
@@ -368,9 +370,11 @@ static int udp_flows(const char *addr, int port, int k, int count, int lport)
 				recvd++;
 		}
 	}
+	secs = now() - start;
 	for (i = 0; i < k; i++)
 		close(fds[i]);
-	printf("udp_flows=%d sent=%ld recv=%ld\n", k, sent, recvd);
+	printf("udp_flows=%d sent=%ld recv=%ld secs=%.6f\n", k, sent, recvd,
+	       secs);
 	return recvd == (long)k * count ? 0 : 1;
 }
 
