@@ -136,17 +136,30 @@ static unsigned int psteer_conn_addr_words(const struct psteer_tuple *t)
 	return t->family == AF_INET6 ? 4 : 1;
 }
 
+/* Are the four words at @a those at @b? Word by word, no memcmp() call. */
+static bool psteer_conn_addr6_equal(const __be32 *a, const __be32 *b)
+{
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		 (a[3] ^ b[3]));
+}
+
+/*
+ * Per tracked packet, on every entry of a chain until one matches: the
+ * addresses are compared as words (an IPv4 entry holds two).
+ */
 static bool psteer_conn_match(const struct psteer_conn *c,
 			      const struct psteer_tuple *t, u32 netns)
 {
-	unsigned int n = psteer_conn_addr_words(t);
+	bool v6 = t->family == AF_INET6;
 
-	return c->netns == netns && c->port[0] == t->sport &&
-	       c->port[1] == t->dport && c->proto == t->proto &&
-	       c->ports == t->ports &&
-	       c->v6 == (t->family == AF_INET6) &&
-	       !memcmp(c->addr, t->src, n * sizeof(__be32)) &&
-	       !memcmp(c->addr + n, t->dst, n * sizeof(__be32));
+	if (c->netns != netns || c->port[0] != t->sport ||
+	    c->port[1] != t->dport || c->proto != t->proto ||
+	    c->ports != t->ports || c->v6 != v6)
+		return false;
+	if (!c->v6)
+		return c->addr[0] == t->src[0] && c->addr[1] == t->dst[0];
+	return psteer_conn_addr6_equal(c->addr, t->src) &&
+	       psteer_conn_addr6_equal(c->addr + 4, t->dst);
 }
 
 /**

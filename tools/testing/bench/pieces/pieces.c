@@ -144,21 +144,21 @@ static int psteer_bench_parse(void)
 	}
 	PSTEER_BENCH_LOOP(ns, (void)0, psteer_bench_sink +=
 			  psteer_parse_packet(v4, NFPROTO_IPV4, &t, &hint) +
-			  t.sport);
+			  (__force u16)t.sport);
 	psteer_bench_report("parse_ipv4_udp", ns);
 	PSTEER_BENCH_LOOP(ns, (void)0, psteer_bench_sink +=
 			  psteer_parse_packet(v6, NFPROTO_IPV6, &t, &hint) +
-			  t.sport);
+			  (__force u16)t.sport);
 	psteer_bench_report("parse_ipv6_tcp", ns);
 	psteer_parse_packet(v4, NFPROTO_IPV4, &t, &hint);
 	PSTEER_BENCH_LOOP(ns, (void)0, psteer_bench_sink +=
 			  psteer_parse_hinted(v4, NFPROTO_IPV4, &hint, &t) +
-			  t.sport);
+			  (__force u16)t.sport);
 	psteer_bench_report("parse_hinted_ipv4", ns);
 	psteer_parse_packet(v6, NFPROTO_IPV6, &t, &hint);
 	PSTEER_BENCH_LOOP(ns, (void)0, psteer_bench_sink +=
 			  psteer_parse_hinted(v6, NFPROTO_IPV6, &hint, &t) +
-			  t.sport);
+			  (__force u16)t.sport);
 	psteer_bench_report("parse_hinted_ipv6", ns);
 	kfree_skb(v4);
 	kfree_skb(v6);
@@ -350,7 +350,7 @@ static int psteer_bench_conns(void)
 					    jiffies));
 	psteer_bench_report("conn_hit", ns);
 	/* A new connection each call: the lookup misses and inserts. */
-	PSTEER_BENCH_LOOP(ns, t.dport++,
+	PSTEER_BENCH_LOOP(ns, be16_add_cpu(&t.dport, 1),
 			  t.sport = (__force __be16)i;
 			  psteer_bench_sink +=
 			  psteer_conn_track(ct, i * 2654435761u, &t, 1, 100,
