@@ -27,6 +27,19 @@
 #include <asm/unaligned.h>
 #endif
 
+/* hex_to_bin() moved from linux/kernel.h to linux/hex.h (7.3 drops the former). */
+#ifdef PSTEER_HAVE_LINUX_HEX_H
+#include <linux/hex.h>
+#endif
+
+/*
+ * The unbound system workqueue was renamed system_dfl_wq; 7.x warns when
+ * work is queued on its old name, system_unbound_wq.
+ */
+#ifndef PSTEER_HAVE_SYSTEM_DFL_WQ
+#define system_dfl_wq system_unbound_wq
+#endif
+
 #ifdef PSTEER_HAVE_KUNIT_VISIBILITY_H
 #include <kunit/visibility.h>
 #else

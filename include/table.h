@@ -122,6 +122,7 @@ struct psteer_bucket {
  * @tbl: the table this belongs to
  * @napi: the NAPI instance that drains (live table only)
  * @csd: IPI used to schedule @napi from another CPU (live table only)
+ * @wake: PREEMPT_RT: the CPU's psteer/N thread is to schedule @napi
  */
 struct psteer_cpu {
 	spinlock_t lock; /* see above */
@@ -137,6 +138,7 @@ struct psteer_cpu {
 	struct psteer_table *tbl;
 	struct napi_struct napi;
 	call_single_data_t csd;
+	bool wake;
 };
 
 /**

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build psteer.ko (and optionally psteer_kunit.ko) out of tree against KDIR.
 #
-# Usage: scripts/build-module.sh [--kunit] [--bench] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]
+# Usage: scripts/build-module.sh [--kunit] [--bench] [--clean] [--root BUILDROOT]
+#            KDIR OUTDIR [-- MAKE_ARGS...]
 #   KDIR      kernel build dir (distro headers from fetch-kernel.sh, or the
 #             KUnit kernel's build dir from kunit-kernel.sh)
 #   OUTDIR    build dir; the sources (Kbuild, Makefile, src/, include/ and,
@@ -12,6 +13,9 @@
 #   --bench   also build tools/testing/bench/pieces/ (psteer_bench.ko) in
 #             OUTDIR/bench, with its own copy of src/ and include/
 #   --clean   start from an empty OUTDIR (full rebuild: every warning shows)
+#   --root    run kbuild in that build root (scripts/buildroot.sh; the
+#             BUILDROOT fetch-kernel.sh prints for a kernel built with a
+#             compiler the host lacks); empty means the host
 #   MAKE_ARGS extra kbuild arguments, e.g. C=2 for sparse
 #
 # The make output goes to stderr and to OUTDIR/build.log; the built .ko
@@ -20,11 +24,16 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { die "usage: $0 [--kunit] [--bench] [--clean] KDIR OUTDIR [-- MAKE_ARGS...]"; }
+usage() { die "usage: $0 [--kunit] [--bench] [--clean] [--root BUILDROOT] KDIR OUTDIR [-- MAKE_ARGS...]"; }
 
-kunit=0 bench=0 clean=0
+kunit=0 bench=0 clean=0 buildroot=""
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--root)
+		[ $# -ge 2 ] || usage
+		buildroot=$2
+		shift
+		;;
 	--kunit) kunit=1 ;;
 	--bench) bench=1 ;;
 	--clean) clean=1 ;;
@@ -85,7 +94,10 @@ log=$outdir/build.log
 make_m() {
 	local dir=$1
 	shift
-	run make -C "$kdir" M="$dir" W=1 -j"$JOBS" "$@" modules 2>&1 | tee -a "$log" >&2
+	local chroot=()
+	[ -z "$buildroot" ] || chroot=("$PSTEER_TOP/scripts/buildroot.sh" --exec "$buildroot")
+	run "${chroot[@]}" make -C "$kdir" M="$dir" W=1 -j"$JOBS" "$@" modules 2>&1 |
+		tee -a "$log" >&2
 	return "${PIPESTATUS[0]}"
 }
 

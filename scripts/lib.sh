@@ -20,7 +20,7 @@ run() { printf '+ %s\n' "$*" >&2; "$@"; }
 PSTEER_HOST_PKGS="build-essential bc bison flex cpio xz-utils kmod
 	libelf-dev libssl-dev dwarves sparse python3 perl rsync
 	qemu-system-x86 busybox-static iperf3 iproute2 linux-source-6.12
-	gnuplot-nox shellcheck ethtool nftables"
+	gnuplot-nox shellcheck ethtool nftables debootstrap zstd"
 
 # ensure_host_pkgs: install whatever of PSTEER_HOST_PKGS is missing.
 ensure_host_pkgs() {
@@ -72,4 +72,71 @@ linux_source() {
 		) 9>"$PSTEER_CACHE/.linux-source.lock"
 	fi
 	echo "$src"
+}
+
+# --- Debian's other suites ---------------------------------------------------
+# Kernels newer than the host's (trixie, trixie-backports, sid) are resolved
+# and downloaded through the mirror the host's apt already uses, with a
+# private sources list, lists and package cache under $PSTEER_CACHE/apt:
+# the host's apt configuration is never changed.
+PSTEER_SUITES=${PSTEER_SUITES:-"trixie trixie-backports sid"}
+PSTEER_APT=$PSTEER_CACHE/apt
+
+# debian_mirror: the URI of the host's Debian archive, read from its apt
+# configuration (the source of the host's own release, not -security).
+debian_mirror() {
+	local codename uri
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
+	uri=$(apt-get update --print-uris 2>/dev/null |
+		sed -n "s|^'\([^']*\)/dists/$codename/InRelease'.*|\1|p" | head -n1)
+	[ -n "$uri" ] || die "no Debian source for $codename in the host's apt configuration"
+	echo "$uri"
+}
+
+# suite_apt_opts: the apt options that select the private setup.
+suite_apt_opts() {
+	printf '%s\n' -o "Dir::Etc::SourceList=$PSTEER_APT/sources.list" \
+		-o "Dir::Etc::SourceParts=$PSTEER_APT/sources.list.d" \
+		-o "Dir::State::Lists=$PSTEER_APT/lists" \
+		-o "Dir::Cache=$PSTEER_APT/cache" -o "APT::Default-Release=" \
+		-o "APT::Sandbox::User=root"
+}
+
+# suite_apt_update [--force]: write the private sources list and update its
+# lists when missing, older than a day, or with --force (under a lock).
+suite_apt_update() {
+	local mirror s opts
+	mkdir -p "$PSTEER_APT/lists/partial" "$PSTEER_APT/cache/archives/partial" \
+		"$PSTEER_APT/sources.list.d"
+	(
+		flock 8
+		if [ "${1:-}" != --force ] && [ -f "$PSTEER_APT/.updated" ] &&
+			[ -z "$(find "$PSTEER_APT/.updated" -mmin +1440)" ]; then
+			exit 0
+		fi
+		mirror=$(debian_mirror)
+		for s in $PSTEER_SUITES; do
+			echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main"
+		done >"$PSTEER_APT/sources.list"
+		mapfile -t opts < <(suite_apt_opts)
+		log "updating the private apt lists ($PSTEER_SUITES)"
+		run apt-get -q "${opts[@]}" update >&2 || die "apt-get update of $PSTEER_SUITES failed"
+		touch "$PSTEER_APT/.updated"
+	) 8>"$PSTEER_CACHE/.apt.lock"
+}
+
+# suite_apt_cache ARGS...: apt-cache on the private lists.
+suite_apt_cache() {
+	local opts
+	mapfile -t opts < <(suite_apt_opts)
+	apt-cache "${opts[@]}" "$@"
+}
+
+# suite_apt_download DIR PKG=VER...: download the packages into DIR.
+suite_apt_download() {
+	local dir=$1 opts
+	shift
+	mapfile -t opts < <(suite_apt_opts)
+	(cd "$dir" && run apt-get -q "${opts[@]}" download "$@") >&2
 }

@@ -4,11 +4,14 @@
 #
 # Usage: scripts/lint.sh   (no arguments)
 #
-#   W=1 6.12, W=1 6.1  full W=1 builds against Debian's current 6.12 and 6.1
-#                      headers (tools/testing/vm/fetch-kernel.sh): no
-#                      "warning:" allowed
-#   sparse             C=2 build against the 6.12 headers: no sparse
-#                      warning or error allowed
+#   W=1 SERIES         full W=1 builds (the module and the bench module)
+#                      against the headers of Debian's current 6.12, 6.1,
+#                      7.2, 7.3, latest and latest-rt kernels
+#                      (tools/testing/vm/fetch-kernel.sh; a series that
+#                      resolves to a kernel already built is skipped; 7.x in
+#                      the build root of its compiler): no "warning:" allowed
+#   sparse             C=2 builds against the 6.12 and latest headers: no
+#                      sparse warning or error allowed
 #   checkpatch         checkpatch.pl --strict --no-tree -f on every .c/.h of
 #                      the tree outside tools/ and scripts/ (the module,
 #                      include/, kunit/, at any depth; from the linux-source
@@ -38,14 +41,30 @@ result() {
 	[ "$2" = ok ] || failed=1
 }
 
+# fetch SERIES: set KVER, KDIR and BUILDROOT for that series' kernel.
+fetch() {
+	local vars
+	KVER="" KDIR="" BUILDROOT="" broot=()
+	vars=$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$1") || return 1
+	eval "$vars"
+	[ -z "$BUILDROOT" ] || broot=(--root "$BUILDROOT")
+}
+
 # w1 SERIES: W=1 build against that series' headers.
+declare -A w1_done
 w1() {
-	local series=$1 KVER="" KDIR="" n
-	if ! eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$series")"; then
+	local series=$1 n
+	if ! fetch "$series"; then
 		result "W=1 $series" FAIL "could not fetch the headers"
 		return
 	fi
-	if ! run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "$KDIR" "$out/w1-$series" >/dev/null; then
+	if [ -n "${w1_done[$KVER]:-}" ]; then
+		log "W=1 $series: $KVER already built as ${w1_done[$KVER]}"
+		return
+	fi
+	w1_done[$KVER]=$series
+	if ! run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "${broot[@]}" \
+		"$KDIR" "$out/w1-$series" >/dev/null; then
 		result "W=1 $series ($KVER)" FAIL "build failed, see $out/w1-$series/build.log"
 		return
 	fi
@@ -58,24 +77,31 @@ w1() {
 	fi
 }
 
-w1 6.12
-w1 6.1
+for series in 6.12 6.1 7.2 7.3 latest latest-rt; do
+	w1 "$series"
+done
 
-# sparse, against 6.12 (C=2: check every file, not only recompiled ones).
-KVER="" KDIR=""
-if eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" 6.12)" &&
-	run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "$KDIR" "$out/sparse" -- C=2 >/dev/null; then
-	# Sparse prints file:line:col: warning|error: ...; count those.
-	n=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out/sparse/build.log" || true)
-	if [ "$n" = 0 ]; then
-		result "sparse ($KVER)" ok "0 warnings"
-	else
-		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$out/sparse/build.log" >&2
-		result "sparse ($KVER)" FAIL "$n warnings"
+# sparse SERIES: C=2 (check every file, not only recompiled ones).
+sparse() {
+	local series=$1 n log=$out/sparse-$1/build.log
+	if ! fetch "$series" ||
+		! run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "${broot[@]}" \
+			"$KDIR" "$out/sparse-$series" -- C=2 >/dev/null; then
+		result "sparse $series" FAIL "C=2 build failed, see $log"
+		return
 	fi
-else
-	result sparse FAIL "C=2 build failed, see $out/sparse/build.log"
-fi
+	# Sparse prints file:line:col: warning|error: ...; count those.
+	n=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" || true)
+	if [ "$n" = 0 ]; then
+		result "sparse $series ($KVER)" ok "0 warnings"
+	else
+		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" >&2
+		result "sparse $series ($KVER)" FAIL "$n warnings"
+	fi
+}
+
+sparse 6.12
+sparse latest
 
 # Every file of the tree, tracked or new but not ignored (git ls-files, or
 # find outside a git checkout), that exists; sorted.

@@ -32,7 +32,7 @@
 
 static void psteer_ctl_queue(struct delayed_work *dw, unsigned int ms)
 {
-	mod_delayed_work(system_unbound_wq, dw, msecs_to_jiffies(ms));
+	mod_delayed_work(system_dfl_wq, dw, msecs_to_jiffies(ms));
 }
 
 static void psteer_sample_fn(struct work_struct *work)

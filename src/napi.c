@@ -6,14 +6,69 @@
  * another CPU by an IPI whose handler does that (as RPS does with
  * rps_trigger_softirq). Its poll runs psteer_drain() in NET_RX softirq,
  * with the NAPI budget, and gives the CPU back when the budget is spent.
+ *
+ * PREEMPT_RT raises no NET_RX from hard interrupt context: a call function
+ * run by a polling idle CPU must leave no softirq pending (the kernel warns
+ * in do_softirq_post_smp_call_flush()), and from an IPI every drain would
+ * go to ksoftirqd. There, as RPS does with its backlog threads
+ * (net/core/dev.c, use_backlog_threads()), a remote kick wakes a per-CPU
+ * thread, "psteer/N", that schedules the NAPI instance of its CPU with BHs
+ * disabled: the poll runs in that thread at local_bh_enable().
  */
 
 #include <linux/lockdep.h>
 #include <linux/smp.h>
+#include <linux/smpboot.h>
 
 #include "compat.h"
 #include "table.h"
 
+#ifdef CONFIG_PREEMPT_RT
+/* The live table whose CPUs the threads kick (one table is live). */
+static struct psteer_table *psteer_napi_tbl;
+static DEFINE_PER_CPU(struct task_struct *, psteer_napi_task);
+
+static int psteer_napi_thread_should_run(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(psteer_napi_tbl->pcpu, cpu)->wake);
+}
+
+/* Per-CPU thread, bound to @cpu, preemptible. */
+static void psteer_napi_thread(unsigned int cpu)
+{
+	struct psteer_cpu *pc = per_cpu_ptr(psteer_napi_tbl->pcpu, cpu);
+
+	WRITE_ONCE(pc->wake, false);
+	local_bh_disable();
+	napi_schedule(&pc->napi);
+	local_bh_enable();
+}
+
+static struct smp_hotplug_thread psteer_napi_threads = {
+	.store			= &psteer_napi_task,
+	.thread_should_run	= psteer_napi_thread_should_run,
+	.thread_fn		= psteer_napi_thread,
+	.thread_comm		= "psteer/%u",
+};
+
+static void psteer_napi_kick_remote(struct psteer_cpu *pc)
+{
+	/* Set before the wake-up, which orders it before the state test. */
+	WRITE_ONCE(pc->wake, true);
+	wake_up_process(per_cpu(psteer_napi_task, pc->cpu));
+}
+
+static int psteer_napi_threads_start(struct psteer_table *tbl)
+{
+	psteer_napi_tbl = tbl;
+	return smpboot_register_percpu_thread(&psteer_napi_threads);
+}
+
+static void psteer_napi_threads_stop(void)
+{
+	smpboot_unregister_percpu_thread(&psteer_napi_threads);
+}
+#else
 /* IPI handler, hard interrupt context on the target CPU. */
 static void psteer_napi_ipi(void *info)
 {
@@ -21,6 +76,32 @@ static void psteer_napi_ipi(void *info)
 
 	napi_schedule(&pc->napi);
 }
+
+static void psteer_napi_kick_remote(struct psteer_cpu *pc)
+{
+	/*
+	 * -EBUSY means this csd's IPI has not run yet: it will schedule the
+	 * NAPI, which then sees the bucket, so nothing is lost.
+	 */
+	smp_call_function_single_async(pc->cpu, &pc->csd);
+}
+
+static int psteer_napi_threads_start(struct psteer_table *tbl)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
+
+		INIT_CSD(&pc->csd, psteer_napi_ipi, pc);
+	}
+	return 0;
+}
+
+static void psteer_napi_threads_stop(void)
+{
+}
+#endif
 
 /*
  * NAPI poll, NET_RX softirq. If a producer kicks between psteer_drain()
@@ -51,15 +132,10 @@ void psteer_napi_kick(struct psteer_table *tbl, int cpu)
 	struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
 
 	lockdep_assert_in_softirq();
-	if (cpu == smp_processor_id()) {
+	if (cpu == smp_processor_id())
 		napi_schedule(&pc->napi);
-		return;
-	}
-	/*
-	 * -EBUSY means this csd's IPI has not run yet: it will schedule the
-	 * NAPI, which then sees the bucket, so nothing is lost.
-	 */
-	smp_call_function_single_async(cpu, &pc->csd);
+	else
+		psteer_napi_kick_remote(pc);
 }
 
 /**
@@ -67,11 +143,11 @@ void psteer_napi_kick(struct psteer_table *tbl, int cpu)
  * @tbl: the live table
  *
  * Context: process.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or the error of creating the PREEMPT_RT threads.
  */
 int psteer_napi_start(struct psteer_table *tbl)
 {
-	int cpu;
+	int cpu, err;
 
 	tbl->napi_dev = psteer_alloc_dummy_netdev();
 	if (!tbl->napi_dev)
@@ -79,11 +155,22 @@ int psteer_napi_start(struct psteer_table *tbl)
 	for_each_possible_cpu(cpu) {
 		struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
 
-		INIT_CSD(&pc->csd, psteer_napi_ipi, pc);
 		netif_napi_add(tbl->napi_dev, &pc->napi, psteer_napi_poll);
 		napi_enable(&pc->napi);
 	}
-	return 0;
+	err = psteer_napi_threads_start(tbl);
+	if (err) {
+		for_each_possible_cpu(cpu) {
+			struct psteer_cpu *pc = per_cpu_ptr(tbl->pcpu, cpu);
+
+			napi_disable(&pc->napi);
+			__netif_napi_del(&pc->napi);
+		}
+		synchronize_net();
+		psteer_free_dummy_netdev(tbl->napi_dev);
+		tbl->napi_dev = NULL;
+	}
+	return err;
 }
 
 static void psteer_napi_nop(void *info)
@@ -100,6 +187,7 @@ void psteer_napi_stop(struct psteer_table *tbl)
 {
 	int cpu;
 
+	psteer_napi_threads_stop();
 	for_each_possible_cpu(cpu)
 		napi_disable(&per_cpu_ptr(tbl->pcpu, cpu)->napi);
 	/*

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Integration test of psteer.ko in a QEMU VM.
 #
-# Usage: tools/testing/vm/run-guest.sh --kernel 6.12|6.1|debug [--guest NAME]
+# Usage: tools/testing/vm/run-guest.sh --kernel SERIES|debug [--guest NAME]
 #            [--bench-module]
 #
-#   --kernel 6.12, 6.1  Debian's current distro kernel of that series
-#                       (fetch-kernel.sh)
+#   --kernel SERIES     Debian's current distro kernel of that series: 6.12,
+#                       6.1, 7.N, latest, latest-rt (fetch-kernel.sh; built
+#                       in its build root when the host lacks its compiler)
 #   --kernel debug      the KUnit/debug kernel (kunit-kernel.sh): KASAN,
 #                       lockdep, kmemleak
 #   --guest NAME        guest script tools/testing/guest/NAME.sh (default
@@ -27,7 +28,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-usage() { die "usage: $0 --kernel 6.12|6.1|debug [--guest NAME] [--bench-module]"; }
+usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug [--guest NAME] [--bench-module]"; }
 which="" guest=integration bench=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -55,24 +56,24 @@ cleanup() { [ -z "$tmp" ] || rm -rf "$tmp"; }
 trap cleanup EXIT
 tmp=$(mktemp -d)
 
-modargs=()
+modargs=() buildroot=()
 case "$which" in
-6.12 | 6.1)
-	KVER="" ROOT="" KDIR="" KERNEL=""
-	eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$which")"
-	kdir=$KDIR kernel=$KERNEL mem=1G
-	build=$PSTEER_OUT/$KVER
-	modargs=(--kver "$KVER" --modroot "$ROOT")
-	;;
 debug)
 	kdir=$(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh")
 	kernel=$kdir/arch/x86/boot/bzImage mem=2G
 	build=$PSTEER_OUT/debug
 	;;
-*) usage ;;
+*)
+	KVER="" ROOT="" KDIR="" KERNEL="" BUILDROOT=""
+	eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$which")"
+	kdir=$KDIR kernel=$KERNEL mem=1G
+	build=$PSTEER_OUT/$KVER
+	modargs=(--kver "$KVER" --modroot "$ROOT")
+	[ -z "$BUILDROOT" ] || buildroot=(--root "$BUILDROOT")
+	;;
 esac
 
-kos=$(run "$PSTEER_TOP/scripts/build-module.sh" "${bench[@]}" "$kdir" "$build")
+kos=$(run "$PSTEER_TOP/scripts/build-module.sh" "${bench[@]}" "${buildroot[@]}" "$kdir" "$build")
 ko=$(echo "$kos" | head -n1)
 files=(--file "$ko:/psteer/psteer.ko")
 [ ${#bench[@]} = 0 ] || files+=(--file "$(echo "$kos" | tail -n1):/psteer/psteer_bench.ko")
