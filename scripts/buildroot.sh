@@ -40,7 +40,7 @@ if [ "${1:-}" = --exec ]; then
 			mkdir -p "$root$d"
 			mount --bind "$d" "$root$d" || exit 1
 		done
-		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		exec chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/tmp LC_ALL=C.UTF-8 /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
 	' sh "$root" "$PWD" "$PSTEER_TOP" "$PSTEER_OUT" "$PSTEER_CACHE" "$@"
 fi
@@ -82,4 +82,10 @@ if [ ! -f "$dir/.done" ]; then
 		[ "$old" = "$dir" ] || [ ! -d "$old" ] || run rm -rf "$old" >&2
 	done
 fi
+# gcc and cc are the suite's compiler: a kernel built here and the modules
+# built against it later both call plain gcc and see the same version.
+for name in gcc cc; do
+	# (relative: resolved in the root; ../../bin is the root's /usr/bin)
+	ln -sfn "../../bin/$cc" "$dir/usr/local/bin/$name"
+done
 echo "$dir"

@@ -19,7 +19,7 @@ run() { printf '+ %s\n' "$*" >&2; "$@"; }
 # Host packages every script may need, from Debian's archive only.
 PSTEER_HOST_PKGS="build-essential bc bison flex cpio xz-utils kmod
 	libelf-dev libssl-dev dwarves sparse python3 perl rsync
-	qemu-system-x86 busybox-static iperf3 iproute2 linux-source-6.12
+	qemu-system-x86 busybox-static iperf3 iproute2
 	gnuplot-nox shellcheck ethtool nftables debootstrap zstd"
 
 # ensure_host_pkgs: install whatever of PSTEER_HOST_PKGS is missing.
@@ -38,40 +38,19 @@ ensure_host_pkgs() {
 	run apt-get install -y -q --no-install-recommends $missing >&2
 }
 
-# Debian's kernel source package: the KUnit kernel, kunit.py and checkpatch.pl
-# all come from it.
-PSTEER_SOURCE_PKG=${PSTEER_SOURCE_PKG:-linux-source-6.12}
+# The kernel series whose Debian source tree (linux-source-MAJOR.MINOR of
+# the same upload) the KUnit/debug kernel, kunit.py and checkpatch.pl come
+# from: the newest Debian carries, so kernel developers test on a current
+# kernel.
+PSTEER_SOURCE_SERIES=${PSTEER_SOURCE_SERIES:-latest}
 
-# linux_source_version: version of the installed $PSTEER_SOURCE_PKG.
-linux_source_version() {
-	dpkg-query -W -f='${Version}' "$PSTEER_SOURCE_PKG" 2>/dev/null ||
-		die "$PSTEER_SOURCE_PKG is not installed"
-}
-
-# linux_source: print the unpacked source tree
-# $PSTEER_CACHE/linux-source-<version>, unpacking
-# /usr/src/$PSTEER_SOURCE_PKG.tar.xz first if needed (once, under a lock).
+# linux_source: print the unpacked source tree of $PSTEER_SOURCE_SERIES
+# (fetch-kernel.sh --source: downloaded and unpacked once, then cached).
 linux_source() {
-	local ver tarball src
-	ver=$(linux_source_version)
-	tarball=/usr/src/$PSTEER_SOURCE_PKG.tar.xz
-	src=$PSTEER_CACHE/linux-source-$ver
-	if [ ! -f "$src/.done" ]; then
-		[ -f "$tarball" ] || die "no $tarball"
-		mkdir -p "$PSTEER_CACHE"
-		(
-			flock 9
-			if [ ! -f "$src/.done" ]; then
-				log "unpacking $tarball ($ver)"
-				rm -rf "$src" "$src.tmp"
-				mkdir -p "$src.tmp"
-				tar -xf "$tarball" -C "$src.tmp" --strip-components=1
-				mv "$src.tmp" "$src"
-				touch "$src/.done"
-			fi
-		) 9>"$PSTEER_CACHE/.linux-source.lock"
-	fi
-	echo "$src"
+	local KVER ROOT KDIR KERNEL CC BUILDROOT PKGVER SOURCE=""
+	eval "$("$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" --source "$PSTEER_SOURCE_SERIES")"
+	[ -n "$SOURCE" ] || die "no source tree for series $PSTEER_SOURCE_SERIES"
+	echo "$SOURCE"
 }
 
 # --- Debian's other suites ---------------------------------------------------

@@ -28,12 +28,15 @@ tmp=$(mktemp -d)
 
 logs=$PSTEER_OUT/logs
 mkdir -p "$logs"
-kdir=$(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh")
+mapfile -t kk < <(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh")
+[ -n "${kk[0]:-}" ] || die "no KUnit kernel"
+kdir=${kk[0]} buildroot=()
+[ -z "${kk[1]:-}" ] || buildroot=(--root "${kk[1]}")
 src=$(linux_source)
 kunitpy=$src/tools/testing/kunit/kunit.py
 [ -f "$kunitpy" ] || die "no $kunitpy"
 
-mapfile -t kos < <(run "$PSTEER_TOP/scripts/build-module.sh" --kunit "$kdir" "$PSTEER_OUT/debug")
+mapfile -t kos < <(run "$PSTEER_TOP/scripts/build-module.sh" --kunit "${buildroot[@]}" "$kdir" "$PSTEER_OUT/debug")
 [ "${#kos[@]}" = 2 ] || die "expected psteer.ko and psteer_kunit.ko from build-module.sh"
 
 run "$PSTEER_TOP/tools/testing/vm/initramfs.sh" --out "$tmp/initrd.cpio.gz" \

@@ -3,7 +3,7 @@
 # Fetch a Debian kernel (image, modules, headers) into a private root,
 # without installing anything on the host.
 #
-# Usage: tools/testing/vm/fetch-kernel.sh SERIES
+# Usage: tools/testing/vm/fetch-kernel.sh [--source] SERIES
 #
 #   6.12, 6.1        Debian 12's kernels, from the host's own apt lists
 #                    (6.12 from the meta-package linux-headers-6.12-amd64,
@@ -27,6 +27,11 @@
 # (scripts/buildroot.sh; debootstrap on first use, about 4 minutes) builds
 # against it: BUILDROOT names it, and scripts/build-module.sh --root uses it.
 #
+# --source also fetches that kernel's source tree: Debian's
+# linux-source-MAJOR.MINOR of the same package version, unpacked once into
+# $PSTEER_CACHE/linux-source-PKGVER/ (the KUnit/debug kernel, kunit.py
+# and checkpatch.pl come from it).
+#
 # Prints shell-assignable lines on stdout (everything else goes to stderr):
 #   KVER=...       kernel release, e.g. 6.12.117+deb12-amd64
 #   ROOT=...       private root the packages were unpacked into
@@ -34,11 +39,19 @@
 #   KERNEL=...     the bzImage (vmlinuz) to boot
 #   CC=...         the compiler the kernel was built with, e.g. gcc-14
 #   BUILDROOT=...  the build root to build in, empty for the host
+#   PKGVER=...     the Debian package version, e.g. 7.3.4-1~bpo13+1
+#   SOURCE=...     with --source: the unpacked source tree
 # Use as: eval "$(tools/testing/vm/fetch-kernel.sh 6.12)"
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-[ $# = 1 ] || die "usage: $0 6.12|6.1|7.N|latest|latest-rt"
+usage() { die "usage: $0 [--source] 6.12|6.1|7.N|latest|latest-rt"; }
+want_source=0
+if [ "${1:-}" = --source ]; then
+	want_source=1
+	shift
+fi
+[ $# = 1 ] || usage
 series=$1
 case "$series" in
 6.12) meta=linux-headers-6.12-amd64 ;;
@@ -49,6 +62,8 @@ esac
 
 ensure_host_pkgs
 
+srcarg=()
+[ "$want_source" = 0 ] || srcarg=(--source)
 tmp="" dl=""
 cleanup() { rm -rf ${tmp:+"$tmp"} ${dl:+"$dl"}; }
 trap cleanup EXIT
@@ -68,6 +83,15 @@ depends_of() {
 newest_version() {
 	acache madison "$1" 2>/dev/null | awk -F' [|] ' '{ gsub(/ /, "", $2); print $2 }' |
 		sort -V | tail -n1
+}
+
+# download PKG=VER... : into $dl, from the host's lists or the private ones.
+download() {
+	if [ -n "$meta" ]; then
+		(cd "$dl" && run apt-get download -q "$@") >&2
+	else
+		suite_apt_download "$dl" "$@"
+	fi
 }
 
 if [ -n "$meta" ]; then
@@ -141,11 +165,7 @@ if [ "$(cat "$dir/.done" 2>/dev/null)" != "$pkgver ${pkgs[*]}" ]; then
 	# unversioned name (linux-kbuild-6.1) cannot pick another upload.
 	want=()
 	for p in "${pkgs[@]}"; do want+=("$p=$pkgver"); done
-	if [ -n "$meta" ]; then
-		(cd "$dl" && run apt-get download -q "${want[@]}") >&2 || dlrc=$?
-	else
-		suite_apt_download "$dl" "${want[@]}" || dlrc=$?
-	fi
+	download "${want[@]}" || dlrc=$?
 	if [ "$dlrc" != 0 ]; then
 		# Stale lists name uploads the archive no longer has: update
 		# them and resolve again, once.
@@ -155,7 +175,7 @@ if [ "$(cat "$dir/.done" 2>/dev/null)" != "$pkgver ${pkgs[*]}" ]; then
 		if [ -n "$meta" ]; then run apt-get update -q >&2; else suite_apt_update --force; fi
 		cleanup
 		exec 9>&-
-		PSTEER_FETCH_RETRY=1 exec "$0" "$series"
+		PSTEER_FETCH_RETRY=1 exec "$0" "${srcarg[@]}" "$series"
 	fi
 	mkdir -p "$tmp/root"
 	for deb in "$dl"/*.deb; do
@@ -194,6 +214,34 @@ for old in "$PSTEER_CACHE"/distro-*/.series; do
 	[ -s "$old" ] || run rm -rf "${old%/.series}" >&2
 done
 
+source=""
+if [ "$want_source" = 1 ]; then
+	mm=$(echo "$kver" | cut -d. -f1,2)
+	source=$PSTEER_CACHE/linux-source-$pkgver
+	exec 8>"$PSTEER_CACHE/.linux-source.lock"
+	flock 8
+	if [ ! -f "$source/.done" ]; then
+		start=$(date +%s)
+		rm -rf "$source" "$source.tmp"
+		dl=$(mktemp -d)
+		chmod 777 "$dl"
+		download "linux-source-$mm=$pkgver" ||
+			die "cannot download linux-source-$mm $pkgver"
+		mkdir -p "$dl/x" "$source.tmp"
+		run dpkg -x "$dl"/linux-source-"$mm"_*.deb "$dl/x"
+		tarball=$(find "$dl/x/usr/src" -maxdepth 1 -name "linux-source-$mm.tar.*" | head -n1)
+		[ -n "$tarball" ] || die "no source tarball in linux-source-$mm $pkgver"
+		log "unpacking linux-source-$mm $pkgver"
+		tar -xf "$tarball" -C "$source.tmp" --strip-components=1
+		mv "$source.tmp" "$source"
+		touch "$source/.done"
+		rm -rf "$dl"
+		dl=""
+		log "fetched linux-source-$mm $pkgver in $(($(date +%s) - start)) s"
+	fi
+	exec 8>&-
+fi
+
 buildroot=""
 if ! command -v "$cc" >/dev/null; then
 	[ -n "$suite" ] || die "no suite known for $hdr, hence no build root for $cc"
@@ -208,3 +256,5 @@ echo "KDIR=$kdir"
 echo "KERNEL=$kernel"
 echo "CC=$cc"
 echo "BUILDROOT=$buildroot"
+echo "PKGVER=$pkgver"
+echo "SOURCE=$source"

@@ -1,29 +1,41 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build (once) the KUnit/debug test kernel from Debian's linux-source-6.12
-# and print its build directory (usable as KDIR for external modules).
+# Build (once) the KUnit/debug test kernel from Debian's source of the
+# newest kernel Debian carries ($PSTEER_SOURCE_SERIES, default latest:
+# linux-source-7.3 from trixie-backports today), with the compiler that
+# kernel was built with (in its build root when the host lacks it), and
+# print its build directory (usable as KDIR for external modules) and, on
+# a second line, the build root to build modules in (empty for the host).
 #
 # Usage: tools/testing/vm/kunit-kernel.sh   (no arguments)
 #
-# Cached in $PSTEER_CACHE/kunit-<source version>-<config hash>/; a second
-# run with the same source package and debug.config (beside this script)
-# is instant. The hash is of the whole file, comments included: editing
-# any line of debug.config means an 8-minute rebuild.
+# Cached in $PSTEER_CACHE/kunit-<package version>-<compiler>-<config hash>/;
+# a second run with the same source upload and debug.config (beside this
+# script) is instant. The hash is of the whole file, comments included:
+# editing any line of debug.config means a rebuild (about 10 minutes).
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
 [ $# = 0 ] || die "usage: $0"
 ensure_host_pkgs
 
-ver=$(linux_source_version)
+eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" --source "$PSTEER_SOURCE_SERIES")"
+src=$SOURCE
 frag=$PSTEER_TOP/tools/testing/vm/debug.config
 key=$(sha256sum "$frag" | cut -c1-12)
-out=$PSTEER_CACHE/kunit-$ver-$key
+out=$PSTEER_CACHE/kunit-$PKGVER-$CC-$key
+chroot=()
+[ -z "$BUILDROOT" ] || chroot=("$PSTEER_TOP/scripts/buildroot.sh" --exec "$BUILDROOT")
+# In a build root, gcc is the kernel's own compiler (buildroot.sh); the
+# modules built against $out later use the same plain gcc.
+kmake=(make -s -C "$src" O="$out" ARCH=x86_64)
 
-if [ -f "$out/.done" ]; then
+done_() {
 	echo "$out"
+	echo "$BUILDROOT"
 	exit 0
-fi
+}
+[ ! -f "$out/.done" ] || done_
 
 # One build at a time: a second caller waits for the first and reuses it.
 mkdir -p "$PSTEER_CACHE"
@@ -35,17 +47,12 @@ while [ ! -f "$out/.done" ] && pgrep -f -- "make .*O=$out( |$)" >/dev/null; do
 	log "waiting for the running build of $out"
 	sleep 20
 done
-if [ -f "$out/.done" ]; then
-	echo "$out"
-	exit 0
-fi
-
-src=$(linux_source)
+[ ! -f "$out/.done" ] || done_
 
 rm -rf "$out"
 mkdir -p "$out"
 cp "$frag" "$out/.config"
-run make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >&2
+run "${chroot[@]}" "${kmake[@]}" olddefconfig >&2
 
 # Every option the fragment asks for must have survived olddefconfig.
 bad=0
@@ -59,11 +66,11 @@ while IFS= read -r line; do
 		grep -qx "$line" "$out/.config" || { log "$line did not stick"; bad=1; }
 	fi
 done <"$frag"
-[ "$bad" = 0 ] || die "debug.config does not apply to $ver"
+[ "$bad" = 0 ] || die "debug.config does not apply to $KVER's source"
 
-log "building the KUnit kernel ($ver) in $out with $JOBS jobs"
+log "building the KUnit kernel (linux-source $PKGVER, $CC) in $out with $JOBS jobs (about 10 minutes)"
 start=$(date +%s)
-run make -s -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" vmlinux bzImage modules >&2
+run "${chroot[@]}" "${kmake[@]}" -j"$JOBS" vmlinux bzImage modules >&2
 log "built in $(( $(date +%s) - start )) s"
 touch "$out/.done"
-echo "$out"
+done_

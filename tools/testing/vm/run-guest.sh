@@ -59,8 +59,10 @@ tmp=$(mktemp -d)
 modargs=() buildroot=()
 case "$which" in
 debug)
-	kdir=$(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh")
-	kernel=$kdir/arch/x86/boot/bzImage mem=2G
+	mapfile -t kk < <(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh")
+	[ -n "${kk[0]:-}" ] || die "no KUnit kernel"
+	kdir=${kk[0]} kernel=${kk[0]}/arch/x86/boot/bzImage mem=2G
+	[ -z "${kk[1]:-}" ] || buildroot=(--root "${kk[1]}")
 	build=$PSTEER_OUT/debug
 	;;
 *)
