@@ -40,6 +40,15 @@
 #define system_dfl_wq system_unbound_wq
 #endif
 
+/*
+ * 7.x allocates one object by type, kzalloc_obj(*p, gfp), and checkpatch
+ * prefers it to kzalloc(sizeof(*p), gfp). The same for older kernels:
+ */
+#ifndef PSTEER_HAVE_KZALLOC_OBJ
+#define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
+#define kvmalloc_obj(P, GFP)	kvmalloc(sizeof(P), GFP)
+#endif
+
 #ifdef PSTEER_HAVE_KUNIT_VISIBILITY_H
 #include <kunit/visibility.h>
 #else

@@ -47,6 +47,7 @@ PSTEER_SOURCE_SERIES=${PSTEER_SOURCE_SERIES:-latest}
 # linux_source: print the unpacked source tree of $PSTEER_SOURCE_SERIES
 # (fetch-kernel.sh --source: downloaded and unpacked once, then cached).
 linux_source() {
+	# shellcheck disable=SC2034 # set by the eval, only SOURCE is wanted
 	local KVER ROOT KDIR KERNEL CC BUILDROOT PKGVER SOURCE=""
 	eval "$("$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" --source "$PSTEER_SOURCE_SERIES")"
 	[ -n "$SOURCE" ] || die "no source tree for series $PSTEER_SOURCE_SERIES"

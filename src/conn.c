@@ -79,7 +79,7 @@ struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max,
 	    max > PSTEER_MAX_CONNS ||
 	    strlen(name) + 2 > sizeof(ct->cache_name[0]))
 		return ERR_PTR(-EINVAL);
-	ct = kzalloc(sizeof(*ct), GFP_KERNEL);
+	ct = kzalloc_obj(*ct, GFP_KERNEL);
 	if (!ct)
 		return ERR_PTR(-ENOMEM);
 	ct->nbuckets = nbuckets;

@@ -315,7 +315,7 @@ static void psteer_ctl_free(struct psteer_ctl *ctl)
 static struct psteer_ctl *psteer_ctl_alloc(struct psteer_table *tbl)
 {
 	u32 n = cpumask_weight(tbl->cpus), nb = tbl->nbuckets;
-	struct psteer_ctl *ctl = kzalloc(sizeof(*ctl), GFP_KERNEL);
+	struct psteer_ctl *ctl = kzalloc_obj(*ctl, GFP_KERNEL);
 
 	if (!ctl)
 		return NULL;

@@ -261,7 +261,7 @@ static int psteer_load(struct psteer_load_params *p, struct cpumask *cpus)
 		return err;
 	get_random_bytes(&p->hash.sipkey, sizeof(p->hash.sipkey));
 	if (p->hash.alg == PSTEER_HASH_TOEPLITZ) {
-		psteer.toeplitz = kvmalloc(sizeof(*psteer.toeplitz), GFP_KERNEL);
+		psteer.toeplitz = kvmalloc_obj(*psteer.toeplitz, GFP_KERNEL);
 		if (!psteer.toeplitz)
 			return -ENOMEM;
 		psteer_toeplitz_table_init(psteer.toeplitz, p->hash.rss_key);

@@ -65,7 +65,7 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 	    !queue_len || queue_len > PSTEER_MAX_QUEUE_LEN)
 		return ERR_PTR(-EINVAL);
 
-	tbl = kzalloc(sizeof(*tbl), GFP_KERNEL);
+	tbl = kzalloc_obj(*tbl, GFP_KERNEL);
 	if (!tbl)
 		return ERR_PTR(-ENOMEM);
 	tbl->nbuckets = nbuckets;

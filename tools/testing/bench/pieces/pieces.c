@@ -188,7 +188,7 @@ static int psteer_bench_hash(void)
 	struct psteer_tuple t;
 	u64 ns;
 
-	tt = kvmalloc(sizeof(*tt), GFP_KERNEL);
+	tt = kvmalloc_obj(*tt, GFP_KERNEL);
 	if (!tt)
 		return -ENOMEM;
 	get_random_bytes(&cfg.sipkey, sizeof(cfg.sipkey));
