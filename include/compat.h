@@ -44,6 +44,21 @@
  * 7.x allocates one object by type, kzalloc_obj(*p, gfp), and checkpatch
  * prefers it to kzalloc(sizeof(*p), gfp). The same for older kernels:
  */
+/*
+ * kernel_bind() and kernel_connect() take a struct sockaddr_unsized in 7.x
+ * (the KUnit suites bind sockets); before, a struct sockaddr.
+ */
+#ifndef PSTEER_HAVE_SOCKADDR_UNSIZED
+#define sockaddr_unsized sockaddr
+#endif
+
+/* The namespace of EXPORT_SYMBOL_IF_KUNIT(), for MODULE_IMPORT_NS(). */
+#ifdef PSTEER_HAVE_MODULE_NS_STRING
+#define PSTEER_KUNIT_NS	"EXPORTED_FOR_KUNIT_TESTING"
+#else
+#define PSTEER_KUNIT_NS	EXPORTED_FOR_KUNIT_TESTING
+#endif
+
 #ifndef PSTEER_HAVE_KZALLOC_OBJ
 #define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
 #define kvmalloc_obj(P, GFP)	kvmalloc(sizeof(P), GFP)

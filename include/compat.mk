@@ -9,4 +9,7 @@ ccflags-y += $(if $(wildcard $(srctree)/include/linux/unaligned.h),-DPSTEER_HAVE
 ccflags-y += $(if $(wildcard $(srctree)/include/linux/hex.h),-DPSTEER_HAVE_LINUX_HEX_H)
 ccflags-y += $(call psteer-probe,system_dfl_wq,linux/workqueue.h,PSTEER_HAVE_SYSTEM_DFL_WQ)
 ccflags-y += $(call psteer-probe,define kzalloc_obj,linux/slab.h,PSTEER_HAVE_KZALLOC_OBJ)
+ccflags-y += $(call psteer-probe,struct sockaddr_unsized,linux/socket.h,PSTEER_HAVE_SOCKADDR_UNSIZED)
+# MODULE_IMPORT_NS() takes a string literal since 6.13 ("import_ns, ns").
+ccflags-y += $(call psteer-probe,import_ns. ns\b,linux/module.h,PSTEER_HAVE_MODULE_NS_STRING)
 ccflags-y += $(if $(wildcard $(srctree)/include/kunit/visibility.h),-DPSTEER_HAVE_KUNIT_VISIBILITY_H,-D'EXPORT_SYMBOL_IF_KUNIT(s)=')

@@ -35,7 +35,7 @@ static void psteer_hook_prefetched_sock(struct kunit *test)
 						  SOCK_DGRAM, IPPROTO_UDP,
 						  &sock));
 	/* Port 0: udp_lib_get_port() picks one and sets SOCK_RCU_FREE. */
-	if (kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin))) {
+	if (kernel_bind(sock, (struct sockaddr_unsized *)&sin, sizeof(sin))) {
 		sock_release(sock);
 		KUNIT_FAIL(test, "cannot bind a UDP socket");
 		return;
