@@ -44,24 +44,36 @@ ensure_host_pkgs
 logdir=$PSTEER_OUT/check
 mkdir -p "$logdir"
 
+# kernels_of LOG: the kernels a test ran on or built against, from the
+# lines fetch-kernel.sh and kunit-kernel.sh log.
+kernels_of() {
+	local k
+	k=$(sed -n 's/^\[kunit-kernel.sh\] kernel: \(debug [^ ]*\) .*/\1/p' "$1" | head -n1)
+	[ -n "$k" ] || k=$(sed -n 's/^\[fetch-kernel.sh\] series [^:]*: \([^ ]*\) .*/\1/p' "$1" |
+		awk '!seen[$0]++' | paste -sd, -)
+	echo "$k"
+}
+
 passed=0
 failed=0
 failures=""
 skips=()
 part() {
-	local name=$1 start rc=0 skipped s
+	local name=$1 start rc=0 skipped s k
 	shift
 	start=$(date +%s)
 	log "=== $name: $*"
 	"$@" >"$logdir/$name.log" 2>&1 || rc=$?
 	mapfile -t skipped < <(grep -E '^STEP [^:]*: SKIP' "$logdir/$name.log" | sort -u)
+	k=$(kernels_of "$logdir/$name.log")
+	k=${k:+, kernel $k}
 	if [ "$rc" = 0 ]; then
 		passed=$((passed + 1))
-		log "=== $name: PASS ($(( $(date +%s) - start )) s${skipped[0]:+, skipped steps: ${#skipped[@]}})"
+		log "=== $name: PASS ($(( $(date +%s) - start )) s$k${skipped[0]:+, skipped steps: ${#skipped[@]}})"
 	else
 		failed=$((failed + 1))
 		failures="$failures $name"
-		log "=== $name: FAIL rc=$rc ($(( $(date +%s) - start )) s); last lines of $logdir/$name.log:"
+		log "=== $name: FAIL rc=$rc ($(( $(date +%s) - start )) s$k); last lines of $logdir/$name.log:"
 		tail -n 25 "$logdir/$name.log" >&2
 	fi
 	for s in "${skipped[@]}"; do

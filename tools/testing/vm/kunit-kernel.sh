@@ -31,6 +31,7 @@ chroot=()
 kmake=(make -s -C "$src" O="$out" ARCH=x86_64)
 
 done_() {
+	log "kernel: debug $KVER from linux-source $PKGVER ($CC)"
 	echo "$out"
 	echo "$BUILDROOT"
 	exit 0
