@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # psteer: `make` builds psteer.ko against KDIR; see README.md for the rest.
 #
-# Usage: make [KDIR=DIR] | make install | make clean
+# Usage: make [KDIR=DIR] | make tools | make install | make deb | make clean
 #        make check [ONLY="NAME..."] | make lint | make kunit | make integration
 #        make demo | make bench-sim | make bench | make bench-iperf
 #        make bench-conns
@@ -12,20 +12,33 @@ PWD := $(CURDIR)
 
 all: modules
 
+# The psteer command (tools/psteer/, user space, libc only).
+tools:
+	$(MAKE) -C tools/psteer
+
 modules:
 	@test -d "$(KDIR)" || { echo "psteer: no kernel build tree at $(KDIR); run 'make KDIR=/path/to/linux-headers'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
 install: modules
+
+# The psteer command (tools/psteer/, user space, libc only).
+tools:
+	$(MAKE) -C tools/psteer
 	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
 	depmod -a
 
 clean:
 	@test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(PWD) clean || true
+	[ ! -d tools/psteer ] || $(MAKE) -C tools/psteer clean
 	rm -rf build
 
 lint:
 	scripts/lint.sh
+
+# The psteer-dkms Debian package (debian/, dh-dkms), in build/deb/.
+deb:
+	scripts/deb.sh
 
 kunit:
 	tools/testing/kunit/kunit-run.sh
@@ -67,5 +80,5 @@ fuzz:
 	PSTEER_INTEGRATION_TIMEOUT=3600 \
 	tools/testing/vm/run-guest.sh --kernel debug --guest fuzz
 
-.PHONY: all modules install clean lint kunit integration check demo bench-sim bench \
+.PHONY: all modules tools deb install clean lint kunit integration check demo bench-sim bench \
 	bench-iperf bench-conns fuzz

@@ -96,6 +96,7 @@ int psteer_parse_packet(const struct sk_buff *skb, u8 pf,
 			struct psteer_tuple *t, struct psteer_hint *hint);
 int psteer_parse_hinted(const struct sk_buff *skb, u8 pf,
 			const struct psteer_hint *hint, struct psteer_tuple *t);
+int psteer_tuple_from_text(char *s, struct psteer_tuple *t);
 
 /* src/hash.c */
 extern const u8 psteer_default_rss_key[PSTEER_RSS_KEY_LEN];

@@ -287,6 +287,61 @@ static void psteer_parse_not_ip(struct kunit *test)
 }
 
 /*
+ * The text form of a flow (psteer where) gives the tuple a packet of that
+ * flow gives: IPv4 TCP, IPv6 UDP, and ICMP without ports.
+ */
+static void psteer_tuple_text_matches_packet(struct kunit *test)
+{
+	struct psteer_tuple pkt, txt;
+	char line[96];
+	u8 buf[128];
+	unsigned int len;
+
+	len = psteer_v4(buf, 5, IPPROTO_TCP, 0);
+	KUNIT_ASSERT_EQ(test, 0, psteer_parse_tuple(psteer_skb(test, buf, len),
+						    NFPROTO_IPV4, &pkt));
+	strscpy(line, "tcp 10.0.0.1 1234 10.0.0.2 80", sizeof(line));
+	KUNIT_ASSERT_EQ(test, 0, psteer_tuple_from_text(line, &txt));
+	KUNIT_EXPECT_MEMEQ(test, &pkt, &txt, sizeof(pkt));
+
+	len = psteer_v6(buf, IPPROTO_UDP, NULL, 0);
+	KUNIT_ASSERT_EQ(test, 0, psteer_parse_tuple(psteer_skb(test, buf, len),
+						    NFPROTO_IPV6, &pkt));
+	strscpy(line, " 17  fd00::1 1234 fd00::2 80\n", sizeof(line));
+	KUNIT_ASSERT_EQ(test, 0, psteer_tuple_from_text(line, &txt));
+	KUNIT_EXPECT_MEMEQ(test, &pkt, &txt, sizeof(pkt));
+
+	len = psteer_v4(buf, 5, IPPROTO_ICMP, 0);
+	KUNIT_ASSERT_EQ(test, 0, psteer_parse_tuple(psteer_skb(test, buf, len),
+						    NFPROTO_IPV4, &pkt));
+	strscpy(line, "icmp 10.0.0.1 0 10.0.0.2 0", sizeof(line));
+	KUNIT_ASSERT_EQ(test, 0, psteer_tuple_from_text(line, &txt));
+	KUNIT_EXPECT_MEMEQ(test, &pkt, &txt, sizeof(pkt));
+}
+
+/* Every malformed flow is refused. */
+static void psteer_tuple_text_bad(struct kunit *test)
+{
+	static const char *const bad[] = {
+		"", "tcp", "tcp 10.0.0.1 1 10.0.0.2", "tcp 10.0.0.1 1 10.0.0.2 2 x",
+		"foo 10.0.0.1 1 10.0.0.2 2", "256 10.0.0.1 1 10.0.0.2 2",
+		"tcp 10.0.0.256 1 10.0.0.2 2", "tcp 10.0.0.1 65536 10.0.0.2 2",
+		"tcp 10.0.0.1 -1 10.0.0.2 2", "tcp 10.0.0.1 1 fd00::2 2",
+		"tcp fd00::1 1 10.0.0.2 2", "icmp 10.0.0.1 1 10.0.0.2 0",
+		"tcp fd00:::1 1 fd00::2 2",
+	};
+	struct psteer_tuple t;
+	char line[96];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		strscpy(line, bad[i], sizeof(line));
+		KUNIT_EXPECT_EQ_MSG(test, -EINVAL, psteer_tuple_from_text(line, &t),
+				    "'%s'", bad[i]);
+	}
+}
+
+/*
  * TCP's flags byte is read when asked: at offset 13 of a whole header,
  * 0 when the header is cut short after the ports or the protocol is not
  * TCP; the tuple is the same either way.
@@ -394,6 +449,8 @@ static struct kunit_case psteer_tuple_cases[] = {
 	KUNIT_CASE(psteer_parse_not_ip),
 	KUNIT_CASE(psteer_parse_tcp_flags),
 	KUNIT_CASE(psteer_parse_hinted_same),
+	KUNIT_CASE(psteer_tuple_text_matches_packet),
+	KUNIT_CASE(psteer_tuple_text_bad),
 	{}
 };
 

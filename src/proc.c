@@ -18,10 +18,12 @@
  */
 
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <linux/math64.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -242,6 +244,66 @@ static const struct proc_ops psteer_buckets_proc_ops = {
 };
 
 /*
+ * where: write "PROTO SRC SPORT DST DPORT" (CAP_NET_ADMIN, as the hash is
+ * shown), then read "hash bucket cpu" from the same open file: the bucket
+ * the flow hashes to with the module's own key and the CPU that owns it
+ * now (psteer where). Each open file keeps its last answer.
+ */
+#define PSTEER_WHERE_LEN	64
+
+static int psteer_where_open(struct inode *inode, struct file *file)
+{
+	file->private_data = kzalloc(PSTEER_WHERE_LEN, GFP_KERNEL);
+	return file->private_data ? 0 : -ENOMEM;
+}
+
+static int psteer_where_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static ssize_t psteer_where_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	struct psteer *ps = pde_data(file_inode(file));
+	struct psteer_tuple t;
+	char buf[128];
+	u32 hash, i;
+
+	if (!file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (psteer_tuple_from_text(buf, &t))
+		return -EINVAL;
+	hash = psteer_hash_tuple(&ps->hash, &t);
+	i = psteer_bucket_index(hash, ps->tbl->nbuckets);
+	snprintf(file->private_data, PSTEER_WHERE_LEN, "%08x %u %d\n", hash, i,
+		 psteer_bucket_owner(&ps->tbl->buckets[i]));
+	return len;
+}
+
+static ssize_t psteer_where_read(struct file *file, char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	const char *answer = file->private_data;
+
+	return simple_read_from_buffer(ubuf, len, ppos, answer, strlen(answer));
+}
+
+static const struct proc_ops psteer_where_proc_ops = {
+	.proc_open	= psteer_where_open,
+	.proc_read	= psteer_where_read,
+	.proc_write	= psteer_where_write,
+	.proc_lseek	= default_llseek,
+	.proc_release	= psteer_where_release,
+};
+
+/*
  * conns: position 0 is the header, then this namespace's entries, bucket
  * by bucket. They are copied out in batches of up to PSTEER_CONNS_BATCH
  * entries of one bucket by psteer_conn_walk(), which bounds each hold of a
@@ -457,10 +519,13 @@ void psteer_proc_net_exit(struct net *net)
 	remove_proc_subtree("psteer", net->proc_net);
 }
 
-static const char *const psteer_proc_global[] = { "cpus", "conntab", "buckets" };
+static const char *const psteer_proc_global[] = {
+	"cpus", "conntab", "buckets", "where",
+};
 
 /**
- * psteer_proc_init() - the initial namespace's files: cpus, conntab, buckets
+ * psteer_proc_init() - the initial namespace's files: cpus, conntab, buckets,
+ *	where
  * @ps: the module; every namespace is set up (cpus walks them all, and a
  *	namespace psteer's pernet init has not reached has no slot yet)
  *
@@ -476,7 +541,8 @@ int psteer_proc_init(struct psteer *ps)
 	    !proc_create_single_data("conntab", 0444, dir, psteer_conntab_show,
 				     ps) ||
 	    !proc_create_data("buckets", 0644, dir, &psteer_buckets_proc_ops,
-			      ps))
+			      ps) ||
+	    !proc_create_data("where", 0600, dir, &psteer_where_proc_ops, ps))
 		return -ENOMEM;
 	return 0;
 }

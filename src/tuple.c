@@ -16,6 +16,7 @@
  */
 
 #include <linux/in.h>
+#include <linux/inet.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
@@ -243,3 +244,93 @@ int psteer_parse_tuple(const struct sk_buff *skb, u8 pf, struct psteer_tuple *t)
 	return psteer_parse_packet(skb, pf, t, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_parse_tuple);
+
+/* Protocol names psteer_tuple_from_text() knows besides numbers. */
+static const struct {
+	const char *name;
+	u8 proto;
+} psteer_proto_names[] = {
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "udplite", IPPROTO_UDPLITE },
+	{ "sctp", IPPROTO_SCTP },
+	{ "dccp", IPPROTO_DCCP },
+	{ "icmp", IPPROTO_ICMP },
+	{ "icmpv6", IPPROTO_ICMPV6 },
+};
+
+static int psteer_proto_from_text(const char *s, u8 *proto)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(psteer_proto_names); i++) {
+		if (!strcmp(s, psteer_proto_names[i].name)) {
+			*proto = psteer_proto_names[i].proto;
+			return 0;
+		}
+	}
+	return kstrtou8(s, 10, proto);
+}
+
+/* An address of @t->family (set by the first one) into @addr. */
+static int psteer_addr_from_text(const char *s, struct psteer_tuple *t,
+				 __be32 *addr)
+{
+	if (strchr(s, ':')) {
+		if (t->family == AF_INET ||
+		    !in6_pton(s, -1, (u8 *)addr, -1, NULL))
+			return -EINVAL;
+		t->family = AF_INET6;
+		return 0;
+	}
+	if (t->family == AF_INET6 || !in4_pton(s, -1, (u8 *)addr, -1, NULL))
+		return -EINVAL;
+	t->family = AF_INET;
+	return 0;
+}
+
+/**
+ * psteer_tuple_from_text() - the tuple a packet of a flow would give
+ * @s: "PROTO SRC SPORT DST DPORT": PROTO a name (tcp, udp, udplite,
+ *	sctp, dccp, icmp, icmpv6) or a number, SRC and DST both IPv4 or both
+ *	IPv6, ports 0..65535 (ignored, and must be 0, for a protocol
+ *	without ports); modified (split in place)
+ * @t: result, fully initialised on success, as psteer_parse_tuple()
+ *	would give for an unfragmented packet of that flow
+ *
+ * For /proc/net/psteer/where (psteer where): the module hashes with its
+ * own key, so a secret siphash key stays secret.
+ *
+ * Context: any.
+ * Return: 0 or -EINVAL.
+ */
+int psteer_tuple_from_text(char *s, struct psteer_tuple *t)
+{
+	char *f[5];
+	u16 sport, dport;
+	unsigned int i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		if (!s)
+			return -EINVAL;
+		s = skip_spaces(s);
+		f[i] = strsep(&s, " \t\n");
+		if (!*f[i])
+			return -EINVAL;
+	}
+	if (s && *skip_spaces(s))
+		return -EINVAL;
+	if (psteer_proto_from_text(f[0], &t->proto) ||
+	    psteer_addr_from_text(f[1], t, t->src) ||
+	    psteer_addr_from_text(f[3], t, t->dst) ||
+	    kstrtou16(f[2], 10, &sport) || kstrtou16(f[4], 10, &dport))
+		return -EINVAL;
+	if (!psteer_proto_has_ports(t->proto))
+		return sport || dport ? -EINVAL : 0;
+	t->sport = htons(sport);
+	t->dport = htons(dport);
+	t->ports = 1;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_tuple_from_text);

@@ -21,8 +21,9 @@
 #
 # The image has busybox (static), iproute2's ip as /sbin/ip, iperf3, ethtool,
 # nft and the libraries they need, and /usr/bin/rr (tools/testing/vm/rr.c,
-# built static here: TCP request/response, short connections, UDP flows)
-# and /usr/bin/fuzz (tools/testing/vm/fuzz.c, static: malformed frames).
+# built static here: TCP request/response, short connections, UDP flows),
+# /usr/bin/fuzz (tools/testing/vm/fuzz.c, static: malformed frames) and
+# /usr/sbin/psteer (tools/psteer/, static: the administrator's command).
 # Debian's busybox sh runs its own applets before searching PATH, and
 # busybox's ip has no netns support: guest scripts must call iproute2's ip
 # as /sbin/ip.
@@ -112,6 +113,7 @@ ethtool=$(command -v ethtool) || die "ethtool missing"
 nft=$(command -v nft) || die "nft missing (nftables)"
 rrsrc=$PSTEER_TOP/tools/testing/vm/rr.c
 fuzzsrc=$PSTEER_TOP/tools/testing/vm/fuzz.c
+mapfile -t cmdsrc < <(ls "$PSTEER_TOP"/tools/psteer/*.[ch])
 command -v gcc >/dev/null || die "gcc missing (build-essential)"
 ! ldd "$busybox" >/dev/null 2>&1 ||
 	die "$busybox is dynamically linked: install busybox-static"
@@ -165,7 +167,8 @@ reboot -f
 EOF
 
 key=$( {
-	cat "$busybox" "$ipbin" "$iperf" "$ethtool" "$nft" "$rrsrc" "$fuzzsrc" "$0"
+	cat "$busybox" "$ipbin" "$iperf" "$ethtool" "$nft" "$rrsrc" "$fuzzsrc" "$0" \
+		"${cmdsrc[@]}"
 	libs_of "$ipbin" "$iperf" "$ethtool" "$nft" | xargs readlink -f | xargs cat
 } | sha256sum | cut -c1-16) # by content, not by path
 base=$cache/base-$key.cpio.gz
@@ -186,10 +189,13 @@ if [ ! -f "$base" ]; then
 	# Static (libc6-dev's libc.a): needs nothing else in the image.
 	run gcc -static -O2 -Wall -s -o "$d/usr/bin/rr" "$rrsrc" >&2
 	run gcc -static -O2 -Wall -s -o "$d/usr/bin/fuzz" "$fuzzsrc" >&2
+	run gcc -static -O2 -Wall -s -o "$d/usr/sbin/psteer" \
+		"$PSTEER_TOP"/tools/psteer/*.c -lm >&2
 	printf '%s\n' "$init" >"$d/init"
 	chmod 0755 "$d/init"
-	echo "root:x:0:0:root:/tmp:/bin/sh" >"$d/etc/passwd"
-	echo "root:x:0:" >"$d/etc/group"
+	printf '%s\n' "root:x:0:0:root:/tmp:/bin/sh" \
+		"nobody:x:65534:65534:nobody:/tmp:/bin/sh" >"$d/etc/passwd"
+	printf '%s\n' "root:x:0:" "nogroup:x:65534:" >"$d/etc/group"
 	rm -f "$cache"/base-*.cpio.gz # older layers
 	mkcpio "$d" "$base"
 	log "built tools layer $base"
