@@ -149,6 +149,10 @@ int main(int argc, char **argv)
 			warnx_("%s wants a value", argv[optind - 1]);
 			return PSTEER_EXIT_USAGE;
 		default:
+			if (optopt >= '0' && optopt <= '9') {
+				warnx_("'%s': no argument may be negative", argv[optind - 1]);
+				return PSTEER_EXIT_USAGE;
+			}
 			warnx_("unknown option '%s'", argv[optind - 1]);
 			usage(stderr);
 			return PSTEER_EXIT_USAGE;
