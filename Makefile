@@ -20,13 +20,10 @@ modules:
 	@test -d "$(KDIR)" || { echo "psteer: no kernel build tree at $(KDIR); run 'make KDIR=/path/to/linux-headers'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
-install: modules
-
-# The psteer command (tools/psteer/, user space, libc only).
-tools:
-	$(MAKE) -C tools/psteer
+install: modules tools
 	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
 	depmod -a
+	$(MAKE) -C tools/psteer install
 
 clean:
 	@test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(PWD) clean || true
