@@ -48,7 +48,7 @@ mkdir -p "$logdir"
 # lines fetch-kernel.sh and kunit-kernel.sh log.
 kernels_of() {
 	local k
-	k=$(sed -n 's/^\[kunit-kernel.sh\] kernel: \(debug [^ ]*\) .*/\1/p' "$1" | head -n1)
+	k=$(sed -n 's/^\[kunit-kernel.sh\] kernel: \(debug[^ ]* [^ ]*\) .*/\1/p' "$1" | head -n1)
 	[ -n "$k" ] || k=$(sed -n 's/^\[fetch-kernel.sh\] series [^:]*: \([^ ]*\) .*/\1/p' "$1" |
 		awk '!seen[$0]++' | paste -sd, -)
 	echo "$k"

@@ -7,23 +7,33 @@
 # print its build directory (usable as KDIR for external modules) and, on
 # a second line, the build root to build modules in (empty for the host).
 #
-# Usage: tools/testing/vm/kunit-kernel.sh   (no arguments)
+# Usage: tools/testing/vm/kunit-kernel.sh [--rt]
+#   --rt   the same debug kernel with PREEMPT_RT (debug-rt.config over
+#          debug.config): lockdep and DEBUG_ATOMIC_SLEEP under RT's
+#          sleeping spinlocks and threaded softirqs, which Debian's -rt
+#          kernel does not enable
 #
-# Cached in $PSTEER_CACHE/kunit-<package version>-<compiler>-<config hash>/;
-# a second run with the same source upload and debug.config (beside this
-# script) is instant. The hash is of the whole file, comments included:
-# editing any line of debug.config means a rebuild (about 10 minutes).
+# Cached in $PSTEER_CACHE/kunit-<package version>-<compiler>[-rt]-<config
+# hash>/; a second run with the same source upload and fragments (beside
+# this script) is instant. The hash is of the whole files, comments
+# included: editing any line means a rebuild (about 10 minutes).
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-[ $# = 0 ] || die "usage: $0"
+rt=""
+if [ "${1:-}" = --rt ]; then
+	rt=-rt
+	shift
+fi
+[ $# = 0 ] || die "usage: $0 [--rt]"
 ensure_host_pkgs
 
 eval "$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" --source "$PSTEER_SOURCE_SERIES")"
 src=$SOURCE
-frag=$PSTEER_TOP/tools/testing/vm/debug.config
-key=$(sha256sum "$frag" | cut -c1-12)
-out=$PSTEER_CACHE/kunit-$PKGVER-$CC-$key
+frags=("$PSTEER_TOP/tools/testing/vm/debug.config")
+[ -z "$rt" ] || frags+=("$PSTEER_TOP/tools/testing/vm/debug-rt.config")
+key=$(cat "${frags[@]}" | sha256sum | cut -c1-12)
+out=$PSTEER_CACHE/kunit-$PKGVER-$CC$rt-$key
 chroot=()
 [ -z "$BUILDROOT" ] || chroot=("$PSTEER_TOP/scripts/buildroot.sh" --exec "$BUILDROOT")
 # In a build root, gcc is the kernel's own compiler (buildroot.sh); the
@@ -31,7 +41,7 @@ chroot=()
 kmake=(make -s -C "$src" O="$out" ARCH=x86_64)
 
 done_() {
-	log "kernel: debug $KVER from linux-source $PKGVER ($CC)"
+	log "kernel: debug$rt $KVER from linux-source $PKGVER ($CC)"
 	echo "$out"
 	echo "$BUILDROOT"
 	exit 0
@@ -52,7 +62,7 @@ done
 
 rm -rf "$out"
 mkdir -p "$out"
-cp "$frag" "$out/.config"
+cat "${frags[@]}" >"$out/.config"
 run "${chroot[@]}" "${kmake[@]}" olddefconfig >&2
 
 # Every option the fragment asks for must have survived olddefconfig.
@@ -66,10 +76,10 @@ while IFS= read -r line; do
 	else
 		grep -qx "$line" "$out/.config" || { log "$line did not stick"; bad=1; }
 	fi
-done <"$frag"
-[ "$bad" = 0 ] || die "debug.config does not apply to $KVER's source"
+done < <(cat "${frags[@]}")
+[ "$bad" = 0 ] || die "the config fragments do not apply to $KVER's source"
 
-log "building the KUnit kernel (linux-source $PKGVER, $CC) in $out with $JOBS jobs (about 10 minutes)"
+log "building the KUnit kernel$rt (linux-source $PKGVER, $CC) in $out with $JOBS jobs (about 10 minutes)"
 start=$(date +%s)
 run "${chroot[@]}" "${kmake[@]}" -j"$JOBS" vmlinux bzImage modules >&2
 log "built in $(( $(date +%s) - start )) s"

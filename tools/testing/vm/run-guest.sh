@@ -10,6 +10,7 @@
 #                       in its build root when the host lacks its compiler)
 #   --kernel debug      the KUnit/debug kernel (kunit-kernel.sh): KASAN,
 #                       lockdep, kmemleak
+#   --kernel debug-rt   the same with PREEMPT_RT (kunit-kernel.sh --rt)
 #   --guest NAME        guest script tools/testing/guest/NAME.sh (default
 #                       integration); tools/testing/guest/lib.sh goes along as
 #                       /psteer/lib.sh
@@ -28,7 +29,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug [--guest NAME] [--bench-module]"; }
+usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module]"; }
 which="" guest=integration bench=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -58,12 +59,14 @@ tmp=$(mktemp -d)
 
 modargs=() buildroot=()
 case "$which" in
-debug)
-	mapfile -t kk < <(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh")
+debug | debug-rt)
+	rtarg=()
+	[ "$which" = debug ] || rtarg=(--rt)
+	mapfile -t kk < <(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh" "${rtarg[@]}")
 	[ -n "${kk[0]:-}" ] || die "no KUnit kernel"
 	kdir=${kk[0]} kernel=${kk[0]}/arch/x86/boot/bzImage mem=2G
 	[ -z "${kk[1]:-}" ] || buildroot=(--root "${kk[1]}")
-	build=$PSTEER_OUT/debug
+	build=$PSTEER_OUT/$which
 	;;
 *)
 	KVER="" ROOT="" KDIR="" KERNEL="" BUILDROOT=""
