@@ -6,7 +6,7 @@
 #
 # Usage: no arguments; booted by
 #   tools/testing/vm/run-guest.sh --kernel KERNEL --guest conns
-# (tests.list: conns-6.12, conns-6.1, conns-debug).
+# (tests.list: conns-6.12, conns-latest, conns-latest-rt, conns-debug).
 #
 #   netns cli (10.0.0.1/24) --veth-- netns srv (10.0.0.2/24)
 #     1000 short TCP connections (busybox wget -> httpd :8080)

@@ -5,7 +5,7 @@
 #
 # Usage: no arguments; booted by
 #   tools/testing/vm/run-guest.sh --kernel KERNEL --guest datapath
-# (tests.list: datapath-6.12, datapath-6.1, datapath-debug).
+# (tests.list: datapath-6.12, datapath-debug).
 #
 # initramfs-modules: vrf nf_tables nft_flow_offload nf_flow_table_inet
 #
