@@ -6,7 +6,8 @@
 #
 # Usage: no arguments; booted by
 #   tools/testing/vm/run-guest.sh --kernel KERNEL [--guest integration]
-# (tests.list: integration-6.12, integration-6.1, integration-debug).
+# (tests.list: integration-6.12, integration-6.1, integration-latest,
+# integration-latest-rt, integration-debug).
 #
 # Topology (both ends in the same VM, nothing leaves it; each veth end
 # receives on CPU 0 like a single-queue NIC, see nic_queue in lib.sh):
