@@ -20,7 +20,7 @@ set -eu
 . /psteer/lib.sh
 
 NB=64
-# Times CPU 2 goes and comes back: 6 (a round takes about 40 s on the
+# Times CPU 2 goes and comes back: 6 (a round took 20 to 40 s on the
 # 7.3 debug kernel, whose CPU hotplug and module unload are slow), more
 # with PSTEER_GUEST_HOTPLUG_ROUNDS=N in the host's environment.
 ROUNDS=${PSTEER_GUEST_HOTPLUG_ROUNDS:-6}
