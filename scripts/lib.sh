@@ -54,6 +54,37 @@ linux_source() {
 	echo "$SOURCE"
 }
 
+# The kernel series lint and the package checks build against
+# (tools/testing/vm/fetch-kernel.sh names).
+PSTEER_SERIES="6.12 6.1 7.2 7.3 latest latest-rt"
+
+# for_each_kernel FN: for each series of $PSTEER_SERIES, fetch its kernel
+# and call FN SERIES with fetch-kernel.sh's variables set (KVER, KDIR,
+# BUILDROOT, ...) and BROOT=(--root BUILDROOT), empty for the host. A
+# series that resolves to a kernel already done is skipped; one that
+# cannot be fetched calls FN with KVER empty.
+for_each_kernel() {
+	local fn=$1 series vars
+	local -A seen=()
+	for series in $PSTEER_SERIES; do
+		# shellcheck disable=SC2034 # for $fn
+		KVER="" KDIR="" BUILDROOT="" BROOT=()
+		if vars=$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$series"); then
+			eval "$vars"
+			if [ -n "${seen[$KVER]:-}" ]; then
+				log "$series: $KVER, already done as ${seen[$KVER]}"
+				continue
+			fi
+			seen[$KVER]=$series
+			# shellcheck disable=SC2034 # for $fn
+			[ -z "$BUILDROOT" ] || BROOT=(--root "$BUILDROOT")
+		else
+			KVER=""
+		fi
+		"$fn" "$series"
+	done
+}
+
 # --- Debian's other suites ---------------------------------------------------
 # Kernels newer than the host's (trixie, trixie-backports, sid) are resolved
 # and downloaded through the mirror the host's apt already uses, with a

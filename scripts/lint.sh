@@ -42,29 +42,10 @@ result() {
 	[ "$2" = ok ] || failed=1
 }
 
-# fetch SERIES: set KVER, KDIR and BUILDROOT for that series' kernel.
-fetch() {
-	local vars
-	KVER="" KDIR="" BUILDROOT="" broot=()
-	vars=$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$1") || return 1
-	eval "$vars"
-	[ -z "$BUILDROOT" ] || broot=(--root "$BUILDROOT")
-}
-
-# w1 SERIES: W=1 build against that series' headers.
-declare -A w1_done
+# w1 SERIES: W=1 build against the headers for_each_kernel fetched.
 w1() {
 	local series=$1 n
-	if ! fetch "$series"; then
-		result "W=1 $series" FAIL "could not fetch the headers"
-		return
-	fi
-	if [ -n "${w1_done[$KVER]:-}" ]; then
-		log "W=1 $series: $KVER already built as ${w1_done[$KVER]}"
-		return
-	fi
-	w1_done[$KVER]=$series
-	if ! run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "${broot[@]}" \
+	if ! run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "${BROOT[@]}" \
 		"$KDIR" "$out/w1-$series" >/dev/null; then
 		result "W=1 $series ($KVER)" FAIL "build failed, see $out/w1-$series/build.log"
 		return
@@ -79,19 +60,9 @@ w1() {
 }
 
 # sparse SERIES: C=2 (check every file, not only recompiled ones).
-declare -A sparse_done
 sparse() {
 	local series=$1 n log=$out/sparse-$1/build.log
-	if ! fetch "$series"; then
-		result "sparse $series" FAIL "could not fetch the headers"
-		return
-	fi
-	if [ -n "${sparse_done[$KVER]:-}" ]; then
-		log "sparse $series: $KVER already checked as ${sparse_done[$KVER]}"
-		return
-	fi
-	sparse_done[$KVER]=$series
-	if ! run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "${broot[@]}" \
+	if ! run "$PSTEER_TOP/scripts/build-module.sh" --clean --bench "${BROOT[@]}" \
 		"$KDIR" "$out/sparse-$series" -- C=2 >/dev/null; then
 		result "sparse $series" FAIL "C=2 build failed, see $log"
 		return
@@ -106,10 +77,17 @@ sparse() {
 	fi
 }
 
-for series in 6.12 6.1 7.2 7.3 latest latest-rt; do
-	w1 "$series"
-	sparse "$series"
-done
+# build_checks SERIES: both, once per kernel (for_each_kernel).
+build_checks() {
+	if [ -z "$KVER" ]; then
+		result "W=1 $1" FAIL "could not fetch the headers"
+		result "sparse $1" FAIL "could not fetch the headers"
+		return
+	fi
+	w1 "$1"
+	sparse "$1"
+}
+for_each_kernel build_checks
 
 # Every file of the tree, tracked or new but not ignored (git ls-files, or
 # find outside a git checkout), that exists; sorted.

@@ -204,6 +204,24 @@ static int psteer_buckets_open(struct inode *inode, struct file *file)
 }
 
 /*
+ * The start of every write to psteer's files: CAP_NET_ADMIN over the
+ * initial namespace, and a line shorter than @size copied to @buf with
+ * its NUL. Returns 0, -EPERM, -EINVAL or -EFAULT.
+ */
+static int psteer_proc_admin_line(struct file *file, const char __user *ubuf,
+				  size_t len, char *buf, size_t size)
+{
+	if (!file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	if (!len || len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
+
+/*
  * "BUCKET CPU" pins BUCKET to CPU (like a line of ethtool -X), "BUCKET
  * auto" hands it back to the rebalancer. Process context.
  */
@@ -215,13 +233,9 @@ static ssize_t psteer_buckets_write(struct file *file, const char __user *ubuf,
 	u32 bucket;
 	int cpu, err;
 
-	if (!file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN))
-		return -EPERM;
-	if (!len || len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
+	err = psteer_proc_admin_line(file, ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
 	p = strim(buf);
 	word = strsep(&p, " \t");
 	if (!p || kstrtou32(word, 10, &bucket))
@@ -270,14 +284,11 @@ static ssize_t psteer_where_write(struct file *file, const char __user *ubuf,
 	struct psteer_tuple t;
 	char buf[128];
 	u32 hash, i;
+	int err;
 
-	if (!file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN))
-		return -EPERM;
-	if (!len || len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
+	err = psteer_proc_admin_line(file, ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
 	if (psteer_tuple_from_text(buf, &t))
 		return -EINVAL;
 	hash = psteer_hash_tuple(&ps->hash, &t);

@@ -123,58 +123,52 @@ static int write_buckets(const char *line)
 	return proc_error("pinning", err);
 }
 
-int cmd_pin(int argc, char **argv, const struct opts *o)
+/* Pin the bucket @barg to CPU @carg, or hand it back when @carg is NULL. */
+static int pin_bucket(const char *barg, const char *carg)
 {
-	unsigned long bucket, cpu;
+	unsigned long bucket, cpu = 0;
 	char line[64];
 	int ret;
 
+	if (parse_uint(barg, 65535, &bucket)) {
+		warnx_("BUCKET must be a bucket number, not '%s'", barg);
+		return PSTEER_EXIT_USAGE;
+	}
+	if (carg && parse_uint(carg, 4095, &cpu)) {
+		warnx_("CPU must be a CPU number, not '%s'", carg);
+		return PSTEER_EXIT_USAGE;
+	}
+	ret = module_check();
+	if (ret)
+		return ret;
+	ret = check_pin_args(bucket, carg ? (long)cpu : -1);
+	if (ret)
+		return ret;
+	if (carg)
+		snprintf(line, sizeof(line), "%lu %lu", bucket, cpu);
+	else
+		snprintf(line, sizeof(line), "%lu auto", bucket);
+	return write_buckets(line);
+}
+
+int cmd_pin(int argc, char **argv, const struct opts *o)
+{
 	(void)o;
 	if (argc != 2) {
 		warnx_("usage: psteer pin BUCKET CPU");
 		return PSTEER_EXIT_USAGE;
 	}
-	if (parse_uint(argv[0], 65535, &bucket)) {
-		warnx_("BUCKET must be a bucket number, not '%s'", argv[0]);
-		return PSTEER_EXIT_USAGE;
-	}
-	if (parse_uint(argv[1], 4095, &cpu)) {
-		warnx_("CPU must be a CPU number, not '%s'", argv[1]);
-		return PSTEER_EXIT_USAGE;
-	}
-	ret = module_check();
-	if (ret)
-		return ret;
-	ret = check_pin_args(bucket, (long)cpu);
-	if (ret)
-		return ret;
-	snprintf(line, sizeof(line), "%lu %lu", bucket, cpu);
-	return write_buckets(line);
+	return pin_bucket(argv[0], argv[1]);
 }
 
 int cmd_unpin(int argc, char **argv, const struct opts *o)
 {
-	unsigned long bucket;
-	char line[64];
-	int ret;
-
 	(void)o;
 	if (argc != 1) {
 		warnx_("usage: psteer unpin BUCKET");
 		return PSTEER_EXIT_USAGE;
 	}
-	if (parse_uint(argv[0], 65535, &bucket)) {
-		warnx_("BUCKET must be a bucket number, not '%s'", argv[0]);
-		return PSTEER_EXIT_USAGE;
-	}
-	ret = module_check();
-	if (ret)
-		return ret;
-	ret = check_pin_args(bucket, -1);
-	if (ret)
-		return ret;
-	snprintf(line, sizeof(line), "%lu auto", bucket);
-	return write_buckets(line);
+	return pin_bucket(argv[0], NULL);
 }
 
 /*

@@ -71,22 +71,15 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src" "$work/tree"
 cp -a "$x/usr/src/psteer-$ver" "$work/src/"
 cp /usr/sbin/dkms "$work/dkms"
-declare -A done_kver
-for series in 6.12 6.1 7.2 7.3 latest latest-rt; do
-	KVER="" KDIR="" BUILDROOT=""
-	if ! vars=$(run "$PSTEER_TOP/tools/testing/vm/fetch-kernel.sh" "$series"); then
+# dkms_build SERIES: the packaged sources against that kernel (for_each_kernel).
+# shellcheck disable=SC2317 # called through for_each_kernel
+dkms_build() {
+	local series=$1 log=$out/dkms-$1.log chroot=()
+	if [ -z "$KVER" ]; then
 		result "dkms $series" FAIL "could not fetch the headers"
-		continue
+		return
 	fi
-	eval "$vars"
-	if [ -n "${done_kver[$KVER]:-}" ]; then
-		log "dkms $series: $KVER already built as ${done_kver[$KVER]}"
-		continue
-	fi
-	done_kver[$KVER]=$series
-	chroot=()
 	[ -z "$BUILDROOT" ] || chroot=("$PSTEER_TOP/scripts/buildroot.sh" --exec "$BUILDROOT")
-	log="$out/dkms-$series.log"
 	if run "${chroot[@]}" bash "$work/dkms" build -m psteer -v "$ver" -k "$KVER" \
 		--kernelsourcedir "$KDIR" --sourcetree "$work/src" --dkmstree "$work/tree" \
 		>"$log" 2>&1 && [ -f "$work/tree/psteer/$ver/$KVER/x86_64/module/psteer.ko" ]; then
@@ -95,5 +88,6 @@ for series in 6.12 6.1 7.2 7.3 latest latest-rt; do
 		tail -n 20 "$log" >&2
 		result "dkms $series ($KVER)" FAIL "see $log"
 	fi
-done
+}
+for_each_kernel dkms_build
 finish

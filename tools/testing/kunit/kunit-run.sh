@@ -32,7 +32,7 @@ mapfile -t kk < <(run "$PSTEER_TOP/tools/testing/vm/kunit-kernel.sh")
 [ -n "${kk[0]:-}" ] || die "no KUnit kernel"
 kdir=${kk[0]} buildroot=()
 [ -z "${kk[1]:-}" ] || buildroot=(--root "${kk[1]}")
-src=$(linux_source)
+src=${kk[2]:?kunit-kernel.sh printed no source tree}
 kunitpy=$src/tools/testing/kunit/kunit.py
 [ -f "$kunitpy" ] || die "no $kunitpy"
 

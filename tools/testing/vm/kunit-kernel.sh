@@ -4,8 +4,9 @@
 # newest kernel Debian carries ($PSTEER_SOURCE_SERIES, default latest:
 # linux-source-7.3 from trixie-backports today), with the compiler that
 # kernel was built with (in its build root when the host lacks it), and
-# print its build directory (usable as KDIR for external modules) and, on
-# a second line, the build root to build modules in (empty for the host).
+# print its build directory (usable as KDIR for external modules), on a
+# second line the build root to build modules in (empty for the host) and
+# on a third the source tree (kunit.py).
 #
 # Usage: tools/testing/vm/kunit-kernel.sh [--rt]
 #   --rt   the same debug kernel with PREEMPT_RT (debug-rt.config over
@@ -44,6 +45,7 @@ done_() {
 	log "kernel: debug$rt $KVER from linux-source $PKGVER ($CC)"
 	echo "$out"
 	echo "$BUILDROOT"
+	echo "$src"
 	exit 0
 }
 [ ! -f "$out/.done" ] || done_
