@@ -67,10 +67,11 @@ exec 9>"$PSTEER_CACHE/.buildroot-$suite-$cc.lock"
 flock 9
 if [ ! -f "$dir/.done" ]; then
 	start=$(date +%s)
-	log "making the $suite build root with $cc $ccver (debootstrap, about 4 minutes)"
+	log "making the $suite build root with $cc $ccver (debootstrap)"
 	rm -rf "$dir" "$dir.tmp"
-	run debootstrap --variant=minbase --include="$pkgs" \
-		"$suite" "$dir.tmp" "$(debian_mirror)" >"$PSTEER_CACHE/buildroot-$suite.log" 2>&1 ||
+	progress "debootstrap $suite" "1 to 4 minutes" --log "$PSTEER_CACHE/buildroot-$suite.log" \
+		run debootstrap --variant=minbase --include="$pkgs" \
+		"$suite" "$dir.tmp" "$(debian_mirror)" ||
 		die "debootstrap of $suite failed (see $PSTEER_CACHE/buildroot-$suite.log)"
 	# The package cache is not needed again.
 	rm -rf "$dir.tmp/var/cache/apt/archives/"*.deb

@@ -16,6 +16,51 @@ log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 run() { printf '+ %s\n' "$*" >&2; "$@"; }
 
+# fmt_secs N: N seconds as "42 s" or "7 min 05 s".
+fmt_secs() {
+	if [ "$1" -lt 60 ]; then
+		echo "$1 s"
+	else
+		printf '%d min %02d s\n' $(($1 / 60)) $(($1 % 60))
+	fi
+}
+
+# progress LABEL EXPECTED [--log FILE | --watch FILE] CMD...: run CMD and
+# return its status; say what runs and how long it should take (EXPECTED,
+# in words), then every PSTEER_PROGRESS seconds (60) how long it has run
+# and the last line of FILE that a script logged ("[name.sh] ...") or a guest
+# step began ("=== STEP ..."), so that a long step is never a silent
+# terminal. --log sends CMD's output to FILE; --watch only reads FILE.
+progress() {
+	local label=$1 expect=$2 logf="" redirect="" start rc=0 ticker
+	shift 2
+	case "$1" in
+	--log) logf=$2 redirect=1 ;;
+	--watch) logf=$2 ;;
+	esac
+	[ -z "$logf" ] || shift 2
+	start=$(date +%s)
+	log "$label: expected $expect"
+	(
+		trap - EXIT INT TERM
+		while sleep "${PSTEER_PROGRESS:-60}" && kill -0 $$ 2>/dev/null; do
+			last=""
+			[ -z "$logf" ] ||
+				last=$(grep -aE '^(\[[a-z][^]]*\] |=== STEP )' "$logf" 2>/dev/null | tail -n1)
+			log "$label: $(fmt_secs $(($(date +%s) - start))) so far, expected $expect${last:+; last: $last}"
+		done
+	) &
+	ticker=$!
+	if [ -n "$redirect" ]; then
+		"$@" >"$logf" 2>&1 || rc=$?
+	else
+		"$@" || rc=$?
+	fi
+	kill "$ticker" 2>/dev/null || true
+	wait "$ticker" 2>/dev/null || true
+	return "$rc"
+}
+
 # Host packages every script may need, from Debian's archive only.
 PSTEER_HOST_PKGS="build-essential bc bison flex cpio xz-utils kmod
 	libelf-dev libssl-dev dwarves sparse python3 perl rsync

@@ -10,16 +10,21 @@
 # failed; the last line is "N passed, N failed" and the exit status is 0
 # only when none failed. Logs go to build/check/NAME.log. A guest step that
 # reported "STEP name: SKIP (reason)" does not fail its test, but is shown
-# after the test's result and again before the summary.
+# after the test's result and again before the summary. While a test
+# runs, a line every minute says how long it has run, how long it should
+# take (the list's cold time, and its last time here) and what it last
+# logged.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
 list=$PSTEER_TOP/tools/testing/tests.list
-names=() cmds=()
-while read -r name cmd; do
+names=() cmds=() colds=()
+while read -r name cold cmd; do
 	case "$name" in '' | '#'*) continue ;; esac
+	[[ "$cold" =~ ^[0-9]+$ ]] || die "$list: $name: no expected seconds"
 	[ -n "$cmd" ] || die "$list: no command for $name"
 	names+=("$name")
+	colds+=("$cold")
 	cmds+=("$cmd")
 done <"$list"
 
@@ -54,21 +59,37 @@ kernels_of() {
 	echo "$k"
 }
 
+# The time each test took when it last passed here, NAME SECONDS a line:
+# what a run with a warm cache should take.
+times=$PSTEER_CACHE/check-times
+mkdir -p "$PSTEER_CACHE"
+touch "$times"
+last_time() { awk -v n="$1" '$1 == n { t = $2 } END { print t }' "$times"; }
+save_time() {
+	awk -v n="$1" '$1 != n' "$times" >"$times.new"
+	echo "$1 $2" >>"$times.new"
+	mv "$times.new" "$times"
+}
+
 passed=0
 failed=0
 failures=""
 skips=()
 part() {
-	local name=$1 start rc=0 skipped s k
-	shift
+	local name=$1 cold=$2 start rc=0 skipped s k last expect
+	shift 2
 	start=$(date +%s)
+	last=$(last_time "$name")
+	expect="about $(fmt_secs "$cold") with an empty cache"
+	[ -z "$last" ] || expect="$expect, $(fmt_secs "$last") last time here"
 	log "=== $name: $*"
-	"$@" >"$logdir/$name.log" 2>&1 || rc=$?
+	progress "$name" "$expect" --log "$logdir/$name.log" "$@" || rc=$?
 	mapfile -t skipped < <(grep -E '^STEP [^:]*: SKIP' "$logdir/$name.log" | sort -u)
 	k=$(kernels_of "$logdir/$name.log")
 	k=${k:+, kernel $k}
 	if [ "$rc" = 0 ]; then
 		passed=$((passed + 1))
+		save_time "$name" $(($(date +%s) - start))
 		log "=== $name: PASS ($(( $(date +%s) - start )) s$k${skipped[0]:+, skipped steps: ${#skipped[@]}})"
 	else
 		failed=$((failed + 1))
@@ -86,7 +107,7 @@ cd "$PSTEER_TOP"
 for i in "${!names[@]}"; do
 	[ $# = 0 ] || member "${names[$i]}" "$@" || continue
 	read -ra cmd <<<"${cmds[$i]}"
-	part "${names[$i]}" "${cmd[@]}"
+	part "${names[$i]}" "${colds[$i]}" "${cmd[@]}"
 done
 
 if [ "${#skips[@]}" != 0 ]; then

@@ -97,15 +97,11 @@ x srv taskset 1 rr -s 7000 &
 sleep 1
 # The light TCP flow: a local port that RPS (map f on veth1) gives a CPU
 # other than 0, the same flow in every mode; the busy loop goes to that
-# CPU, the client and server stay on CPU 0. Softnet_stat's tenth column
-# counts the packets RPS gave each CPU.
+# CPU, the client and server stay on CPU 0.
 srv sh -c 'echo f >/sys/class/net/veth1/queues/rx-0/rps_cpus'
 LPORT=40000 HOGCPU=0
 while [ $LPORT -lt 40032 ]; do
-	awk '{ print NR - 1, $10 }' /proc/net/softnet_stat >/tmp/rps0
-	cli taskset 1 rr -c $SRV4 7000 0.2 $LPORT >/dev/null
-	awk '{ print NR - 1, $10 }' /proc/net/softnet_stat >/tmp/rps1
-	HOGCPU=$(awk 'NR == FNR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > m) { m = d; c = $1 } } END { print c + 0 }' /tmp/rps0 /tmp/rps1)
+	HOGCPU=$(rps_cpu_of $LPORT)
 	[ "$HOGCPU" = 0 ] || break
 	LPORT=$((LPORT + 1))
 done

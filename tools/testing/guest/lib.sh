@@ -109,6 +109,29 @@ step() {
 srv() { /sbin/ip netns exec srv "$@"; }
 cli() { /sbin/ip netns exec cli "$@"; }
 
+# softnet_col N: "cpu value" for every CPU, column N of softnet_stat
+# (hexadecimal there): 1 packets processed, 10 packets RPS gave the CPU.
+softnet_col() {
+	awk -v c="$1" 'function hex(s,  i, n) {
+			n = 0; s = tolower(s)
+			for (i = 1; i <= length(s); i++)
+				n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return n
+		}
+		{ print NR - 1, hex($c) }' /proc/net/softnet_stat
+}
+
+# rps_cpu_of LPORT: the CPU that RPS gives TCP from cli's local port LPORT
+# to port 7000 in srv (an rr server must listen there): the CPU whose
+# count of packets received from RPS grows most over a short exchange.
+rps_cpu_of() {
+	softnet_col 10 >/tmp/rps0
+	cli taskset 1 rr -c $SRV4 7000 0.2 "$1" >/dev/null
+	softnet_col 10 >/tmp/rps1
+	awk 'NR == FNR { a[$1] = $2; next }
+		{ d = $2 - a[$1]; if (d > m) { m = d; c = $1 } } END { print c + 0 }' /tmp/rps0 /tmp/rps1
+}
+
 # ofo: TcpExtTCPOFOQueue in srv (TcpExt is a header line + value line).
 # backlog_drops: packets the kernel's per-CPU backlogs dropped so far (the
 # second column of softnet_stat), all CPUs: losses before psteer.

@@ -165,7 +165,7 @@ if [ "$(cat "$dir/.done" 2>/dev/null)" != "$pkgver ${pkgs[*]}" ]; then
 	# unversioned name (linux-kbuild-6.1) cannot pick another upload.
 	want=()
 	for p in "${pkgs[@]}"; do want+=("$p=$pkgver"); done
-	download "${want[@]}" || dlrc=$?
+	progress "downloading ${pkgs[*]}" "6 to 25 s" download "${want[@]}" || dlrc=$?
 	if [ "$dlrc" != 0 ]; then
 		# Stale lists name uploads the archive no longer has: update
 		# them and resolve again, once.

@@ -81,9 +81,10 @@ while IFS= read -r line; do
 done < <(cat "${frags[@]}")
 [ "$bad" = 0 ] || die "the config fragments do not apply to $KVER's source"
 
-log "building the KUnit kernel$rt (linux-source $PKGVER, $CC) in $out with $JOBS jobs (about 10 minutes)"
+log "building the KUnit kernel$rt (linux-source $PKGVER, $CC) in $out with $JOBS jobs"
 start=$(date +%s)
-run "${chroot[@]}" "${kmake[@]}" -j"$JOBS" vmlinux bzImage modules >&2
+progress "building the KUnit kernel$rt" "about $((18 / JOBS)) minutes with $JOBS jobs (9 with 2)" \
+	run "${chroot[@]}" "${kmake[@]}" -j"$JOBS" vmlinux bzImage modules >&2
 log "built in $(( $(date +%s) - start )) s"
 touch "$out/.done"
 done_

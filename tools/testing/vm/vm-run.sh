@@ -87,16 +87,21 @@ if ! flock -n 9; then
 	flock 9
 fi
 
+# vm: QEMU, its console (CRLF line ends: the CR stripped, unbuffered to
+# stay live) to stdout and the log; its exit status.
+vm() {
+	run timeout -k 10 "$host_timeout" qemu-system-x86_64 "${accel[@]}" \
+		-smp "$smp" -m "$mem" -nodefaults -no-user-config -display none \
+		-serial stdio -monitor none -no-reboot \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" </dev/null 2>&1 |
+		sed -u 's/\r$//' | tee "$logfile"
+	return "${PIPESTATUS[0]}"
+}
+
 start=$(date +%s)
-set +e
-# Serial output has CRLF line ends: strip the CR (unbuffered, to stay live).
-run timeout -k 10 "$host_timeout" qemu-system-x86_64 "${accel[@]}" \
-	-smp "$smp" -m "$mem" -nodefaults -no-user-config -display none \
-	-serial stdio -monitor none -no-reboot \
-	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" </dev/null 2>&1 |
-	sed -u 's/\r$//' | tee "$logfile"
-rc=${PIPESTATUS[0]}
-set -e
+: >"$logfile"
+rc=0
+progress "VM ${kernel##*/}, console $logfile" "at most $host_timeout s" --watch "$logfile" vm || rc=$?
 elapsed=$(($(date +%s) - start))
 
 # fail REASON: one-line verdict on stderr, exit 1.
