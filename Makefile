@@ -60,6 +60,7 @@ bench-sim:
 
 bench:
 	tools/testing/bench/cost.sh
+	tools/testing/bench/stability.sh
 
 bench-iperf:
 	tools/testing/bench/bench-vm.sh

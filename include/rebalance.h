@@ -34,6 +34,27 @@
  */
 #define PSTEER_RB_EWMA_SHIFT		3
 
+/*
+ * Noise, and what the rebalancer does not act on (src/rebalance/round.c,
+ * "Noise"). A CPU's busy time is charged a tick at a time: over a sample
+ * of sample_ms = 50 at HZ = 250, 12.5 ticks, a busy share p reads with a
+ * standard deviation of sqrt(p (1 - p) / 12.5), up to 0.141 at p = 1/2;
+ * the EWMA keeps sqrt(w / (2 - w)) = sqrt(1/15) of that (w = 1/8), 3.65%
+ * of a CPU. A bucket's load is timed in nanoseconds and a CPU's sum of
+ * them is far steadier. So the part of a CPU's usage its buckets do not
+ * explain (other work, and that noise) counts only where it departs from
+ * the CPUs' mean of it by more than PSTEER_RB_USAGE_BAND, three times the
+ * noise: from 0 there to all of it at twice that.
+ */
+#define PSTEER_RB_USAGE_NOISE		36500
+#define PSTEER_RB_USAGE_BAND		(3 * PSTEER_RB_USAGE_NOISE)
+/*
+ * Rounds a bucket stays on the CPU it was just moved to: its load as
+ * measured lags the move (the EWMA's new samples are taken on the new
+ * CPU), and a bucket sent back at once would be a move for nothing.
+ */
+#define PSTEER_RB_HOLD_ROUNDS		2
+
 /**
  * psteer_rb_default_max_moves() - max_moves=0: most moves per round
  * @nbuckets: buckets in the table
@@ -71,7 +92,9 @@ struct psteer_rb_config {
 
 /**
  * struct psteer_rb_cpu - one CPU of the set, as the rebalancer sees it
- * @usage: in: share of capacity in use (all non-idle time), ppm
+ * @usage: in: share of capacity in use (all non-idle time), ppm; out:
+ *	as the round counted it (see PSTEER_RB_USAGE_BAND), less the
+ *	elephants that left it
  * @cooldown: in/out: rounds left before it may receive again
  * @index: out: its imbalance distribution index d_i = mean - usage, ppm
  *	(positive: spare capacity; negative: overloaded)
@@ -115,6 +138,11 @@ struct psteer_rb_cpu {
  * @load: in: load it put on its owner, ppm of a CPU
  * @owner: in/out: index of its owner in the CPU array; moves update it
  * @pinned: in: never moved
+ * @hold: in/out: a move sets it to PSTEER_RB_HOLD_ROUNDS + 1; each round
+ *	takes one off as it starts and leaves the bucket where it is while
+ *	it is not zero, so it stays PSTEER_RB_HOLD_ROUNDS rounds. Zero on a
+ *	fresh table; the caller keeps it from round to round (the module's
+ *	array lives as long as the table)
  * @conns: in: connections tracked in it; of two buckets with the same
  *	load, the one with fewer is moved first (less state changes CPU)
  * @next: scratch: next bucket of the same owner
@@ -123,6 +151,7 @@ struct psteer_rb_bucket {
 	u32 load;
 	u16 owner;
 	u8 pinned;
+	u8 hold;
 	u32 conns;
 	u32 next;
 };

@@ -57,6 +57,22 @@ static u32 psteer_rb_round(struct psteer_rb_world *w,
 }
 
 /*
+ * The part of each CPU's usage its buckets do not explain, as a pinned
+ * bucket: work the round counts (PSTEER_RB_USAGE_BAND) but cannot move,
+ * so that the hand-computed cases below see usage exactly as given.
+ */
+static void psteer_rb_pin_rest(struct psteer_rb_world *w)
+{
+	u32 sum[16] = {}, i, n = w->nbuckets;
+
+	for (i = 0; i < n; i++)
+		sum[w->b[i].owner] += w->b[i].load;
+	for (i = 0; i < w->ncpus; i++)
+		if (w->cpus[i].usage > sum[i])
+			w->b[psteer_rb_add(w, i, w->cpus[i].usage - sum[i])].pinned = 1;
+}
+
+/*
  * Usage 90/50/30/30%: m = 50%, d = -40/0/+20/+20%, D = 40%. CPU 0 sheds
  * its 40% excess, half to CPU 2 and half to CPU 3 (d_j / D = 1/2 each):
  * 20% + (15% + 5%), the 10% bucket fitting neither what is left.
@@ -76,6 +92,7 @@ static void psteer_rb_claim5_shares(struct kunit *test)
 	b50 = psteer_rb_add(w, 0, 50 * K);
 	for (i = 1; i < 4; i++)
 		psteer_rb_add(w, i, 100 * K);
+	psteer_rb_pin_rest(w);
 
 	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 3);
 	KUNIT_EXPECT_EQ(test, w->sum.mean, 500 * K);
@@ -113,6 +130,7 @@ static void psteer_rb_claim5_proportional(struct kunit *test)
 		psteer_rb_add(w, 0, 50 * K);
 		psteer_rb_add(w, 1, 25 * K);
 	}
+	psteer_rb_pin_rest(w);
 	psteer_rb_round(w, &psteer_rb_cfg);
 	KUNIT_EXPECT_EQ(test, w->sum.total_index, 400 * K);
 	for (i = 0; i < w->sum.nmoves; i++) {
@@ -226,6 +244,7 @@ static void psteer_rb_fewer_conns_move(struct kunit *test)
 	w->b[many].conns = 500;
 	w->b[few].conns = 3;
 	psteer_rb_add(w, 1, 100 * K);
+	psteer_rb_pin_rest(w);
 	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 1);
 	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, few);
 	KUNIT_EXPECT_EQ(test, w->b[many].owner, 0);
@@ -342,6 +361,93 @@ static void psteer_rb_heavy_pair(struct kunit *test)
 }
 
 /*
+ * Noise: four CPUs, ten 5% buckets each (50%); CPU 0 reads 60%. The 10%
+ * its buckets do not explain is within PSTEER_RB_USAGE_BAND (10.95%) of
+ * the CPUs' mean of it (2.5%): tick noise, not load, so every CPU counts
+ * that mean, 52.5%. Before the band, CPU 0 was 7.5% above the mean of
+ * 52.5%, past the 5% dead band, and shed a bucket.
+ */
+static void psteer_rb_noise_ignored(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	static const u32 ext[4] = { 100 * K };
+	u32 i;
+
+	for (i = 0; i < 40; i++)
+		psteer_rb_add(w, i % 4, 50 * K);
+	psteer_rb_measure(w, ext);
+	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
+	KUNIT_EXPECT_EQ(test, w->sum.mean, 525 * K);
+	KUNIT_EXPECT_EQ(test, w->cpus[0].usage, 525 * K);
+}
+
+/*
+ * A hog: the same table, CPU 0 busy 100% (its buckets 50%, a busy loop
+ * the rest). The CPUs' mean of the unexplained part leaves CPU 0 out (it
+ * is more than the band above the plain mean, 12.5%), so the others count
+ * none and CPU 0 all 50%: mean 62.5%, CPU 0 sheds 37.5%, the others take
+ * 12.5% each, and only CPU 0's buckets move.
+ */
+static void psteer_rb_hog_sheds(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	static const u32 ext[4] = { 500 * K };
+	u32 i, shed = 0;
+
+	for (i = 0; i < 40; i++)
+		psteer_rb_add(w, i % 4, 50 * K);
+	psteer_rb_measure(w, ext);
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->sum.mean, 625 * K);
+	KUNIT_EXPECT_EQ(test, w->cpus[0].index, -375 * K);
+	KUNIT_EXPECT_GT(test, w->sum.nmoves, 0);
+	for (i = 0; i < w->sum.nmoves; i++) {
+		KUNIT_EXPECT_EQ(test, w->moves[i].from, 0);
+		shed += w->moves[i].load;
+	}
+	/* Whole buckets: 7 of 5%, within the dead band of 37.5%. */
+	KUNIT_EXPECT_EQ(test, shed, 350 * K);
+}
+
+/*
+ * A bucket just moved stays PSTEER_RB_HOLD_ROUNDS rounds. CPU 0 at 60%
+ * (30/20/10%) sheds its 10% bucket to CPU 1 (40%, a pinned 40%). Then the
+ * load shifts: CPU 1 reads 60% (the pinned bucket 50%), CPU 0 40%; the
+ * only bucket CPU 1 could give is the one it just took, so nothing moves
+ * until its hold is over, when it goes back.
+ */
+static void psteer_rb_hold_after_move(struct kunit *test)
+{
+	struct psteer_rb_config cfg = psteer_rb_cfg;
+	struct psteer_rb_world *w = psteer_rb_world(test, 2);
+	static const u32 ext[2] = {};
+	u32 b20, b10, pin, round;
+
+	cfg.cooldown = 0;
+	psteer_rb_add(w, 0, 300 * K);
+	b20 = psteer_rb_add(w, 0, 200 * K);
+	b10 = psteer_rb_add(w, 0, 100 * K);
+	pin = psteer_rb_add(w, 1, 400 * K);
+	w->b[pin].pinned = 1;
+	psteer_rb_measure(w, ext);
+	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &cfg), 1);
+	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, b10);
+	KUNIT_EXPECT_EQ(test, w->b[b10].owner, 1);
+
+	w->b[b20].load = 100 * K;
+	w->b[pin].load = 500 * K;
+	for (round = 0; round < PSTEER_RB_HOLD_ROUNDS; round++) {
+		psteer_rb_measure(w, ext);
+		KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &cfg), 0);
+		KUNIT_EXPECT_EQ(test, w->b[b10].owner, 1);
+	}
+	psteer_rb_measure(w, ext);
+	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &cfg), 1);
+	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, b10);
+	KUNIT_EXPECT_EQ(test, w->b[b10].owner, 0);
+}
+
+/*
  * Checks one round's moves against the invariants:
  *
  * (a) buckets are conserved: each move names the bucket's owner before
@@ -373,12 +479,13 @@ static u32 psteer_rb_check_round(struct kunit *test,
 
 	memset(moved, 0, sizeof(w->moved));
 
-	/* What the round saw: usage less the elephants that left. */
+	/*
+	 * What the round saw: usage as it counted it (its buckets, and the
+	 * rest beyond the noise band), less the elephants that left, which
+	 * psteer_rebalance() writes back to cpus[].usage.
+	 */
 	for (i = 0; i < w->ncpus; i++)
-		usage[i] = w->before[i];
-	for (i = 0; i < w->sum.nmoves; i++)
-		if (w->cpus[w->moves[i].to].dedicated)
-			usage[w->moves[i].from] -= w->moves[i].load;
+		usage[i] = w->cpus[i].usage;
 	KUNIT_EXPECT_LE(test, w->sum.nmoves, cfg->max_moves);
 	for (i = 0; i < w->sum.nmoves; i++) {
 		const struct psteer_rb_move *m = &w->moves[i];
@@ -506,6 +613,9 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_elephant_moves),
 	KUNIT_CASE(psteer_rb_elephant_stays),
 	KUNIT_CASE(psteer_rb_heavy_pair),
+	KUNIT_CASE(psteer_rb_noise_ignored),
+	KUNIT_CASE(psteer_rb_hog_sheds),
+	KUNIT_CASE(psteer_rb_hold_after_move),
 	KUNIT_CASE_SLOW(psteer_rb_random_invariants),
 	{}
 };

@@ -16,7 +16,7 @@ bool psteer_rb_alone(const struct psteer_rb_round *r, u32 cpu, u32 bucket)
 
 	for (i = psteer_rb_first(r, cpu); i != PSTEER_RB_NONE;
 	     i = psteer_rb_next(r, cpu, i))
-		if (i != bucket && !r->b[i].pinned)
+		if (i != bucket && !psteer_rb_stays(&r->b[i]))
 			return false;
 	return true;
 }
@@ -101,6 +101,15 @@ u32 psteer_rb_elephants(struct psteer_rb_round *r, u64 fair)
 			to = psteer_rb_least_used(r);
 		else
 			to = psteer_rb_elephant_home(r, cpu, e);
+		/*
+		 * One that just moved stays (PSTEER_RB_HOLD_ROUNDS): its CPU
+		 * is dedicated to it, unless a heavier one has it already.
+		 */
+		if (to != cpu && r->b[e].hold) {
+			if (r->cpus[cpu].dedicated)
+				continue;
+			to = cpu;
+		}
 		if (to != cpu) {
 			if (psteer_rb_full(r))
 				break;

@@ -200,7 +200,7 @@ void psteer_rb_collect(struct psteer_rb_round *r, u32 cpu, s64 max)
 	     i = psteer_rb_next(r, cpu, i)) {
 		const struct psteer_rb_bucket *b = &r->b[i];
 
-		if (b->load > max || b->load < min || b->pinned ||
+		if (b->load > max || b->load < min || psteer_rb_stays(b) ||
 		    c->elephant == i)
 			continue;
 		psteer_rb_heap_add(r, i);

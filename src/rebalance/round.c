@@ -67,9 +67,71 @@
 #include "round.h"
 
 /*
- * Links every bucket on its owner's list. On the way, the buckets that may
- * be elephants go to the heap: heavier than the fair share can be, at
- * least the mean of the usages as given. False on an owner out of range.
+ * The part @x of a CPU's usage that its buckets do not explain, against
+ * the CPUs' mean @mean of it: nothing within PSTEER_RB_USAGE_BAND of the
+ * mean (tick noise, see include/rebalance.h), all of it past twice that,
+ * and in between a ramp, so that the count never jumps.
+ */
+static s64 psteer_rb_unexplained(s64 x, s64 mean)
+{
+	s64 d = x - mean, a = d < 0 ? -d : d;
+
+	if (a <= PSTEER_RB_USAGE_BAND)
+		return mean;
+	if (a < 2 * PSTEER_RB_USAGE_BAND)
+		a = 2 * (a - PSTEER_RB_USAGE_BAND);
+	return d < 0 ? mean - a : mean + a;
+}
+
+/* The part of @c's usage its buckets (c->excess so far) do not explain. */
+static s64 psteer_rb_rest(const struct psteer_rb_cpu *c)
+{
+	return c->excess < c->usage ? c->usage - c->excess : 0;
+}
+
+/*
+ * A CPU's usage as the round counts it: the load of its buckets, which
+ * the sampler times to the nanosecond, plus the rest of its measured
+ * usage (work that is not psteer's: a hog, the stack's own) where that
+ * departs from the CPUs' mean of it by more than the tick noise. The mean
+ * leaves out the CPUs more than PSTEER_RB_USAGE_BAND above the plain
+ * mean: a hog on one CPU of four would otherwise raise it past the band
+ * and make the other three look loaded. Usage is at most a full CPU; the
+ * loads of its buckets are not: a CPU whose buckets add up to more is
+ * saturated and carries at least their sum. On entry c->excess holds the
+ * sum of its buckets' loads.
+ */
+static void psteer_rb_count_usage(struct psteer_rb_round *r)
+{
+	s64 all = 0, mean = 0, u;
+	u32 i, n = 0;
+
+	for (i = 0; i < r->ncpus; i++)
+		all += psteer_rb_rest(&r->cpus[i]);
+	all = div64_s64(all, r->ncpus);
+	for (i = 0; i < r->ncpus; i++) {
+		u = psteer_rb_rest(&r->cpus[i]);
+		if (u <= all + PSTEER_RB_USAGE_BAND) {
+			mean += u;
+			n++;
+		}
+	}
+	mean = div64_s64(mean, n);
+	for (i = 0; i < r->ncpus; i++) {
+		struct psteer_rb_cpu *c = &r->cpus[i];
+
+		u = c->excess + psteer_rb_unexplained(psteer_rb_rest(c), mean);
+		c->usage = u > U32_MAX ? U32_MAX : u;
+		c->excess = 0;
+	}
+}
+
+/*
+ * Links every bucket on its owner's list, and takes a round off the hold
+ * of those moved lately. On the way, the buckets that may be elephants go
+ * to the heap: heavier than the fair share can be, at least the mean of
+ * the usages as given less PSTEER_RB_USAGE_BAND (the most that counting
+ * them can take off a CPU's usage). False on an owner out of range.
  */
 static bool psteer_rb_lists(struct psteer_rb_round *r)
 {
@@ -93,6 +155,7 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		floor += c->usage;
 	}
 	floor /= r->ncpus;
+	floor = floor > PSTEER_RB_USAGE_BAND ? floor - PSTEER_RB_USAGE_BAND : 0;
 	psteer_rb_heap_init(r);
 	for (i = r->nbuckets; i-- > 0; ) {
 		struct psteer_rb_bucket *b = &r->b[i];
@@ -100,6 +163,8 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 
 		if (b->owner >= r->ncpus)
 			return false;
+		if (b->hold)
+			b->hold--;
 		c = &r->cpus[b->owner];
 		b->next = c->head;
 		c->head = i;
@@ -110,19 +175,7 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		    b->load > r->cfg->threshold)
 			psteer_rb_heap_add(r, i);
 	}
-	/*
-	 * Usage is at most a full CPU; the loads of its buckets are not. A
-	 * CPU whose buckets add up to more is saturated and carries at least
-	 * their sum: without this, its excess would look smaller than the
-	 * buckets it has to shed.
-	 */
-	for (i = 0; i < r->ncpus; i++) {
-		struct psteer_rb_cpu *c = &r->cpus[i];
-
-		if (c->excess > c->usage)
-			c->usage = c->excess > U32_MAX ? U32_MAX : c->excess;
-		c->excess = 0;
-	}
+	psteer_rb_count_usage(r);
 	return true;
 }
 

@@ -102,10 +102,17 @@ static inline void psteer_rb_set(struct psteer_rb_round *r, u32 pos, u64 key)
 	}
 }
 
-/* A bucket the round may move: not pinned, not an elephant in place. */
+/* Pinned, or moved too recently to move again (PSTEER_RB_HOLD_ROUNDS). */
+static inline bool psteer_rb_stays(const struct psteer_rb_bucket *b)
+{
+	return b->pinned || b->hold;
+}
+
+/* A bucket the round may move: not staying, not an elephant in place. */
 static inline bool psteer_rb_movable(const struct psteer_rb_round *r, u32 i)
 {
-	return !r->b[i].pinned && r->cpus[r->b[i].owner].elephant != i;
+	return !psteer_rb_stays(&r->b[i]) &&
+	       r->cpus[r->b[i].owner].elephant != i;
 }
 
 /* How much more @c may take: its claim 5 share, or its room. */
@@ -153,6 +160,7 @@ static inline void psteer_rb_move(struct psteer_rb_round *r, u32 bucket, u32 to)
 	m->to = to;
 	m->load = r->b[bucket].load;
 	r->b[bucket].owner = to;
+	r->b[bucket].hold = PSTEER_RB_HOLD_ROUNDS + 1;
 }
 
 /* heap.c */

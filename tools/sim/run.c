@@ -38,6 +38,7 @@ struct sim_run {
 	struct sim_flows flows;
 	u16 *owner;		/* the simulator's own copy of the table */
 	u32 *moved;		/* per bucket: 1 + last round it moved in */
+	u32 *nmoved;		/* per bucket: moves over the run */
 	u32 removes;
 	double *bload;		/* per bucket, true load */
 	double *demand;		/* per CPU, true demand */
@@ -134,6 +135,7 @@ static void sim_run_init(struct sim_run *s, const struct sim_size *sz,
 	s->cfg.cooldown = k->cooldown;
 	s->owner = sim_calloc(nb, sizeof(*s->owner));
 	s->moved = sim_calloc(nb, sizeof(*s->moved));
+	s->nmoved = sim_calloc(nb, sizeof(*s->nmoved));
 	s->bload = sim_calloc(nb, sizeof(*s->bload));
 	s->demand = sim_calloc(n, sizeof(*s->demand));
 	s->seen_b = sim_calloc(nb, sizeof(*s->seen_b));
@@ -179,6 +181,7 @@ static void sim_run_free(struct sim_run *s)
 	free(s->rs_owner);
 	free(s->owner);
 	free(s->moved);
+	free(s->nmoved);
 	free(s->bload);
 	free(s->demand);
 	free(s->seen_b);
@@ -250,17 +253,42 @@ static double sim_clamp(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* What the balancer sees of round @r: see struct sim_measure. */
+/*
+ * One sample of a CPU's busy share @p (0..1), as the module reads it from
+ * kcpustat: busy time is charged a tick at a time (Debian's kernels: no
+ * IRQ_TIME_ACCOUNTING, VIRT_CPU_ACCOUNTING_GEN only on nohz_full CPUs), so
+ * over n = sample_ms * HZ / 1000 ticks the share is a binomial count of
+ * busy ticks over n, of standard deviation sqrt(p (1 - p) / n); its normal
+ * approximation here. Idle time is exact (NO_HZ), so only this part is
+ * noisy. Plus @noise_usage ppm of Gaussian noise, if asked for.
+ */
+static double sim_usage_sample(struct sim_run *s, double p)
+{
+	const struct sim_measure *ms = &s->ms;
+	double v = p, ticks = (double)ms->hz * PSTEER_RB_DEFAULT_SAMPLE_MS /
+			      1000;
+
+	if (ms->hz)
+		v += sqrt(p * (1 - p) / ticks) * sim_rng_gauss(&s->noise);
+	v *= PSTEER_RB_FULL;
+	if (ms->noise_usage)
+		v += ms->noise_usage * sim_rng_gauss(&s->noise);
+	return sim_clamp(v, 0, PSTEER_RB_FULL);
+}
+
+/*
+ * What the balancer sees of round @r: see struct sim_measure. The module's
+ * sampler takes @samples samples per round, each with its own noise, and
+ * keeps 1 - 2^-PSTEER_RB_EWMA_SHIFT of the old value per sample
+ * (psteer_ewma()); its first round starts from the true values, as if the
+ * load had been running for a while. The exact one sees this round's
+ * values, noise (if any) added once.
+ */
 static void sim_measure(struct sim_run *s, u32 r)
 {
 	const struct sim_measure *ms = &s->ms;
-	/*
-	 * The module's EWMA keeps 1 - 2^-PSTEER_RB_EWMA_SHIFT of the old value
-	 * per sample: a step change shows 1 - a of itself in one round.
-	 */
-	double a = r && ms->module ?
-		   pow(1.0 - 1.0 / (1 << PSTEER_RB_EWMA_SHIFT), ms->samples) : 0;
-	u32 i;
+	double w = ms->module ? 1.0 / (1 << PSTEER_RB_EWMA_SHIFT) : 1;
+	u32 i, k, samples = ms->module ? ms->samples : 1;
 
 	for (i = 0; i < s->ncpus; i++) {
 		double pkt = s->demand[i] - s->flows.hog[i];
@@ -270,21 +298,29 @@ static void sim_measure(struct sim_run *s, u32 r)
 			       PSTEER_RB_FULL / pkt : 1;
 	}
 	for (i = 0; i < s->nbuckets; i++) {
-		double v = s->bload[i] * s->served[s->owner[i]];
+		double t = s->bload[i] * s->served[s->owner[i]];
 
-		if (ms->noise_bucket)
-			v *= 1 + ms->noise_bucket * sim_rng_gauss(&s->noise);
-		v = sim_clamp(v, 0, 4e9);
-		s->seen_b[i] = a * s->seen_b[i] + (1 - a) * v;
+		if (!r || !ms->module)
+			s->seen_b[i] = t;
+		for (k = 0; k < samples; k++) {
+			double v = t;
+
+			if (ms->noise_bucket)
+				v *= 1 + ms->noise_bucket *
+					 sim_rng_gauss(&s->noise);
+			v = sim_clamp(v, 0, 4e9);
+			s->seen_b[i] += w * (v - s->seen_b[i]);
+		}
 		s->load32[i] = (u32)(s->seen_b[i] + 0.5);
 	}
 	for (i = 0; i < s->ncpus; i++) {
-		double v = s->demand[i];
+		double p = sim_clamp(s->demand[i] / PSTEER_RB_FULL, 0, 1);
 
-		if (ms->noise_usage)
-			v += ms->noise_usage * sim_rng_gauss(&s->noise);
-		v = sim_clamp(v, 0, PSTEER_RB_FULL);
-		s->seen_u[i] = a * s->seen_u[i] + (1 - a) * v;
+		if (!r || !ms->module)
+			s->seen_u[i] = p * PSTEER_RB_FULL;
+		for (k = 0; k < samples; k++)
+			s->seen_u[i] += w * (sim_usage_sample(s, p) -
+					     s->seen_u[i]);
 		s->usage32[i] = (u32)(s->seen_u[i] + 0.5);
 	}
 }
@@ -352,6 +388,7 @@ static void sim_apply(struct sim_run *s, u32 r, u32 n)
 			sim_die("a bucket moved twice in one round");
 		s->removes += s->moved[m->bucket] != 0;
 		s->moved[m->bucket] = r + 1;
+		s->nmoved[m->bucket]++;
 		s->owner[m->bucket] = m->to;
 		if (s->ms.module) {
 			/* As psteer_ctl_apply() corrects the smoothed usage. */
@@ -490,7 +527,7 @@ static void sim_dump(const struct sim_run *s)
 static void sim_summarize(const struct sim_run *s, struct sim_result *res)
 {
 	u32 r, half = s->rounds / 2, nsteady = s->rounds - half;
-	u32 tail = s->rounds < 5 ? s->rounds : 5;
+	u32 tail = s->rounds < 5 ? s->rounds : 5, top;
 	u64 *ns = sim_calloc(s->rounds, sizeof(*ns));
 
 	for (r = half; r < s->rounds; r++) {
@@ -503,6 +540,10 @@ static void sim_summarize(const struct sim_run *s, struct sim_result *res)
 	for (r = s->rounds - tail; r < s->rounds; r++)
 		res->tail_moves += (double)s->nmoves[r] / tail;
 	res->removes = s->removes;
+	for (r = 0, top = 0; r < s->nbuckets; r++)
+		if (s->bload[r] > s->bload[top])
+			top = r;
+	res->top_moves = s->nmoved[top];
 	memcpy(ns, s->ns, s->rounds * sizeof(*ns));
 	qsort(ns, s->rounds, sizeof(*ns), sim_cmp_u64);
 	res->ns_median = ns[s->rounds / 2];

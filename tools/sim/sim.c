@@ -22,9 +22,9 @@ static const struct sim_size sim_sizes[] = {
 
 static void sim_table_header(void)
 {
-	printf("%-9s %-9s %-6s %6s %6s %10s %6s %8s %6s %4s %9s\n",
+	printf("%-9s %-9s %-6s %6s %6s %10s %6s %8s %6s %4s %6s %9s\n",
 	       "size", "workload", "algo", "max/LB", "found", "(mx-mn)/mn",
-	       "Jain", "moves/rd", "%B/rd", "conv", "ns/round");
+	       "Jain", "moves/rd", "%B/rd", "conv", "top mv", "ns/round");
 }
 
 static void sim_table_row(const struct sim_size *sz,
@@ -39,10 +39,10 @@ static void sim_table_row(const struct sim_size *sz,
 		snprintf(conv, sizeof(conv), "-");
 	else
 		snprintf(conv, sizeof(conv), "%d", res->conv);
-	printf("%-9s %-9s %-6s %6.3f %6.3f %10.3f %6.4f %8.1f %6.2f %4s "
+	printf("%-9s %-9s %-6s %6.3f %6.3f %10.3f %6.4f %8.2f %6.2f %4s %6u "
 	       "%9llu\n", size, w->name, sim_algo_names[k->algo], res->maxlb,
 	       res->found, res->spread, res->jain, res->moves,
-	       100 * res->moves / sz->nbuckets, conv,
+	       100 * res->moves / sz->nbuckets, conv, res->top_moves,
 	       (unsigned long long)res->ns_median);
 	fflush(stdout);
 }
@@ -58,6 +58,12 @@ struct sim_opts {
 	enum sim_algo algo;
 	bool algo_set;
 };
+
+/* Rounds of @w: as asked, or more for the steady workloads. */
+static u32 sim_rounds(const struct sim_opts *o, const struct sim_workload *w)
+{
+	return w->rounds > o->rounds ? w->rounds : o->rounds;
+}
 
 static bool sim_want(const struct sim_opts *o, const struct sim_size *sz,
 		     const struct sim_workload *w)
@@ -89,11 +95,13 @@ static void sim_table(const struct sim_opts *o)
 	       o->ms.module ? "module" : "exact");
 	if (o->ms.module)
 		printf(" (%u per round)", o->ms.samples);
+	if (o->ms.hz)
+		printf(", usage in ticks of HZ=%u", o->ms.hz);
 	if (o->ms.noise_bucket || o->ms.noise_usage)
 		printf(", noise %.3f x bucket, %.0f ppm usage",
 		       o->ms.noise_bucket, o->ms.noise_usage);
-	printf("; %u rounds, steady state = last %u\n", o->rounds,
-	       o->rounds - o->rounds / 2);
+	printf("; %u rounds (steady*: 100), steady state = the last half\n",
+	       o->rounds);
 	sim_table_header();
 	for (i = 0; i < nsizes; i++) {
 		for (j = 0; j < sim_nworkloads; j++) {
@@ -107,7 +115,8 @@ static void sim_table(const struct sim_opts *o)
 					continue;
 				sim_knobs_for(o, a, &k);
 				sim_run(&sizes[i], &sim_workloads[j], &k,
-					&o->ms, o->rounds, 0, &res);
+					&o->ms, sim_rounds(o, &sim_workloads[j]),
+					0, &res);
 				sim_table_row(&sizes[i], &sim_workloads[j], &k,
 					      &res);
 			}
@@ -219,7 +228,7 @@ static void sim_sweep_one(const struct sim_opts *o, const struct sim_knobs *k)
 			if (!sim_want(o, &sim_sizes[i], &sim_workloads[j]))
 				continue;
 			sim_run(&sim_sizes[i], &sim_workloads[j], k, &o->ms,
-				o->rounds, 0, &res);
+				sim_rounds(o, &sim_workloads[j]), 0, &res);
 			sim_score_add(&sc, &sim_sizes[i], &sim_workloads[j],
 				      &res, o->rounds);
 		}
@@ -248,9 +257,9 @@ static void sim_sweep(const struct sim_opts *o)
 	size_t t, d;
 	u32 c;
 
-	printf("sweep: %u rounds; sampler %s (%u per round), noise bucket "
-	       "%.3f, usage %.0f ppm\n", o->rounds,
-	       o->ms.module ? "module" : "exact", o->ms.samples,
+	printf("sweep: %u rounds; sampler %s (%u per round), HZ %u, noise "
+	       "bucket %.3f, usage %.0f ppm\n", o->rounds,
+	       o->ms.module ? "module" : "exact", o->ms.samples, o->ms.hz,
 	       o->ms.noise_bucket, o->ms.noise_usage);
 	printf("%7s %20s %4s %7s %8s %6s %8s %7s %7s %7s %8s %8s %8s\n",
 	       "thresh", "max_moves", "cool", "conv<=5", "meanconv", "coarse",
@@ -290,11 +299,14 @@ static void sim_usage(FILE *f)
 		"  -s, --size NxB         only this size (any N, B)",
 		"  -w, --workload NAME    only this workload (below)",
 		"  -a, --algo NAME        only psteer, static or rss++",
-		"      --sampler exact|module  what the balancer sees (exact); module:",
-		"                         as src/sampler.c measures (see sim.h)",
+		"      --sampler module|exact  what the balancer sees (module: as",
+		"                         src/sampler.c measures, see sim.h); exact:",
+		"                         this round's true loads, no noise unless asked",
 		"      --samples K        module sampler: samples per round (2, as rebalance_ms / sample_ms)",
-		"      --noise-bucket SD  relative noise on each bucket load (0)",
-		"      --noise-usage PPM  absolute noise on each CPU usage (0)",
+		"      --hz HZ            module sampler: usage counted in ticks of HZ (250),",
+		"                         sample_ms * HZ / 1000 a sample; 0: exact",
+		"      --noise-bucket SD  relative noise on each bucket load, per sample (0.2)",
+		"      --noise-usage PPM  absolute noise on each CPU usage, per sample (0)",
 		"      --table, --timing  only the table, only the timing lines",
 		"  -d, --dump             --trace, and every CPU after the last round",
 		"  -v, --verbose          --trace, and every move",
@@ -322,7 +334,7 @@ static u32 sim_u32(const char *arg)
 int main(int argc, char **argv)
 {
 	enum { O_NOISE_B = 256, O_NOISE_U, O_SAMPLER, O_SAMPLES, O_SWEEP,
-	       O_TRACE, O_TABLE, O_TIMING };
+	       O_TRACE, O_TABLE, O_TIMING, O_HZ };
 	static const struct option lopts[] = {
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "threshold", required_argument, NULL, 't' },
@@ -335,6 +347,7 @@ int main(int argc, char **argv)
 		{ "noise-usage", required_argument, NULL, O_NOISE_U },
 		{ "sampler", required_argument, NULL, O_SAMPLER },
 		{ "samples", required_argument, NULL, O_SAMPLES },
+		{ "hz", required_argument, NULL, O_HZ },
 		{ "sweep", no_argument, NULL, O_SWEEP },
 		{ "trace", no_argument, NULL, O_TRACE },
 		{ "table", no_argument, NULL, O_TABLE },
@@ -355,11 +368,18 @@ int main(int argc, char **argv)
 			.mm_hi = PSTEER_RB_MAX_MOVES_HI,
 			.cooldown = PSTEER_RB_COOLDOWN_ROUNDS,
 		},
-		.ms.samples = PSTEER_RB_DEFAULT_REBALANCE_MS /
-			      PSTEER_RB_DEFAULT_SAMPLE_MS,
+		/* The module's sampler, with the noise it sees. */
+		.ms = {
+			.module = true,
+			.samples = PSTEER_RB_DEFAULT_REBALANCE_MS /
+				   PSTEER_RB_DEFAULT_SAMPLE_MS,
+			.hz = SIM_DEFAULT_HZ,
+			.noise_bucket = SIM_DEFAULT_NOISE_BUCKET,
+		},
 		.rounds = 30,
 	};
-	bool sweep = false, table = true, timing = true;
+	bool sweep = false, table = true, timing = true, exact = false;
+	bool set_hz = false, set_nb = false;
 	unsigned int trace = 0;
 	int opt;
 
@@ -419,6 +439,11 @@ int main(int argc, char **argv)
 			break;
 		case O_NOISE_B:
 			o.ms.noise_bucket = atof(optarg);
+			set_nb = true;
+			break;
+		case O_HZ:
+			o.ms.hz = sim_u32(optarg);
+			set_hz = true;
 			break;
 		case O_NOISE_U:
 			o.ms.noise_usage = atof(optarg);
@@ -429,10 +454,10 @@ int main(int argc, char **argv)
 				sim_die("at least one sample per round");
 			break;
 		case O_SAMPLER:
-			if (!strcmp(optarg, "module"))
-				o.ms.module = true;
-			else if (strcmp(optarg, "exact"))
+			exact = !strcmp(optarg, "exact");
+			if (!exact && strcmp(optarg, "module"))
 				sim_die("unknown sampler");
+			o.ms.module = !exact;
 			break;
 		case O_SWEEP:
 			sweep = true;
@@ -464,6 +489,11 @@ int main(int argc, char **argv)
 		sim_usage(stderr);
 		return 2;
 	}
+	/* The exact sampler sees no noise but what is asked for. */
+	if (exact && !set_hz)
+		o.ms.hz = 0;
+	if (exact && !set_nb)
+		o.ms.noise_bucket = 0;
 	if (trace) {
 		struct sim_knobs k;
 		struct sim_result res;
@@ -476,7 +506,8 @@ int main(int argc, char **argv)
 		       o.size->ncpus, o.size->nbuckets, o.w->name, k.threshold,
 		       sim_max_moves(&k, o.size->nbuckets), k.cooldown,
 		       o.ms.module ? "module" : "exact");
-		sim_run(o.size, o.w, &k, &o.ms, o.rounds, trace, &res);
+		sim_run(o.size, o.w, &k, &o.ms, sim_rounds(&o, o.w), trace,
+			&res);
 		sim_table_header();
 		sim_table_row(o.size, o.w, &k, &res);
 		return 0;

@@ -19,6 +19,16 @@
 #define SIM_NFLOWS		100000u
 /* max/LB at which a table counts as balanced. */
 #define SIM_CONVERGED		1.05
+/*
+ * The default measurement (Documentation/rebalance-sim.rst, "Noise"): the
+ * module's sampler, CPU usage counted in ticks of a HZ=250 kernel (12.5 a
+ * sample at sample_ms=50), and each bucket's load of a sample off by 20%
+ * (one standard deviation): a bucket of about a hundred packets a sample,
+ * delivered in bursts of four or so (GRO, TSO), or timed across an
+ * interrupt.
+ */
+#define SIM_DEFAULT_HZ		250
+#define SIM_DEFAULT_NOISE_BUCKET	0.2
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -43,6 +53,8 @@ enum sim_kind {
 	SIM_HOG,
 	SIM_CHURN,
 	SIM_BIG_ELEPHANTS,
+	SIM_STEADY,
+	SIM_STEADY_ELEPHANT,
 };
 
 /**
@@ -51,12 +63,16 @@ enum sim_kind {
  * @kind: shape of the flow loads
  * @zipf_s: Zipf exponent, for SIM_ZIPF and SIM_CHURN
  * @in_table: part of the main table (the others are for --workload)
+ * @rounds: rounds it runs, if more than asked for (0: as asked)
+ * @mean: mean CPU demand, share of a CPU (0: SIM_MEAN_DEMAND)
  */
 struct sim_workload {
 	const char *name;
 	enum sim_kind kind;
 	double zipf_s;
 	bool in_table;
+	u32 rounds;
+	double mean;
 };
 
 /**
@@ -138,17 +154,23 @@ struct sim_knobs {
 /**
  * struct sim_measure - how the balancer sees the load
  * @noise_bucket: relative standard deviation added to each bucket's load
- * @noise_usage: standard deviation added to each CPU's usage, ppm
+ *	(per sample with @module)
+ * @noise_usage: standard deviation added to each CPU's usage, ppm (per
+ *	sample with @module)
+ * @hz: usage counted in ticks of this rate, sample_ms * @hz / 1000 ticks
+ *	a sample (binomial noise, see sim_usage_sample()); 0: exact
  * @module: as src/sampler.c and src/control.c measure (EWMA of weight
- *	2^-PSTEER_RB_EWMA_SHIFT per sample, 1/8, buckets priced by the time spent on them so a
- *	saturated CPU's buckets add up to no more than it, smoothed usages
- *	corrected by each move); otherwise exact: usage = demand capped at a
- *	full CPU, bucket load = offered load, both of this very round
+ *	2^-PSTEER_RB_EWMA_SHIFT per sample, 1/8, buckets priced by the time
+ *	spent on them so a saturated CPU's buckets add up to no more than it,
+ *	smoothed usages corrected by each move); otherwise exact: usage =
+ *	demand capped at a full CPU, bucket load = offered load, both of this
+ *	very round
  * @samples: with @module, samples per round (rebalance_ms / sample_ms)
  */
 struct sim_measure {
 	double noise_bucket;
 	double noise_usage;
+	u32 hz;
 	bool module;
 	u32 samples;
 };
@@ -162,6 +184,7 @@ struct sim_measure {
  * @moves: steady mean of moves per round
  * @tail_moves: mean moves per round over the last 5 rounds
  * @removes: moves of a bucket that had moved in an earlier round
+ * @top_moves: moves of the heaviest bucket (at the end) over the run
  * @conv: rounds until max/LB <= SIM_CONVERGED (0: at once), -1: never
  * @ns_median: median time of a round of the balancer
  * @ns_first: the first round (from round-robin owners: the most moves)
@@ -175,6 +198,7 @@ struct sim_result {
 	double moves;
 	double tail_moves;
 	u32 removes;
+	u32 top_moves;
 	int conv;
 	u64 ns_median;
 	u64 ns_first;

@@ -20,15 +20,28 @@
 
 #include "sim.h"
 
+/*
+ * The steady workloads run as long as the VM's steady-load test counts
+ * moves (100 rounds), so that moves per round can be told from 0 to 0.02.
+ */
+#define SIM_STEADY_ROUNDS	100
+/*
+ * and at a lighter load, as paced streams are: each stream's bucket (3% of
+ * a CPU) about the size of the dead band, the usages mostly noise.
+ */
+#define SIM_STEADY_MEAN		0.25
+
 const struct sim_workload sim_workloads[] = {
-	{ "uniform", SIM_UNIFORM, 0, true },
-	{ "zipf0.8", SIM_ZIPF, 0.8, true },
-	{ "zipf1.0", SIM_ZIPF, 1.0, true },
-	{ "zipf1.2", SIM_ZIPF, 1.2, true },
-	{ "elephants", SIM_ELEPHANTS, 0, true },
-	{ "hog", SIM_HOG, 0, true },
-	{ "churn", SIM_CHURN, 1.0, true },
-	{ "bigeleph", SIM_BIG_ELEPHANTS, 0, false },
+	{ "uniform", SIM_UNIFORM, 0, true, 0, 0 },
+	{ "zipf0.8", SIM_ZIPF, 0.8, true, 0, 0 },
+	{ "zipf1.0", SIM_ZIPF, 1.0, true, 0, 0 },
+	{ "zipf1.2", SIM_ZIPF, 1.2, true, 0, 0 },
+	{ "elephants", SIM_ELEPHANTS, 0, true, 0, 0 },
+	{ "hog", SIM_HOG, 0, true, 0, 0 },
+	{ "churn", SIM_CHURN, 1.0, true, 0, 0 },
+	{ "steady", SIM_STEADY, 0, true, SIM_STEADY_ROUNDS, SIM_STEADY_MEAN },
+	{ "steadyel", SIM_STEADY_ELEPHANT, 0, true, SIM_STEADY_ROUNDS, SIM_STEADY_MEAN },
+	{ "bigeleph", SIM_BIG_ELEPHANTS, 0, false, 0, 0 },
 };
 
 const size_t sim_nworkloads = ARRAY_SIZE(sim_workloads);
@@ -98,7 +111,8 @@ static void sim_elephants(struct sim_flows *f, u32 n, double lo, double hi,
 void sim_flows_init(struct sim_flows *f, const struct sim_workload *w,
 		    u32 ncpus, u64 seed)
 {
-	double total = SIM_MEAN_DEMAND * PSTEER_RB_FULL * ncpus;
+	double total = (w->mean ? w->mean : SIM_MEAN_DEMAND) *
+		       PSTEER_RB_FULL * ncpus;
 	u32 k;
 
 	memset(f, 0, sizeof(*f));
@@ -130,6 +144,20 @@ void sim_flows_init(struct sim_flows *f, const struct sim_workload *w,
 	case SIM_BIG_ELEPHANTS:
 		/* N/8 flows heavier than the mean (70-95%): dedicated CPUs. */
 		sim_elephants(f, ncpus >= 8 ? ncpus / 8 : 1, 0.7, 0.95, total);
+		break;
+	case SIM_STEADY:
+	case SIM_STEADY_ELEPHANT:
+		/*
+		 * The VM's steady load: 8 paced streams per CPU (32 on 4
+		 * CPUs), equal and still; with SIM_STEADY_ELEPHANT, one UDP
+		 * elephant of 80% of a CPU besides.
+		 */
+		f->nflows = 8 * ncpus;
+		if (w->kind == SIM_STEADY_ELEPHANT)
+			sim_elephants(f, 1, 0.8, 0.8, total);
+		else
+			for (k = 0; k < f->nflows; k++)
+				f->load[k] = total / f->nflows;
 		break;
 	}
 }

@@ -12,7 +12,7 @@
 # per CPU the usage and the packets per second it took through the stack,
 # the imbalance (max/mean and (max-min)/min of the usages, the figures
 # RSS++ reports), the light flow's p50/p99 round trip, psteer's own view
-# (psteer stat 1 4 under the busy loop), a three-line verdict, and writes
+# (psteer stat 1 5 under the busy loop), a three-line verdict, and writes
 # $PSTEER_OUT/demo-load.png (gnuplot), usage and packets/s over time in
 # both modes. About 2 minutes once the kernel is cached, 4 cold.
 #
@@ -131,7 +131,7 @@ awk -v kver="$kver" '
 stat=$(section stat)
 if [ -n "$stat" ]; then
 	echo
-	echo "psteer's own view under the busy loop (psteer stat 1 4, in the VM):"
+	echo "psteer's own view under the busy loop (psteer stat 1 5, in the VM):"
 	echo "$stat"
 fi
 

@@ -202,8 +202,12 @@ awk 'FILENAME == "/tmp/before" { p[$1" "$2" "$3" "$4] = $5; next }
 echo >$T/trace
 echo 1 >$T/events/psteer/rebalance/enable
 x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
-# Under traffic, an idle CPU back in the set is a receiver for the
-# rebalancer's next rounds.
+# A CPU back in the set is a receiver again. The flows alone may not call
+# for it (the rebalancer leaves alone what is within its dead band and
+# the noise of tick-based CPU accounting): a busy loop on CPU 1 makes CPU
+# 1 shed its buckets, and CPU 2, the least used, must get some.
+taskset 2 sh -c 'while :; do :; done' &
+HOG=$!
 i=0
 until [ "$(owned 2)" -gt 0 ]; do
 	i=$((i + 1))
@@ -218,8 +222,9 @@ until [ "$(owned 2)" -gt 0 ]; do
 	fi
 	sleep 0.1
 done
+kill "$HOG"
 echo 0 >$T/events/psteer/rebalance/enable
-echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s"
+echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s of a busy loop on CPU 1"
 st=$(thread_state psteer_timer/2)
 [ "$st" = S ] || [ "$st" = R ] || fail "psteer_timer/2 is $st after coming back"
 back=$(owned 2)

@@ -143,7 +143,7 @@ run_mode() {
 	tick=$!
 	sleep "$SETTLE"
 	if [ "$mode" = psteer ]; then
-		psteer stat 1 $((WINDOW - 1)) >/tmp/stat.txt 2>&1 &
+		psteer stat 1 "$WINDOW" >/tmp/stat.txt 2>&1 &
 		st=$!
 	fi
 	window "$mode" after "$port"

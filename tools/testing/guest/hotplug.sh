@@ -12,8 +12,8 @@
 #
 # Each round: CPU 2 goes offline (it must own nothing), then comes back,
 # and must be given buckets by the rebalancer within 20 s while the flows
-# run, as README promises ("when the CPU comes
-# back the rebalancer gives it work again"). On a failure the state of
+# run and a busy loop on CPU 1 makes CPU 1 shed its buckets, as README
+# promises ("when the CPU comes back it is a receiver again"). On a failure the state of
 # every CPU and bucket and the last rebalancing rounds are printed.
 set -eu
 # shellcheck source=lib.sh
@@ -67,6 +67,9 @@ while [ $r -lt "$ROUNDS" ]; do
 	sleep 3
 	echo >$T/trace
 	echo 1 >/sys/devices/system/cpu/cpu2/online
+	# The need: a busy loop on CPU 1 (see conns.sh's hotplug step).
+	taskset 2 sh -c 'while :; do :; done' &
+	HOG=$!
 	i=0
 	until [ "$(owned 2)" -gt 0 ]; do
 		i=$((i + 1))
@@ -76,6 +79,8 @@ while [ $r -lt "$ROUNDS" ]; do
 		fi
 		sleep 0.1
 	done
+	kill "$HOG"
+	wait "$HOG" 2>/dev/null || true
 	[ $i -le "$slowest" ] || slowest=$i
 	echo "round $r: CPU 2 owns $(owned 2) buckets after ~$((i / 10)).$((i % 10)) s"
 	rmmod psteer
