@@ -24,6 +24,7 @@ enum { C_CPU, C_BUCKETS, C_INLINE, C_STEERED, C_DRAINED, C_DROPPED, C_USAGE, C_N
 static const char *const cpu_cols[C_NCOL] = {
 	"cpu", "buckets", "inline", "steered", "drained", "dropped", "usage_pct",
 };
+
 enum { B_BUCKET, B_CPU, B_PACKETS, B_MOVES, B_LOAD, B_NCOL };
 
 static const char *const bucket_cols[B_NCOL] = {

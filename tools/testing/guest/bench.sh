@@ -20,16 +20,6 @@ set -eu
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-8}
 
-hog_start() {
-	taskset 2 sh -c 'while :; do :; done' &
-	HOG=$!
-}
-
-hog_stop() {
-	kill "$HOG"
-	wait "$HOG" 2>/dev/null || true
-}
-
 mode_on() {
 	case $1 in
 	none) ;;
@@ -56,7 +46,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	for mode in none rps psteer; do
 		step "bench-$mode-$r"
 		mode_on $mode
-		hog_start
+		hog_start 1
 		iperf "$mode-$r" -c "$SRV4" -P 32 -t "$SECS"
 		hog_stop
 		[ $mode != psteer ] || cat /proc/net/psteer/cpus

@@ -185,15 +185,14 @@ ok
 # --- stat under a busy loop, rebalancing on --------------------------------------------
 step stat-hog
 x sh -c "echo 100 >$P/rebalance_ms"
-taskset 2 sh -c 'while :; do :; done' &
-HOG=$!
+hog_start 1
 iperf_wait_ready
 cli iperf3 -f m -i 0 -c $SRV4 -P 32 -b 25M -t 9 >/tmp/iperf-hog.txt 2>&1 &
 BG=$!
 sleep 2
 x psteer stat --top 3 1 5
 psteer stat --prometheus >/tmp/prom.txt
-kill $HOG
+hog_stop
 wait $BG || { cat /tmp/iperf-hog.txt; fail "iperf3 failed"; }
 grep -q '^psteer_packets_total{cpu="0",path="inline"} [0-9]' /tmp/prom.txt ||
 	{ cat /tmp/prom.txt; fail "no psteer_packets_total in --prometheus"; }

@@ -37,11 +37,6 @@ expired() {
 		{ print $1, $c }' /proc/net/psteer/cpus
 }
 
-# owned CPU: buckets CPU owns (/proc/net/psteer/cpus lists online CPUs only).
-owned() {
-	awk -v c="$1" 'NR > 1 && $2 == c { n++ } END { print n + 0 }' /proc/net/psteer/buckets
-}
-
 # thread_state NAME: the state letter of kernel thread NAME.
 thread_state() {
 	local f
@@ -206,8 +201,7 @@ x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
 # for it (the rebalancer leaves alone what is within its dead band and
 # the noise of tick-based CPU accounting): a busy loop on CPU 1 makes CPU
 # 1 shed its buckets, and CPU 2, the least used, must get some.
-taskset 2 sh -c 'while :; do :; done' &
-HOG=$!
+hog_start 1
 i=0
 until [ "$(owned 2)" -gt 0 ]; do
 	i=$((i + 1))
@@ -222,7 +216,7 @@ until [ "$(owned 2)" -gt 0 ]; do
 	fi
 	sleep 0.1
 done
-kill "$HOG"
+hog_stop
 echo 0 >$T/events/psteer/rebalance/enable
 echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s of a busy loop on CPU 1"
 st=$(thread_state psteer_timer/2)

@@ -81,16 +81,6 @@ netrx() { awk '$1 == "NET_RX:" { for (i = 2; i <= NF; i++) n += $i } END { print
 # ipis: function call interrupts so far, all CPUs.
 ipis() { awk '$1 == "CAL:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i } END { print n + 0 }' /proc/interrupts; }
 
-hog_start() {
-	taskset $((1 << HOGCPU)) sh -c 'while :; do :; done' &
-	HOG=$!
-}
-
-hog_stop() {
-	kill "$HOG"
-	wait "$HOG" 2>/dev/null || true
-}
-
 step setup
 setup_netns
 x srv taskset 1 rr -s 7000 &
@@ -153,7 +143,7 @@ for r in $(seq 1 "$ROUNDS"); do
 				m, r, n / d, sent, n, o }'
 
 		rr1=$(cli taskset 1 rr -c $SRV4 7000 "$SECS" $LPORT)
-		hog_start
+		hog_start "$HOGCPU"
 		rr2=$(cli taskset 1 rr -c $SRV4 7000 "$SECS" $LPORT)
 		hog_stop
 		for v in "alone $rr1" "hog $rr2"; do

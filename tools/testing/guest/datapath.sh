@@ -129,9 +129,8 @@ set +e
 (
 set -e
 reload cpus=2 rebalance_ms=0
-taskset 4 sh -c 'while :; do :; done' &
-track_bg $!
-HOG=$!
+hog_start 2
+track_bg $HOG
 srv rr -q 9000 4 >/dev/null &
 track_bg $!
 SINK=$!

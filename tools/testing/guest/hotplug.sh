@@ -25,11 +25,6 @@ NB=64
 # with PSTEER_GUEST_HOTPLUG_ROUNDS=N in the host's environment.
 ROUNDS=${PSTEER_GUEST_HOTPLUG_ROUNDS:-6}
 
-# owned CPU: buckets CPU owns.
-owned() {
-	awk -v c="$1" 'NR > 1 && $2 == c { n++ } END { print n + 0 }' /proc/net/psteer/buckets
-}
-
 # rounds_diag: the rebalancer's last rounds and the loaded buckets.
 rounds_diag() {
 	echo "--- rebalancing rounds traced since CPU 2 came back: $(grep -c 'rebalance:' $T/trace)"
@@ -68,8 +63,7 @@ while [ $r -lt "$ROUNDS" ]; do
 	echo >$T/trace
 	echo 1 >/sys/devices/system/cpu/cpu2/online
 	# The need: a busy loop on CPU 1 (see conns.sh's hotplug step).
-	taskset 2 sh -c 'while :; do :; done' &
-	HOG=$!
+	hog_start 1
 	i=0
 	until [ "$(owned 2)" -gt 0 ]; do
 		i=$((i + 1))
@@ -79,8 +73,7 @@ while [ $r -lt "$ROUNDS" ]; do
 		fi
 		sleep 0.1
 	done
-	kill "$HOG"
-	wait "$HOG" 2>/dev/null || true
+	hog_stop
 	[ $i -le "$slowest" ] || slowest=$i
 	echo "round $r: CPU 2 owns $(owned 2) buckets after ~$((i / 10)).$((i % 10)) s"
 	rmmod psteer

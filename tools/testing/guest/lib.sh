@@ -132,6 +132,31 @@ rps_cpu_of() {
 		{ d = $2 - a[$1]; if (d > m) { m = d; c = $1 } } END { print c + 0 }' /tmp/rps0 /tmp/rps1
 }
 
+# hog_start CPU: a busy loop pinned to CPU, in the background (pid in HOG).
+# hog_stop: ends it.
+hog_start() {
+	taskset $((1 << $1)) sh -c 'while :; do :; done' &
+	HOG=$!
+	echo "hog: pid $HOG on CPU $1"
+}
+
+hog_stop() {
+	kill "$HOG"
+	wait "$HOG" 2>/dev/null || true
+	echo "hog stopped"
+}
+
+# owned CPU: buckets CPU owns (from the buckets file, which also lists the
+# buckets of no CPU online; the cpus file lists online CPUs only).
+owned() {
+	awk -v c="$1" 'NR > 1 && $2 == c { n++ } END { print n + 0 }' /proc/net/psteer/buckets
+}
+
+# total_moves: bucket moves since load, summed over the buckets file.
+total_moves() {
+	awk 'NR > 1 { s += $8 } END { print s + 0 }' /proc/net/psteer/buckets
+}
+
 # ofo: TcpExtTCPOFOQueue in srv (TcpExt is a header line + value line).
 # backlog_drops: packets the kernel's per-CPU backlogs dropped so far (the
 # second column of softnet_stat), all CPUs: losses before psteer.

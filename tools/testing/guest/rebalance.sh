@@ -27,30 +27,8 @@ processed() {
 	awk -v c="$1" 'NR > 1 && $1 == c { print $3 + $5 }' /proc/net/psteer/cpus
 }
 
-owned() {
-	awk -v c="$1" 'NR > 1 && $1 == c { print $2 }' /proc/net/psteer/cpus
-}
-
-# total_moves: bucket moves since load, summed over the buckets file.
-total_moves() {
-	awk 'NR > 1 { s += $8 } END { print s + 0 }' /proc/net/psteer/buckets
-}
-
 moves_in_trace() {
 	grep -c 'bucket_move:' $TRACE/trace || true
-}
-
-# hog_start: a busy loop pinned to CPU 1.
-hog_start() {
-	taskset 2 sh -c 'while :; do :; done' &
-	HOG=$!
-	echo "hog: pid $HOG on CPU 1"
-}
-
-hog_stop() {
-	kill "$HOG"
-	wait "$HOG" 2>/dev/null || true
-	echo "hog stopped"
 }
 
 # hog_run SECONDS [IPERF ARGS]: iperf3 -P 32 in the background for SECONDS
@@ -59,7 +37,7 @@ hog_run() {
 	local t=$1
 	shift
 	iperf_wait_ready
-	hog_start
+	hog_start 1
 	echo "+ iperf3 -c $SRV4 -P 32 -t $t $* (in cli, background)"
 	cli iperf3 -f m -i 0 -c $SRV4 -P 32 -t "$t" "$@" >/tmp/iperf-hog.txt 2>&1 &
 	BG=$!

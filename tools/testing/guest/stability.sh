@@ -32,8 +32,6 @@ SECS=${PSTEER_GUEST_SECS:-20}
 WARM=${PSTEER_GUEST_WARM:-5}
 P=/sys/module/psteer/parameters
 
-# moves: the buckets' moves so far.
-moves() { awk 'NR > 1 { n += $8 } END { print n + 0 }' /proc/net/psteer/buckets; }
 # bucket_moves B: moves of bucket B so far.
 bucket_moves() { awk -v b="$1" 'NR > 1 && $1 == b { print $8 }' /proc/net/psteer/buckets; }
 # pkts CPU: packets CPU took through psteer so far (inline + drained).
@@ -44,7 +42,7 @@ uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 # measure NAME: moves per round and CPU 1's packet share over SECS seconds.
 measure() {
 	local m0 m1 t0 t1 p0 p1 a0 a1 e0="" e1 rounds
-	m0=$(moves) t0=$(uptime_ms) p0=$(pkts 1) a0=$(allpkts)
+	m0=$(total_moves) t0=$(uptime_ms) p0=$(pkts 1) a0=$(allpkts)
 	[ -z "${EB:-}" ] || e0=$(bucket_moves "$EB")
 	: >/tmp/usage-samples
 	(
@@ -57,7 +55,7 @@ measure() {
 	) &
 	sleep "$SECS"
 	wait $!
-	m1=$(moves) t1=$(uptime_ms) p1=$(pkts 1) a1=$(allpkts)
+	m1=$(total_moves) t1=$(uptime_ms) p1=$(pkts 1) a1=$(allpkts)
 	rounds=$(( (t1 - t0) / $(cat $P/rebalance_ms) ))
 	awk -v n="$1" -v m="$((m1 - m0))" -v r="$rounds" -v p="$((p1 - p0))" -v a="$((a1 - a0))" 'BEGIN {
 		printf "STAB %s moves=%d rounds=%d moves_per_round=%.3f cpu1_share=%.1f%%\n",
@@ -123,13 +121,12 @@ step hog
 x insmod "$KO"
 load $((WARM + SECS + 3))
 sleep 2
-m0=$(moves)
-taskset 2 sh -c 'while :; do :; done' &
-HOG=$!
+m0=$(total_moves)
+hog_start 1
 sleep "$WARM"
-echo "STAB hog-start moves_in_first_${WARM}s=$(($(moves) - m0))"
+echo "STAB hog-start moves_in_first_${WARM}s=$(($(total_moves) - m0))"
 measure hog
-kill "$HOG"
+hog_stop
 wait "$LOAD" || { cat /tmp/iperf-load.txt; fail "iperf3 failed"; }
 ok
 x rmmod psteer
