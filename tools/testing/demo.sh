@@ -8,7 +8,8 @@
 # demo; tools/testing/guest/demo.sh says what runs) and, with RPS and then
 # with psteer, runs 16 paced iperf3 streams and a light TCP
 # request/response flow from netns cli to netns srv, first alone, then
-# with a busy loop on the CPU that the light flow's packets go to. Prints
+# with a busy loop on the CPU that psteer sends the light flow to (RPS
+# sends each TCP connection by its socket's random hash: anywhere). Prints
 # per CPU the usage and the packets per second it took through the stack,
 # the imbalance (max/mean and (max-min)/min of the usages, the figures
 # RSS++ reports), the light flow's p50/p99 round trip, psteer's own view
@@ -87,7 +88,8 @@ awk -v kver="$kver" '
 			}
 		printf "\npsteer demo on %s, %d CPUs: 16 iperf3 streams at 20 Mbit/s and a light\n", kver, ncpu
 		printf "TCP request/response flow, all arriving on CPU 0 and steered from there;\n"
-		printf "then a busy loop on CPU %d, where both RPS and psteer had put the light flow.\n", hog
+		printf "then a busy loop on CPU %d, where psteer had put the light flow (RPS steers each\n", hog
+		printf "connection by its socket'"'"'s random hash: it may have put it anywhere).\n"
 		printf "Each column: %d s measured (after %d s with the busy loop, in the second half).\n\n", win, settle
 		printf "%-22s %-27s %-27s\n", "", "before: no busy loop", "busy loop on CPU " hog
 		printf "%-22s %-13s %-13s %-13s %-13s\n", "", "RPS", "psteer", "RPS", "psteer"
@@ -114,7 +116,7 @@ awk -v kver="$kver" '
 		if (sp < sr / 2) w = "it moved the busy CPU'"'"'s buckets to the others."
 		printf "1. Steering: with CPU %d busy, RPS still sent it %.0f%% of the packets (its hash decides);\n", hog, sr
 		printf "   psteer sent it %.0f%%: %s\n", sp, w
-		printf "   (the light flow ended on CPU %s with RPS, CPU %s with psteer)\n", where["rps"], where["psteer"]
+		printf "   (psteer'"'"'s light flow ended on CPU %s)\n", where["psteer"]
 		a = maxmean["rps", "after", hog]; b = maxmean["psteer", "after", hog]
 		w = "about the same."
 		if (b < a - 0.02) w = "psteer spread the work more evenly."

@@ -14,8 +14,12 @@
 #   psteer  psteer.ko with its defaults (rebalancing every 100 ms)
 # In each mode, for WINDOW guest seconds each:
 #   before  iperf3 -P 16, each stream paced at 20 Mbit/s, and a light TCP
-#           request/response flow (rr -c) whose packets the steering
-#           sends to CPU $HOGCPU
+#           request/response flow (rr -c). psteer: from a local port
+#           whose bucket CPU $HOGCPU owns. RPS: wherever it lands; RPS
+#           steers a locally sent TCP packet by its socket's random
+#           txhash (veth keeps skb->hash), so each connection of the
+#           same ports may go to another CPU, and where it went cannot
+#           be told apart from the iperf3 streams' packets
 #   after   the same with a busy loop pinned to CPU $HOGCPU, started
 #           SETTLE seconds before the window. A 50 us timer loop (rr -t)
 #           runs there too: under single-threaded TCG a vCPU that never
@@ -75,21 +79,20 @@ delta() {
 		  printf "%s %.0f %.0f\n", $2, u, r }' "$1" "$2"
 }
 
-# The light flow: a local port whose packets the steering of MODE sends
-# to CPU HOGCPU (RPS: the CPU whose softnet "received_rps" column grew;
-# psteer: its owner, from psteer where).
+# light_port: a local port whose flow psteer sends to CPU HOGCPU (its
+# bucket's owner, from psteer where).
 light_port() {
-	local port=40000 cpu
+	local port=40000
 	while [ $port -lt 40200 ]; do
-		if [ "$1" = rps ]; then
-			cpu=$(rps_cpu_of $port)
-		else
-			cpu=$(psteer where tcp 10.0.0.1 $port $SRV4 7000 | awk '{ print $NF }')
-		fi
-		[ "$cpu" != "$HOGCPU" ] || { echo $port; return 0; }
+		[ "$(psteer_cpu $port)" != "$HOGCPU" ] || { echo $port; return 0; }
 		port=$((port + 1))
 	done
-	fail "no local port in 40000-40199 goes to CPU $HOGCPU in mode $1"
+	fail "no local port in 40000-40199 goes to CPU $HOGCPU with psteer"
+}
+
+# psteer_cpu PORT: the owner of the light flow's bucket from local port PORT.
+psteer_cpu() {
+	psteer where tcp 10.0.0.1 "$1" $SRV4 7000 | awk '{ print $NF }'
 }
 
 # sampler MODE: every 0.5 s "mode t cpu busy total packets" to /tmp/series.
@@ -116,15 +119,17 @@ window() {
 }
 
 run_mode() {
-	local mode=$1 port bg sp hog tick st=""
+	local mode=$1 port bg sp tick st=""
 	step "demo-$mode"
 	if [ "$mode" = rps ]; then
 		nic_queue f
+		port=40000
+		echo "the light flow (local port $port) goes where its socket's txhash sends it"
 	else
 		x insmod "$KO"
+		port=$(light_port)
+		echo "the light flow (local port $port) goes to CPU $HOGCPU"
 	fi
-	port=$(light_port "$mode")
-	echo "the light flow (local port $port) goes to CPU $HOGCPU"
 	iperf_wait_ready
 	echo "+ iperf3 -c $SRV4 -P 16 -b 20M (in cli, background)"
 	cli iperf3 -f m -i 0 -c "$SRV4" -P 16 -b 20M -t $((3 * WINDOW + SETTLE + 6)) \
@@ -133,12 +138,10 @@ run_mode() {
 	: >/tmp/sampling
 	sampler "$mode" &
 	sp=$!
-	echo "$mode 0" >/tmp/marks
 	sleep 3
 	window "$mode" before "$port"
 	echo "HOG $mode $(cut -d' ' -f1 /proc/uptime)" >>/tmp/result
-	taskset $((1 << HOGCPU)) sh -c 'while :; do :; done' &
-	hog=$!
+	hog_start "$HOGCPU"
 	taskset $((1 << HOGCPU)) rr -t 50 &
 	tick=$!
 	sleep "$SETTLE"
@@ -148,12 +151,11 @@ run_mode() {
 	fi
 	window "$mode" after "$port"
 	[ -z "$st" ] || wait "$st" || true
-	kill "$hog" "$tick"
-	if [ "$mode" = psteer ]; then
-		echo "WHERE psteer $(psteer where tcp 10.0.0.1 "$port" $SRV4 7000 | awk '{ print $NF }')" >>/tmp/result
-	else
-		echo "WHERE rps $(rps_cpu_of "$port")" >>/tmp/result
-	fi
+	# Where psteer's light flow ended, before the busy loop ends (its
+	# bucket may move back after it).
+	[ "$mode" = rps ] || echo "WHERE $mode $(psteer_cpu "$port")" >>/tmp/result
+	kill "$tick"
+	hog_stop
 	rm /tmp/sampling
 	wait "$sp" || true
 	wait "$bg" || { cat "/tmp/iperf-$mode.txt"; fail "iperf3 failed in mode $mode"; }
