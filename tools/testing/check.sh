@@ -116,6 +116,14 @@ if [ "${#skips[@]}" != 0 ]; then
 		log "    $s"
 	done
 fi
+# Again at the very end, where a CI log cut to its last lines shows it:
+# why each test failed (the guest's FAIL line or the script's last words).
+for name in $failures; do
+	log "=== $name failed; from $logdir/$name.log:"
+	grep -E 'STEP [^:]*: FAIL|^\[[a-z-]+\.sh\].*(error|fail|FAIL)|Kernel panic|BUG:|WARNING:' \
+		"$logdir/$name.log" | tail -n 8 >&2 || true
+	tail -n 6 "$logdir/$name.log" >&2
+done
 [ -z "$failures" ] || log "failed:$failures"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -199,9 +199,12 @@ echo 1 >$T/events/psteer/rebalance/enable
 x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
 # A CPU back in the set is a receiver again. The flows alone may not call
 # for it (the rebalancer leaves alone what is within its dead band and
-# the noise of tick-based CPU accounting): a busy loop on CPU 1 makes CPU
-# 1 shed its buckets, and CPU 2, the least used, must get some.
-hog_start 1
+# the noise of tick-based CPU accounting): a busy loop on the CPU whose
+# buckets carry the most load makes it shed them, and CPU 2, the least
+# used, must get some.
+hc=$(loaded_cpu 2)
+[ -n "$hc" ] || { cat /proc/net/psteer/buckets; fail "no bucket carries a load"; }
+hog_start "$hc"
 i=0
 until [ "$(owned 2)" -gt 0 ]; do
 	i=$((i + 1))
@@ -218,7 +221,7 @@ until [ "$(owned 2)" -gt 0 ]; do
 done
 hog_stop
 echo 0 >$T/events/psteer/rebalance/enable
-echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s of a busy loop on CPU 1"
+echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s of a busy loop on CPU $hc"
 st=$(thread_state psteer_timer/2)
 [ "$st" = S ] || [ "$st" = R ] || fail "psteer_timer/2 is $st after coming back"
 back=$(owned 2)

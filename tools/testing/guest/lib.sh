@@ -152,6 +152,18 @@ owned() {
 	awk -v c="$1" 'NR > 1 && $2 == c { n++ } END { print n + 0 }' /proc/net/psteer/buckets
 }
 
+# loaded_cpu NOT: the CPU other than NOT whose buckets carry the most
+# load (load_ppm of the buckets file), or nothing when no bucket of another
+# CPU carries any. A busy loop meant to make a CPU shed buckets must go
+# there: a CPU whose buckets carry no load has nothing a move could take
+# off it (with 8 flows on 4 CPUs, one CPU carries none about one run in
+# ten).
+loaded_cpu() {
+	awk -v not="$1" 'NR > 1 && $2 != not && $9 > 0 { l[$2] += $9 }
+		END { for (c in l) if (l[c] > m) { m = l[c]; best = c }
+		      if (m > 0) print best }' /proc/net/psteer/buckets
+}
+
 # total_moves: bucket moves since load, summed over the buckets file.
 total_moves() {
 	awk 'NR > 1 { s += $8 } END { print s + 0 }' /proc/net/psteer/buckets

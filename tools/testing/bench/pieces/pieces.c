@@ -44,6 +44,7 @@ MODULE_PARM_DESC(rounds, "Rounds per piece, the fastest counts, 1..100 (default 
 
 /* What the loops compute goes here, so the compiler keeps it. */
 static u32 psteer_bench_sink;
+static atomic_t psteer_bench_atomic;
 
 /*
  * Runs @body @calls times with BHs off (@i counts the calls), @rounds
@@ -290,6 +291,16 @@ static int psteer_bench_queue(void)
 		__skb_queue_tail(&in, skb);
 	}
 	b = &tbl->buckets[0];
+
+	/* What the queue's bookkeeping is made of, for reference. */
+	PSTEER_BENCH_LOOP(ns, (void)0,
+			  psteer_bench_sink += (u32)local_clock());
+	psteer_bench_report("ref_local_clock", ns);
+	PSTEER_BENCH_LOOP(ns, (void)0, spin_lock(&b->lock);
+			  psteer_bench_sink++; spin_unlock(&b->lock));
+	psteer_bench_report("ref_spin_lock_unlock", ns);
+	PSTEER_BENCH_LOOP(ns, (void)0, atomic_inc(&psteer_bench_atomic));
+	psteer_bench_report("ref_atomic_inc", ns);
 
 	PSTEER_BENCH_LOOP(ns, (void)0, psteer_bench_sink += (u32)(unsigned long)
 			  psteer_bucket_of(tbl, i * 2654435761u) +
