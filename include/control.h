@@ -27,6 +27,8 @@
  * @packet_ns: psteer's drain cost per packet on this CPU, EWMA
  * @index: imbalance distribution index from the last round, ppm
  * @cooldown: rounds left before it may receive buckets again
+ * @rest: work its buckets do not explain, as the rounds count it
+ *	(struct psteer_rb_cpu)
  * @down: going or gone offline: owns nothing, and the rebalancer leaves
  *	it out until it is back
  */
@@ -39,6 +41,7 @@ struct psteer_cpu_load {
 	u32 packet_ns;
 	s32 index;
 	u32 cooldown;
+	u32 rest;
 	bool down;
 };
 

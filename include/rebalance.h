@@ -49,6 +49,17 @@
 #define PSTEER_RB_USAGE_NOISE		36500
 #define PSTEER_RB_USAGE_BAND		(3 * PSTEER_RB_USAGE_NOISE)
 /*
+ * That part (the work no move of a bucket can take off a CPU: a busy
+ * loop, the processes that send and read the packets, the stack's own)
+ * counts as it persists: it falls at once, and rises by a
+ * 1/PSTEER_RB_REST_DIV of the difference per round, 90% in 1.7 s at
+ * rebalance_ms = 100. A busy loop pinned to a CPU stays there; processes
+ * the scheduler moves between CPUs every second or so do not, and chasing
+ * them moved the heaviest bucket round the CPUs (tools/testing/bench/
+ * stability.sh, "elephant").
+ */
+#define PSTEER_RB_REST_DIV		8
+/*
  * Rounds a bucket stays on the CPU it was just moved to: its load as
  * measured lags the move (the EWMA's new samples are taken on the new
  * CPU), and a bucket sent back at once would be a move for nothing.
@@ -96,6 +107,9 @@ struct psteer_rb_config {
  *	as the round counted it (see PSTEER_RB_USAGE_BAND), less the
  *	elephants that left it
  * @cooldown: in/out: rounds left before it may receive again
+ * @rest: in/out: the part of @usage its buckets do not explain, as the
+ *	rounds count it (PSTEER_RB_REST_DIV); zero for a CPU new to the
+ *	set, kept from round to round by the caller, like @cooldown
  * @index: out: its imbalance distribution index d_i = mean - usage, ppm
  *	(positive: spare capacity; negative: overloaded)
  * @dedicated: out: it hosts an elephant bucket that gets it alone
@@ -118,6 +132,7 @@ struct psteer_rb_config {
 struct psteer_rb_cpu {
 	u32 usage;
 	u32 cooldown;
+	u32 rest;
 	s32 index;
 	bool dedicated;
 	bool received;

@@ -73,6 +73,21 @@ static void psteer_rb_pin_rest(struct psteer_rb_world *w)
 }
 
 /*
+ * Each CPU's usage that its buckets do not explain, as if it had
+ * persisted for a while (PSTEER_RB_REST_DIV): the round counts it at once.
+ */
+static void psteer_rb_rest_settled(struct psteer_rb_world *w)
+{
+	u32 sum[16] = {}, i;
+
+	for (i = 0; i < w->nbuckets; i++)
+		sum[w->b[i].owner] += w->b[i].load;
+	for (i = 0; i < w->ncpus; i++)
+		w->cpus[i].rest = w->cpus[i].usage > sum[i] ?
+				  w->cpus[i].usage - sum[i] : 0;
+}
+
+/*
  * Usage 90/50/30/30%: m = 50%, d = -40/0/+20/+20%, D = 40%. CPU 0 sheds
  * its 40% excess, half to CPU 2 and half to CPU 3 (d_j / D = 1/2 each):
  * 20% + (15% + 5%), the 10% bucket fitting neither what is left.
@@ -171,6 +186,7 @@ static void psteer_rb_cooldown(struct kunit *test)
 	w->cpus[2].cooldown = 1;
 	psteer_rb_add(w, 0, 200 * K);
 	psteer_rb_add(w, 0, 150 * K);
+	psteer_rb_rest_settled(w);
 	psteer_rb_round(w, &psteer_rb_cfg);
 	KUNIT_ASSERT_EQ(test, w->sum.nmoves, 1);
 	KUNIT_EXPECT_EQ(test, w->moves[0].to, 3);
@@ -376,6 +392,7 @@ static void psteer_rb_noise_ignored(struct kunit *test)
 	for (i = 0; i < 40; i++)
 		psteer_rb_add(w, i % 4, 50 * K);
 	psteer_rb_measure(w, ext);
+	w->cpus[0].rest = 100 * K;	/* as it has persisted */
 	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
 	KUNIT_EXPECT_EQ(test, w->sum.mean, 525 * K);
 	KUNIT_EXPECT_EQ(test, w->cpus[0].usage, 525 * K);
@@ -386,7 +403,8 @@ static void psteer_rb_noise_ignored(struct kunit *test)
  * the rest). The CPUs' mean of the unexplained part leaves CPU 0 out (it
  * is more than the band above the plain mean, 12.5%), so the others count
  * none and CPU 0 all 50%: mean 62.5%, CPU 0 sheds 37.5%, the others take
- * 12.5% each, and only CPU 0's buckets move.
+ * 12.5% each, and only CPU 0's buckets move. The busy loop has run for a
+ * while (see psteer_rb_rest_persists()).
  */
 static void psteer_rb_hog_sheds(struct kunit *test)
 {
@@ -397,6 +415,7 @@ static void psteer_rb_hog_sheds(struct kunit *test)
 	for (i = 0; i < 40; i++)
 		psteer_rb_add(w, i % 4, 50 * K);
 	psteer_rb_measure(w, ext);
+	w->cpus[0].rest = 500 * K;
 	psteer_rb_round(w, &psteer_rb_cfg);
 	KUNIT_EXPECT_EQ(test, w->sum.mean, 625 * K);
 	KUNIT_EXPECT_EQ(test, w->cpus[0].index, -375 * K);
@@ -407,6 +426,44 @@ static void psteer_rb_hog_sheds(struct kunit *test)
 	}
 	/* Whole buckets: 7 of 5%, within the dead band of 37.5%. */
 	KUNIT_EXPECT_EQ(test, shed, 350 * K);
+}
+
+/*
+ * Work the buckets do not explain counts as it persists
+ * (PSTEER_RB_REST_DIV). The same table as above; 30% of a CPU of such
+ * work moves to the next CPU every third round, as processes the
+ * scheduler moves between CPUs do: it never counts, nothing moves (when
+ * it counted at once, each CPU it reached shed buckets). Then a busy loop
+ * stays on CPU 0: nothing moves in its first round, and within 20 rounds
+ * CPU 0 sheds, alone.
+ */
+static void psteer_rb_rest_persists(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	u32 ext[4], i, round, first = 0, moves = 0;
+
+	for (i = 0; i < 40; i++)
+		psteer_rb_add(w, i % 4, 50 * K);
+	for (round = 0; round < 30; round++) {
+		memset(ext, 0, sizeof(ext));
+		ext[round / 3 % 4] = 300 * K;
+		psteer_rb_measure(w, ext);
+		moves += psteer_rb_round(w, &psteer_rb_cfg);
+	}
+	KUNIT_EXPECT_EQ(test, moves, 0);
+
+	memset(ext, 0, sizeof(ext));
+	ext[0] = 500 * K;
+	for (round = 0; round < 20 && !moves; round++) {
+		psteer_rb_measure(w, ext);
+		moves = psteer_rb_round(w, &psteer_rb_cfg);
+		if (!round)
+			first = moves;
+	}
+	KUNIT_EXPECT_EQ(test, first, 0);
+	KUNIT_EXPECT_GT(test, moves, 0);
+	for (i = 0; i < moves; i++)
+		KUNIT_EXPECT_EQ(test, w->moves[i].from, 0);
 }
 
 /*
@@ -615,6 +672,7 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_heavy_pair),
 	KUNIT_CASE(psteer_rb_noise_ignored),
 	KUNIT_CASE(psteer_rb_hog_sheds),
+	KUNIT_CASE(psteer_rb_rest_persists),
 	KUNIT_CASE(psteer_rb_hold_after_move),
 	KUNIT_CASE_SLOW(psteer_rb_random_invariants),
 	{}

@@ -66,6 +66,7 @@ static u32 psteer_ctl_snapshot(struct psteer_ctl *ctl)
 		ctl->rb_rmap[i] = n;
 		ctl->rb_cpus[n].usage = ctl->cpus[i].usage;
 		ctl->rb_cpus[n].cooldown = ctl->cpus[i].cooldown;
+		ctl->rb_cpus[n].rest = ctl->cpus[i].rest;
 		n++;
 	}
 	if (!n)
@@ -138,6 +139,7 @@ void psteer_ctl_round(struct psteer_ctl *ctl)
 	for (i = 0; i < up; i++) {
 		ctl->cpus[ctl->rb_map[i]].index = ctl->rb_cpus[i].index;
 		ctl->cpus[ctl->rb_map[i]].cooldown = ctl->rb_cpus[i].cooldown;
+		ctl->cpus[ctl->rb_map[i]].rest = ctl->rb_cpus[i].rest;
 	}
 	for (i = 0; i < n; i++)
 		psteer_ctl_apply(ctl, &ctl->rb_moves[i]);
@@ -293,6 +295,7 @@ void psteer_ctl_cpu_up(struct psteer_ctl *ctl, int cpu)
 	}
 	cl->down = false;
 	cl->cooldown = 0;
+	cl->rest = 0;
 	mutex_unlock(&ctl->lock);
 }
 

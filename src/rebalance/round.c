@@ -83,17 +83,26 @@ static s64 psteer_rb_unexplained(s64 x, s64 mean)
 	return d < 0 ? mean - a : mean + a;
 }
 
-/* The part of @c's usage its buckets (c->excess so far) do not explain. */
-static s64 psteer_rb_rest(const struct psteer_rb_cpu *c)
+/*
+ * The part of @c's usage its buckets (c->excess so far) do not explain,
+ * as it persists (PSTEER_RB_REST_DIV): kept in c->rest.
+ */
+static void psteer_rb_rest(struct psteer_rb_cpu *c)
 {
-	return c->excess < c->usage ? c->usage - c->excess : 0;
+	u32 now = c->excess < c->usage ? c->usage - c->excess : 0;
+
+	if (now <= c->rest)
+		c->rest = now;
+	else
+		c->rest += (now - c->rest) / PSTEER_RB_REST_DIV;
 }
 
 /*
  * A CPU's usage as the round counts it: the load of its buckets, which
  * the sampler times to the nanosecond, plus the rest of its measured
- * usage (work that is not psteer's: a hog, the stack's own) where that
- * departs from the CPUs' mean of it by more than the tick noise. The mean
+ * usage (work that is not psteer's: a hog, the stack's own), as it
+ * persists, where that departs from the CPUs' mean of it by more than the
+ * tick noise. The mean
  * leaves out the CPUs more than PSTEER_RB_USAGE_BAND above the plain
  * mean: a hog on one CPU of four would otherwise raise it past the band
  * and make the other three look loaded. Usage is at most a full CPU; the
@@ -106,11 +115,13 @@ static void psteer_rb_count_usage(struct psteer_rb_round *r)
 	s64 all = 0, mean = 0, u;
 	u32 i, n = 0;
 
-	for (i = 0; i < r->ncpus; i++)
-		all += psteer_rb_rest(&r->cpus[i]);
+	for (i = 0; i < r->ncpus; i++) {
+		psteer_rb_rest(&r->cpus[i]);
+		all += r->cpus[i].rest;
+	}
 	all = div64_s64(all, r->ncpus);
 	for (i = 0; i < r->ncpus; i++) {
-		u = psteer_rb_rest(&r->cpus[i]);
+		u = r->cpus[i].rest;
 		if (u <= all + PSTEER_RB_USAGE_BAND) {
 			mean += u;
 			n++;
@@ -120,7 +131,7 @@ static void psteer_rb_count_usage(struct psteer_rb_round *r)
 	for (i = 0; i < r->ncpus; i++) {
 		struct psteer_rb_cpu *c = &r->cpus[i];
 
-		u = c->excess + psteer_rb_unexplained(psteer_rb_rest(c), mean);
+		u = c->excess + psteer_rb_unexplained(c->rest, mean);
 		c->usage = u > U32_MAX ? U32_MAX : u;
 		c->excess = 0;
 	}

@@ -130,7 +130,7 @@ set +e
 set -e
 reload cpus=2 rebalance_ms=0
 hog_start 2
-track_bg $HOG
+track_bg "$HOG"
 srv rr -q 9000 4 >/dev/null &
 track_bg $!
 SINK=$!
@@ -149,7 +149,7 @@ sleep 1
 d1=$(srv awk 'NR > 1 { n += $6 } END { print n + 0 }' /proc/net/psteer/stats)
 # Nothing arrives on a device that is down: nothing may wait for it.
 q=$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)
-kill $HOG 2>/dev/null || true
+kill "$HOG" 2>/dev/null || true
 wait $SRC || true
 wait $SINK || true
 drops=$(($(awk 'NR > 1 { n += $6 } END { print n + 0 }' /proc/net/psteer/buckets) - drops0))

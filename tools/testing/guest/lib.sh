@@ -132,17 +132,25 @@ rps_cpu_of() {
 		{ d = $2 - a[$1]; if (d > m) { m = d; c = $1 } } END { print c + 0 }' /tmp/rps0 /tmp/rps1
 }
 
-# hog_start CPU: a busy loop pinned to CPU, in the background (pid in HOG).
-# hog_stop: ends it.
+# hog_start CPU...: a busy loop pinned to each CPU, in the background
+# (pids in HOG). hog_stop: ends them.
 hog_start() {
-	taskset $((1 << $1)) sh -c 'while :; do :; done' &
-	HOG=$!
-	echo "hog: pid $HOG on CPU $1"
+	local c p
+	HOG=""
+	for c in "$@"; do
+		taskset $((1 << c)) sh -c 'while :; do :; done' &
+		p=$!
+		HOG="${HOG:+$HOG }$p"
+		echo "hog: pid $p on CPU $c"
+	done
 }
 
 hog_stop() {
-	kill "$HOG"
-	wait "$HOG" 2>/dev/null || true
+	local p
+	for p in $HOG; do
+		kill "$p"
+		wait "$p" 2>/dev/null || true
+	done
 	echo "hog stopped"
 }
 
@@ -152,16 +160,15 @@ owned() {
 	awk -v c="$1" 'NR > 1 && $2 == c { n++ } END { print n + 0 }' /proc/net/psteer/buckets
 }
 
-# loaded_cpu NOT: the CPU other than NOT whose buckets carry the most
-# load (load_ppm of the buckets file), or nothing when no bucket of another
-# CPU carries any. A busy loop meant to make a CPU shed buckets must go
-# there: a CPU whose buckets carry no load has nothing a move could take
-# off it (with 8 flows on 4 CPUs, one CPU carries none about one run in
-# ten).
-loaded_cpu() {
-	awk -v not="$1" 'NR > 1 && $2 != not && $9 > 0 { l[$2] += $9 }
-		END { for (c in l) if (l[c] > m) { m = l[c]; best = c }
-		      if (m > 0) print best }' /proc/net/psteer/buckets
+# flows_cpu NOT PORT: the CPU other than NOT whose buckets hold the most
+# of namespace srv's connections to PORT (from its conns file), or nothing.
+# A busy loop meant to make a CPU shed buckets goes there: a CPU that
+# carries none of a test's flows has nothing a move could take off it.
+flows_cpu() {
+	# shellcheck disable=SC2016 # an awk program, run in namespace srv
+	srv awk -v not="$1" -v port="$2" 'NR > 1 && $5 == port && $8 != not { n[$8]++ }
+		END { for (c in n) if (n[c] > m) { m = n[c]; best = c }
+		      if (m) print best }' /proc/net/psteer/conns
 }
 
 # total_moves: bucket moves since load, summed over the buckets file.

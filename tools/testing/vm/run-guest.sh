@@ -3,7 +3,7 @@
 # Integration test of psteer.ko in a QEMU VM.
 #
 # Usage: tools/testing/vm/run-guest.sh --kernel SERIES|debug [--guest NAME]
-#            [--bench-module]
+#            [--bench-module] [--nic]
 #
 #   --kernel SERIES     Debian's current distro kernel of that series: 6.12,
 #                       6.1, 7.N, latest, latest-rt (fetch-kernel.sh; built
@@ -16,6 +16,9 @@
 #                       /psteer/lib.sh
 #   --bench-module      also build psteer_bench.ko (tools/testing/bench/
 #                       pieces/), as /psteer/psteer_bench.ko
+#   --nic               boot with the NIC topology (vm-run.sh --nic,
+#                       tools/testing/vm/nic-host.sh): a 4-queue virtio-net
+#                       NIC with RSS as eth0, fed from a host namespace
 #
 # Environment variables PSTEER_GUEST_NAME=VALUE (VALUE of letters, digits
 # and ._:-) are set in the guest script too, e.g. PSTEER_GUEST_FUZZ_SEED.
@@ -29,12 +32,17 @@
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module]"; }
-which="" guest=integration bench=()
+usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module] [--nic]"; }
+which="" guest=integration bench=() nic=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bench-module)
 		bench=(--bench)
+		shift
+		continue
+		;;
+	--nic)
+		nic=(--nic)
 		shift
 		continue
 		;;
@@ -96,7 +104,7 @@ console=/dev/null
 rc=0
 run "$PSTEER_TOP/tools/testing/vm/vm-run.sh" --kernel "$kernel" --initrd "$tmp/initrd.cpio.gz" \
 	--mem "$mem" --timeout "${PSTEER_INTEGRATION_TIMEOUT:-900}" --log "$logfile" \
-	>"$console" || rc=$?
+	"${nic[@]}" >"$console" || rc=$?
 
 echo "--- $guest ($which): results"
 grep -E '^(STEP [^:]*: |THROUGHPUT |OFO |iperf3 [^ ]*: |note: )' "$logfile" || true

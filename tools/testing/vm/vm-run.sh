@@ -3,12 +3,17 @@
 # Boot a kernel + initramfs (from initramfs.sh) in QEMU and judge the run.
 #
 # Usage: tools/testing/vm/vm-run.sh --kernel K --initrd I [--mem 1G] [--smp 4]
-#            [--timeout SECONDS] [--append "extra cmdline"] [--log FILE]
+#            [--timeout SECONDS] [--append "extra cmdline"] [--log FILE] [--nic]
 #
 #   --kernel   bzImage/vmlinuz (or a PVH-capable ELF vmlinux)
 #   --timeout  guest watchdog (psteer.timeout=); the host kills QEMU
 #              PSTEER_BOOT_SLACK (default 120) seconds later. Default 600.
 #   --log      console log (default: a temporary file, removed afterwards)
+#   --nic      the NIC topology (tools/testing/vm/nic-host.sh): a 4-queue
+#              virtio-net NIC with RSS, fed by a tap in a private network
+#              namespace of the host, QEMU run in it, and a second serial
+#              port (guest /dev/ttyS1) for the guest's requests to the host
+#              (the host's rr in that namespace, the tap's counters)
 #
 # PSTEER_ICOUNT=1 adds -icount shift=0,sleep=off (TCG only): guest time
 # advances one nanosecond per guest instruction, whatever the host does,
@@ -34,11 +39,16 @@ set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
 usage() {
-	die "usage: $0 --kernel K --initrd I [--mem 1G] [--smp 4] [--timeout S] [--append ARGS] [--log FILE]"
+	die "usage: $0 --kernel K --initrd I [--mem 1G] [--smp 4] [--timeout S] [--append ARGS] [--log FILE] [--nic]"
 }
 
-kernel="" initrd="" mem=1G smp=4 timeout=600 append="" logfile=""
+kernel="" initrd="" mem=1G smp=4 timeout=600 append="" logfile="" nic=0
 while [ $# -gt 0 ]; do
+	if [ "$1" = --nic ]; then
+		nic=1
+		shift
+		continue
+	fi
 	[ $# -ge 2 ] || usage
 	case "$1" in
 	--kernel) kernel=$2 ;;
@@ -57,8 +67,16 @@ done
 case "$timeout" in '' | *[!0-9]*) die "--timeout wants seconds" ;; esac
 command -v qemu-system-x86_64 >/dev/null || ensure_host_pkgs
 
-tmplog=""
-cleanup() { [ -z "$tmplog" ] || rm -f "$tmplog"; }
+tmplog="" nicdir="" agent=""
+nic_qemu=() netns=()
+# shellcheck source=nic-host.sh
+. "$(dirname "$0")/nic-host.sh"
+cleanup() {
+	[ -z "$agent" ] || kill "$agent" 2>/dev/null || true
+	nic_down
+	[ -z "$nicdir" ] || rm -rf "$nicdir"
+	[ -z "$tmplog" ] || rm -f "$tmplog"
+}
 trap cleanup EXIT
 if [ -z "$logfile" ]; then
 	tmplog=$(mktemp)
@@ -87,12 +105,25 @@ if ! flock -n 9; then
 	flock 9
 fi
 
+if [ "$nic" = 1 ]; then
+	[ "$(id -u)" = 0 ] || die "--nic needs root (a network namespace and a tap)"
+	hostrr=$PSTEER_OUT/host/rr
+	mkdir -p "${hostrr%/*}"
+	[ "$hostrr" -nt "$PSTEER_TOP/tools/testing/vm/rr.c" ] ||
+		run gcc -O2 -Wall -o "$hostrr" "$PSTEER_TOP/tools/testing/vm/rr.c"
+	nicdir=$(mktemp -d)
+	nic_up "$nicdir"
+	netns=(ip netns exec "$NIC_NS")
+	nic_agent "$hostrr" &
+	agent=$!
+fi
+
 # vm: QEMU, its console (CRLF line ends: the CR stripped, unbuffered to
 # stay live) to stdout and the log; its exit status.
 vm() {
-	run timeout -k 10 "$host_timeout" qemu-system-x86_64 "${accel[@]}" \
+	run "${netns[@]}" timeout -k 10 "$host_timeout" qemu-system-x86_64 "${accel[@]}" \
 		-smp "$smp" -m "$mem" -nodefaults -no-user-config -display none \
-		-serial stdio -monitor none -no-reboot \
+		-serial stdio -monitor none -no-reboot "${nic_qemu[@]}" \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" </dev/null 2>&1 |
 		sed -u 's/\r$//' | tee "$logfile"
 	return "${PIPESTATUS[0]}"
