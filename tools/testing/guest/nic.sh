@@ -116,9 +116,14 @@ ok
 step psteer
 x insmod "$KO"
 p0=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
+s0=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 phase equal 4
 p1=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
-echo "psteer: $((p1 - p0)) packets inline or steered"
+s1=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
+# In software, psteer's buckets do not line up with the NIC's table: a
+# packet is steered to another CPU unless its bucket's owner happens to be
+# the CPU of its queue (about 1 in 4 here). What issue 14 is about.
+echo "psteer: $((p1 - p0)) packets inline or steered, $((s1 - s0)) of them steered to another CPU"
 [ $((p1 - p0)) -ge $((FLOWS * PER)) ] ||
 	fail "psteer saw $((p1 - p0)) packets of $((FLOWS * PER)) transactions"
 n=$(awk 'NR > 1 && $1 == 17 && $5 == 7000' /proc/net/psteer/conns | wc -l)
