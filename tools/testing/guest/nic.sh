@@ -66,7 +66,7 @@ phase() {
 	echo "host: $out"
 	queue_irqs >/tmp/q1
 	awk 'NR == FNR { a[$1] = $2; next } { print $1, $2 - a[$1] }' /tmp/q0 /tmp/q1 >/tmp/q
-	echo "interrupts per RX queue: $(awk '{ printf "%s%s:%s", NR > 1 ? " " : "", $1, $2 }' /tmp/q)"
+	echo "interrupts per RX queue: $(awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $1, $2 }' /tmp/q)"
 }
 
 step setup
@@ -122,7 +122,7 @@ p1=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 s1=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 # In software, psteer's buckets do not line up with the NIC's table: a
 # packet is steered to another CPU unless its bucket's owner happens to be
-# the CPU of its queue (about 1 in 4 here). What issue 14 is about.
+# the CPU of its queue (1 in 4 on average). What issue 14 is about.
 echo "psteer: $((p1 - p0)) packets inline or steered, $((s1 - s0)) of them steered to another CPU"
 [ $((p1 - p0)) -ge $((FLOWS * PER)) ] ||
 	fail "psteer saw $((p1 - p0)) packets of $((FLOWS * PER)) transactions"

@@ -21,13 +21,19 @@
 #
 # TCG, single-threaded (multi-threaded TCG was measured to crash a guest
 # now and then; the KVM of these machines cannot boot a stock kernel), with
-# -cpu max,-erms,-fsrm,-la57. TCG emulates rep movsb slowly. Without LA57
+# -cpu max,-erms,-fsrm,-la57,-cx16. TCG emulates rep movsb slowly. Without LA57
 # the guest uses 4-level paging, as most servers do: once in about 15 boots
 # of the 7.3 debug kernel with 5-level paging, an interrupt at 0.004 s
 # (during identify_cpu(), which in 7.3 clears and refills the CPUID table
 # with interrupts on, LA57 bit included) made KASAN report "wild-memory-
 # access in do_raw_spin_lock", before psteer was loaded. PSTEER_KVM=1 uses
-# KVM instead, for real hardware.
+# KVM instead, for real hardware. Without CX16 (cmpxchg16b): twice, under
+# -icount (make bench) and under plain TCG (the stability benchmark), a
+# 6.12 guest died of a double fault in SLUB's allocation fast path, right
+# after the per-CPU "cmpxchg16b %gs:(%rsi)", with EFLAGS holding the low
+# bits of RAX (0x57078242 for RAX ffff8e1557078000): QEMU 7.2's TCG
+# emulation of that instruction. Without the feature the kernel calls
+# this_cpu_cmpxchg16b_emu() instead (x86-64 does not require CX16).
 #
 # Only one VM runs at a time (a lock in $PSTEER_CACHE): a second caller waits.
 # The console goes to stdout and to the log. Exit status 0 if and only if
@@ -88,7 +94,7 @@ if [ "${PSTEER_KVM:-0}" = 1 ]; then
 	accel=(-accel kvm -cpu host)
 else
 	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
-	accel=(-accel tcg,thread=single -cpu max,-erms,-fsrm,-la57)
+	accel=(-accel tcg,thread=single -cpu max,-erms,-fsrm,-la57,-cx16)
 	# shellcheck disable=SC2054 # as above
 	[ "${PSTEER_ICOUNT:-0}" != 1 ] || accel+=(-icount shift=0,sleep=off)
 fi
