@@ -55,6 +55,7 @@ enum sim_kind {
 	SIM_BIG_ELEPHANTS,
 	SIM_STEADY,
 	SIM_STEADY_ELEPHANT,
+	SIM_STEADY_PROC,
 };
 
 /**
@@ -83,6 +84,9 @@ struct sim_workload {
  * @hog: per CPU, external (non-packet) demand, ppm
  * @ncapped: flows held at SIM_FLOW_CAP
  * @rng: the workload's own stream, so every balancer sees the same churn
+ * @ncpus: number of CPUs
+ * @round: rounds run so far (sim_flows_churn() counts them)
+ * @proc: SIM_STEADY_PROC: the CPU its process is on
  */
 struct sim_flows {
 	u32 nflows;
@@ -91,6 +95,9 @@ struct sim_flows {
 	double *hog;
 	u32 ncapped;
 	struct sim_rng rng;
+	u32 ncpus;
+	u32 round;
+	u32 proc;
 };
 
 extern const struct sim_workload sim_workloads[];

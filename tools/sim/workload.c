@@ -41,6 +41,7 @@ const struct sim_workload sim_workloads[] = {
 	{ "churn", SIM_CHURN, 1.0, true, 0, 0 },
 	{ "steady", SIM_STEADY, 0, true, SIM_STEADY_ROUNDS, SIM_STEADY_MEAN },
 	{ "steadyel", SIM_STEADY_ELEPHANT, 0, true, SIM_STEADY_ROUNDS, SIM_STEADY_MEAN },
+	{ "steadyproc", SIM_STEADY_PROC, 0, true, SIM_STEADY_ROUNDS, SIM_STEADY_MEAN },
 	{ "bigeleph", SIM_BIG_ELEPHANTS, 0, false, 0, 0 },
 };
 
@@ -48,6 +49,15 @@ const size_t sim_nworkloads = ARRAY_SIZE(sim_workloads);
 
 /* Share of the flows replaced every round by SIM_CHURN. */
 #define SIM_CHURN_PERMILLE	50
+
+/*
+ * SIM_STEADY_PROC: the steady load and a process of 35% of a CPU that the
+ * scheduler moves to another CPU every second (10 rounds): the VM's UDP
+ * sender and receiver, which psteer's buckets do not account for and no
+ * move can take along.
+ */
+#define SIM_PROC_LOAD		0.35
+#define SIM_PROC_ROUNDS		10
 
 u64 sim_rng_next(struct sim_rng *rng)
 {
@@ -117,6 +127,7 @@ void sim_flows_init(struct sim_flows *f, const struct sim_workload *w,
 
 	memset(f, 0, sizeof(*f));
 	f->rng.s = seed;
+	f->ncpus = ncpus;
 	f->nflows = SIM_NFLOWS;
 	f->load = sim_calloc(f->nflows, sizeof(*f->load));
 	f->hash = sim_calloc(f->nflows, sizeof(*f->hash));
@@ -147,10 +158,12 @@ void sim_flows_init(struct sim_flows *f, const struct sim_workload *w,
 		break;
 	case SIM_STEADY:
 	case SIM_STEADY_ELEPHANT:
+	case SIM_STEADY_PROC:
 		/*
 		 * The VM's steady load: 8 paced streams per CPU (32 on 4
 		 * CPUs), equal and still; with SIM_STEADY_ELEPHANT, one UDP
-		 * elephant of 80% of a CPU besides.
+		 * elephant of 80% of a CPU besides; with SIM_STEADY_PROC, a
+		 * process that moves (SIM_PROC_LOAD).
 		 */
 		f->nflows = 8 * ncpus;
 		if (w->kind == SIM_STEADY_ELEPHANT)
@@ -158,19 +171,31 @@ void sim_flows_init(struct sim_flows *f, const struct sim_workload *w,
 		else
 			for (k = 0; k < f->nflows; k++)
 				f->load[k] = total / f->nflows;
+		if (w->kind == SIM_STEADY_PROC)
+			f->hog[0] = SIM_PROC_LOAD * PSTEER_RB_FULL;
 		break;
 	}
 }
 
 /*
- * SIM_CHURN_PERMILLE of the flows leave and as many arrive, with fresh
- * hashes; the leaving flows' loads are dealt out among the arriving ones
- * at random, so the Zipf shape and the total stay.
+ * After each round. SIM_CHURN: SIM_CHURN_PERMILLE of the flows leave and
+ * as many arrive, with fresh hashes; the leaving flows' loads are dealt
+ * out among the arriving ones at random, so the Zipf shape and the total
+ * stay. SIM_STEADY_PROC: every SIM_PROC_ROUNDS rounds the process moves to
+ * another CPU, at random.
  */
 void sim_flows_churn(struct sim_flows *f, const struct sim_workload *w)
 {
 	u32 n = (u64)f->nflows * SIM_CHURN_PERMILLE / 1000, k;
 
+	f->round++;
+	if (w->kind == SIM_STEADY_PROC && f->ncpus > 1 &&
+	    !(f->round % SIM_PROC_ROUNDS)) {
+		f->hog[f->proc] = 0;
+		f->proc = (f->proc + 1 + sim_rng_next(&f->rng) % (f->ncpus - 1)) %
+			  f->ncpus;
+		f->hog[f->proc] = SIM_PROC_LOAD * PSTEER_RB_FULL;
+	}
 	if (w->kind != SIM_CHURN)
 		return;
 	/* Partial Fisher-Yates: the first n of a random permutation. */
