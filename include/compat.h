@@ -11,6 +11,7 @@
 #ifndef _PSTEER_COMPAT_H
 #define _PSTEER_COMPAT_H
 
+#include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 
@@ -110,5 +111,63 @@ static inline void psteer_free_dummy_netdev(struct net_device *dev)
 	kfree(dev);
 #endif
 }
+
+/*
+ * A device's ethtool ops, as ethtool calls them: under RTNL and, for the
+ * devices that ask for it (6.15 on), the device's own lock.
+ */
+#ifdef PSTEER_HAVE_NETDEV_LOCK_OPS
+#include <net/netdev_lock.h>
+static inline void psteer_netdev_lock_ops(struct net_device *dev)
+{
+	netdev_lock_ops(dev);
+}
+
+static inline void psteer_netdev_unlock_ops(struct net_device *dev)
+{
+	netdev_unlock_ops(dev);
+}
+#else
+static inline void psteer_netdev_lock_ops(struct net_device *dev)
+{
+}
+
+static inline void psteer_netdev_unlock_ops(struct net_device *dev)
+{
+}
+#endif
+
+/*
+ * Reads @dev's RSS indirection table (@size entries) into @indir and its
+ * hash function into @hfunc. get_rxfh() takes struct ethtool_rxfh_param
+ * since 6.8, and is called under the RSS lock where there is one.
+ */
+#ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
+static inline int psteer_get_rxfh(struct net_device *dev, u32 *indir,
+				  u32 size, u8 *hfunc)
+{
+	struct ethtool_rxfh_param rxfh = {
+		.indir_size = size,
+		.indir = indir,
+	};
+	int err;
+
+#ifdef PSTEER_HAVE_ETHTOOL_RSS_LOCK
+	mutex_lock(&dev->ethtool->rss_lock);
+#endif
+	err = dev->ethtool_ops->get_rxfh(dev, &rxfh);
+#ifdef PSTEER_HAVE_ETHTOOL_RSS_LOCK
+	mutex_unlock(&dev->ethtool->rss_lock);
+#endif
+	*hfunc = rxfh.hfunc;
+	return err;
+}
+#else
+static inline int psteer_get_rxfh(struct net_device *dev, u32 *indir,
+				  u32 size, u8 *hfunc)
+{
+	return dev->ethtool_ops->get_rxfh(dev, indir, NULL, hfunc);
+}
+#endif
 
 #endif /* _PSTEER_COMPAT_H */

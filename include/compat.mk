@@ -10,6 +10,11 @@ ccflags-y += $(if $(wildcard $(srctree)/include/linux/hex.h),-DPSTEER_HAVE_LINUX
 ccflags-y += $(call psteer-probe,system_dfl_wq,linux/workqueue.h,PSTEER_HAVE_SYSTEM_DFL_WQ)
 ccflags-y += $(call psteer-probe,define kzalloc_obj,linux/slab.h,PSTEER_HAVE_KZALLOC_OBJ)
 ccflags-y += $(call psteer-probe,struct sockaddr_unsized,linux/socket.h,PSTEER_HAVE_SOCKADDR_UNSIZED)
+# ethtool's get_rxfh() takes struct ethtool_rxfh_param since 6.8; its RSS
+# state has a lock since 6.11; ops-locked devices since 6.15.
+ccflags-y += $(call psteer-probe,struct ethtool_rxfh_param {,linux/ethtool.h,PSTEER_HAVE_ETHTOOL_RXFH_PARAM)
+ccflags-y += $(call psteer-probe,struct mutex[[:space:]]*rss_lock;,linux/ethtool.h,PSTEER_HAVE_ETHTOOL_RSS_LOCK)
+ccflags-y += $(call psteer-probe,void netdev_lock_ops,net/netdev_lock.h,PSTEER_HAVE_NETDEV_LOCK_OPS)
 # MODULE_IMPORT_NS() takes a string literal since 6.13 ("import_ns, ns").
 ccflags-y += $(call psteer-probe,import_ns. ns\b,linux/module.h,PSTEER_HAVE_MODULE_NS_STRING)
 ccflags-y += $(if $(wildcard $(srctree)/include/kunit/visibility.h),-DPSTEER_HAVE_KUNIT_VISIBILITY_H,-D'EXPORT_SYMBOL_IF_KUNIT(s)=')

@@ -123,6 +123,8 @@ int psteer_hotplug_online(struct psteer *ps, unsigned int cpu);
 int psteer_hotplug_offline(struct psteer *ps, unsigned int cpu);
 
 /* src/proc.c */
+struct seq_file;
+int psteer_nic_devices_show(struct seq_file *seq, void *v);
 int psteer_proc_net_init(struct psteer *ps, struct net *net);
 void psteer_proc_net_exit(struct net *net);
 int psteer_proc_init(struct psteer *ps);

@@ -497,8 +497,8 @@ static int psteer_conntab_show(struct seq_file *seq, void *v)
  * @ps: the module, which every file gets as its data
  * @net: the namespace
  *
- * The files of every namespace: stats and conns. The initial namespace's
- * own come with psteer_proc_init().
+ * The files of every namespace: stats, conns and devices (src/nic.c). The
+ * initial namespace's own come with psteer_proc_init().
  *
  * Context: process (pernet init).
  */
@@ -512,7 +512,9 @@ int psteer_proc_net_init(struct psteer *ps, struct net *net)
 	if (!proc_create_net_single("stats", 0444, pn->proc, psteer_stats_show,
 				    ps) ||
 	    !proc_create_net_data("conns", 0444, pn->proc, &psteer_conns_ops,
-				  sizeof(struct psteer_conns_iter), ps)) {
+				  sizeof(struct psteer_conns_iter), ps) ||
+	    !proc_create_net_single("devices", 0444, pn->proc,
+				    psteer_nic_devices_show, ps)) {
 		remove_proc_subtree("psteer", net->proc_net);
 		return -ENOMEM;
 	}

@@ -3,7 +3,7 @@
  * psteer(8): live rates and control of the psteer module.
  *
  *   psteer stat [--top N] [--json | --prometheus] [INTERVAL [COUNT]]
- *   psteer show [cpus | buckets | conns] [--cpu N] [--json]
+ *   psteer show [cpus | buckets | conns | devices] [--cpu N] [--json]
  *   psteer pin BUCKET CPU
  *   psteer unpin BUCKET
  *   psteer where PROTO SRC SPORT DST DPORT [--json]
@@ -62,7 +62,7 @@ int module_check(void)
 static void usage(FILE *f)
 {
 	fputs("usage: psteer stat [--top N] [--json | --prometheus] [INTERVAL [COUNT]]\n"
-	      "       psteer show [cpus | buckets | conns] [--cpu N] [--json]\n"
+	      "       psteer show [cpus | buckets | conns | devices] [--cpu N] [--json]\n"
 	      "       psteer pin BUCKET CPU\n"
 	      "       psteer unpin BUCKET\n"
 	      "       psteer where PROTO SRC SPORT DST DPORT [--json]\n"

@@ -35,11 +35,12 @@ int cmd_show(int argc, char **argv, const struct opts *o)
 	size_t r, c;
 
 	if (argc > 1) {
-		warnx_("show takes one table: cpus, buckets or conns");
+		warnx_("show takes one table: cpus, buckets, conns or devices");
 		return PSTEER_EXIT_USAGE;
 	}
-	if (strcmp(what, "cpus") && strcmp(what, "buckets") && strcmp(what, "conns")) {
-		warnx_("no table '%s': cpus, buckets or conns", what);
+	if (strcmp(what, "cpus") && strcmp(what, "buckets") && strcmp(what, "conns") &&
+	    strcmp(what, "devices")) {
+		warnx_("no table '%s': cpus, buckets, conns or devices", what);
 		return PSTEER_EXIT_USAGE;
 	}
 	ret = module_check();

@@ -94,6 +94,11 @@ got=$(psteer show buckets --cpu 1 --json | tr '}' '\n' | grep -c '"bucket":')
 [ "$got" = "$want" ] || fail "show buckets --cpu 1 --json: $got buckets, /proc says $want"
 got=$(psteer show buckets --cpu 1 | awk 'NR > 1' | wc -l)
 [ "$got" = "$want" ] || fail "show buckets --cpu 1: $got buckets, /proc says $want"
+# devices, in srv's namespace: lo and veth1, no RSS table.
+[ "$(srv psteer show devices)" = "$(srv cat /proc/net/psteer/devices)" ] ||
+	fail "psteer show devices differs from /proc/net/psteer/devices"
+srv psteer show devices --json | grep -q '"dev": *"veth1"' ||
+	{ srv psteer show devices --json; fail "show devices --json has no veth1"; }
 ok "$want buckets on CPU 1"
 
 # --- pin and unpin ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
-# initramfs-modules: virtio_net
+# initramfs-modules: virtio_pci virtio_net
 # The NIC topology: psteer on a real multi-queue NIC with RSS. Runs inside
 # the test VM as /psteer/run.sh, booted by
 #   tools/testing/vm/run-guest.sh --kernel KERNEL --guest nic --nic
@@ -15,7 +15,8 @@
 # Checks the NIC first (4 queues, a 128-entry table that ethtool -X
 # rewrites, the flows spread by the table), then psteer on it: every
 # transaction answered, each packet steered or passed inline, each flow
-# tracked, nothing left queued, a clean unload.
+# tracked, nothing left queued, /proc/net/psteer/devices as ethtool -x
+# sees the NIC, a clean unload.
 set -eu
 # shellcheck source=lib.sh
 . /psteer/lib.sh
@@ -131,6 +132,24 @@ n=$(awk 'NR > 1 && $1 == 17 && $5 == 7000' /proc/net/psteer/conns | wc -l)
 q=$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)
 [ "$q" = 0 ] || fail "$q packets left queued"
 ok "$n flows tracked"
+
+step devices
+# /proc/net/psteer/devices reads each device's RSS table as ethtool -x
+# does: eth0's 4 queues, 128 entries, 40-byte Toeplitz key, and the
+# queues its table points at, which ethtool -X changes.
+cat /proc/net/psteer/devices
+dev_line() { awk -v d="$DEV" '$1 == d { print $3, $4, $5, $6, $7, $8 }' /proc/net/psteer/devices; }
+got=$(dev_line)
+[ "$got" = "4 128 40 toeplitz 4 software" ] ||
+	fail "devices says '$got' for $DEV, want '4 128 40 toeplitz 4 software'"
+x ethtool -X $DEV weight 1 1 0 0
+got=$(dev_line)
+[ "$got" = "4 128 40 toeplitz 2 software" ] ||
+	fail "devices says '$got' for $DEV after ethtool -X weight 1 1 0 0"
+x ethtool -X $DEV equal 4
+lo=$(awk '$1 == "lo" { print $3, $4, $6, $8 }' /proc/net/psteer/devices)
+[ "$lo" = "1 0 - software" ] || fail "devices says '$lo' for lo"
+ok
 
 step unload
 x rmmod psteer
