@@ -88,11 +88,12 @@ ok "$base_mbps Mbit/s"
 # --- c) traffic through psteer (toeplitz) --------------------------------------
 step load-toeplitz
 x insmod $KO hash=toeplitz rebalance_ms=0
-for f in buckets conns conntab cpus stats; do
+for f in buckets conns conntab cpus devices stats; do
 	[ -f /proc/net/psteer/$f ] || fail "no /proc/net/psteer/$f in the initial netns"
 done
 inner=$(srv ls /proc/net/psteer/ | tr '\n' ' ')
-[ "$inner" = "conns stats " ] || fail "srv's /proc/net/psteer/ has '$inner', want conns and stats"
+[ "$inner" = "conns devices stats " ] ||
+	fail "srv's /proc/net/psteer/ has '$inner', want conns, devices and stats"
 ok
 
 step traffic
