@@ -4,14 +4,14 @@
 # The NIC topology: psteer on a real multi-queue NIC with RSS. Runs inside
 # the test VM as /psteer/run.sh, booted by
 #   tools/testing/vm/run-guest.sh --kernel KERNEL --guest nic --nic
-# (tests.list: nic-6.12, nic-latest).
+# (tests.list: nic-6.12, nic-6.1, nic-latest).
 #
 #   host netns (10.9.0.1, tap with 4 queues) --- eth0 (10.9.0.2): virtio-net,
 #   rr -u from 64 UDP source ports               4 queues, RSS, queue N's
 #                                                interrupt on CPU N; rr -s
 #
 # The host's side (tools/testing/vm/nic-host.sh) answers requests on the
-# second serial port: host_rr ARGS runs the host's rr in its namespace.
+# second serial port: host rr ARGS runs the host's rr in its namespace.
 # Checks the NIC first (4 queues, a 128-entry table that ethtool -X
 # rewrites, the flows spread by the table), then psteer on it: every
 # transaction answered, each packet steered or passed inline, each flow
