@@ -138,20 +138,60 @@ static inline void psteer_netdev_unlock_ops(struct net_device *dev)
 #endif
 
 /*
- * Reads @dev's RSS indirection table (@size entries) into @indir and its
- * hash function into @hfunc. get_rxfh() takes struct ethtool_rxfh_param
- * since 6.8, and is called under the RSS lock where there is one.
+ * Whether @dev's table was set by hand (ethtool -X) rather than left to
+ * its driver's default, which tells the driver to keep it across channel
+ * changes: a device flag until 6.x, the number of entries the user set
+ * since (dev->ethtool->rss_indir_user_size, under the RSS lock). psteer's
+ * table counts as set by hand; the one it writes back, as it was.
+ */
+#ifdef PSTEER_HAVE_RSS_INDIR_USER_SIZE
+static inline bool psteer_rxfh_configured(const struct net_device *dev)
+{
+	return dev->ethtool->rss_indir_user_size;
+}
+
+static inline void psteer_rxfh_set_configured(struct net_device *dev,
+					      bool configured, u32 size)
+{
+	dev->ethtool->rss_indir_user_size = configured ? size : 0;
+}
+#else
+static inline bool psteer_rxfh_configured(const struct net_device *dev)
+{
+	return dev->priv_flags & IFF_RXFH_CONFIGURED;
+}
+
+static inline void psteer_rxfh_set_configured(struct net_device *dev,
+					      bool configured, u32 size)
+{
+	if (configured)
+		dev->priv_flags |= IFF_RXFH_CONFIGURED;
+	else
+		dev->priv_flags &= ~IFF_RXFH_CONFIGURED;
+}
+#endif
+
+/*
+ * Reads @dev's RSS indirection table (@size entries) into @indir, its key
+ * into @key (NULL: not wanted) and its hash function into @hfunc; writes
+ * a table with psteer_set_rxfh(), key and hash function unchanged. The
+ * ops take struct ethtool_rxfh_param since 6.8, and are called under the
+ * RSS lock where there is one. Context: process, RTNL and the device's
+ * ops lock (psteer_netdev_lock_ops()) held.
  */
 #ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
 static inline int psteer_get_rxfh(struct net_device *dev, u32 *indir,
-				  u32 size, u8 *hfunc)
+				  u32 size, u8 *key, u8 *hfunc)
 {
 	struct ethtool_rxfh_param rxfh = {
 		.indir_size = size,
 		.indir = indir,
+		.key = key,
 	};
 	int err;
 
+	if (key)
+		rxfh.key_size = dev->ethtool_ops->get_rxfh_key_size(dev);
 #ifdef PSTEER_HAVE_ETHTOOL_RSS_LOCK
 	mutex_lock(&dev->ethtool->rss_lock);
 #endif
@@ -162,11 +202,44 @@ static inline int psteer_get_rxfh(struct net_device *dev, u32 *indir,
 	*hfunc = rxfh.hfunc;
 	return err;
 }
+
+static inline int psteer_set_rxfh(struct net_device *dev, u32 *indir,
+				  u32 size, bool configured)
+{
+	struct ethtool_rxfh_param rxfh = {
+		.hfunc = ETH_RSS_HASH_NO_CHANGE,
+		.indir_size = size,
+		.indir = indir,
+	};
+	int err;
+
+#ifdef PSTEER_HAVE_ETHTOOL_RSS_LOCK
+	mutex_lock(&dev->ethtool->rss_lock);
+#endif
+	err = dev->ethtool_ops->set_rxfh(dev, &rxfh, NULL);
+	if (!err)
+		psteer_rxfh_set_configured(dev, configured, size);
+#ifdef PSTEER_HAVE_ETHTOOL_RSS_LOCK
+	mutex_unlock(&dev->ethtool->rss_lock);
+#endif
+	return err;
+}
 #else
 static inline int psteer_get_rxfh(struct net_device *dev, u32 *indir,
-				  u32 size, u8 *hfunc)
+				  u32 size, u8 *key, u8 *hfunc)
 {
-	return dev->ethtool_ops->get_rxfh(dev, indir, NULL, hfunc);
+	return dev->ethtool_ops->get_rxfh(dev, indir, key, hfunc);
+}
+
+static inline int psteer_set_rxfh(struct net_device *dev, u32 *indir,
+				  u32 size, bool configured)
+{
+	int err = dev->ethtool_ops->set_rxfh(dev, indir, NULL,
+					     ETH_RSS_HASH_NO_CHANGE);
+
+	if (!err)
+		psteer_rxfh_set_configured(dev, configured, size);
+	return err;
 }
 #endif
 

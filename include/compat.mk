@@ -15,6 +15,10 @@ ccflags-y += $(call psteer-probe,struct sockaddr_unsized,linux/socket.h,PSTEER_H
 ccflags-y += $(call psteer-probe,struct ethtool_rxfh_param {,linux/ethtool.h,PSTEER_HAVE_ETHTOOL_RXFH_PARAM)
 ccflags-y += $(call psteer-probe,struct mutex[[:space:]]*rss_lock;,linux/ethtool.h,PSTEER_HAVE_ETHTOOL_RSS_LOCK)
 ccflags-y += $(call psteer-probe,void netdev_lock_ops,net/netdev_lock.h,PSTEER_HAVE_NETDEV_LOCK_OPS)
+# "The table was set by hand" moved from IFF_RXFH_CONFIGURED to a count.
+ccflags-y += $(call psteer-probe,rss_indir_user_size;,linux/ethtool.h,PSTEER_HAVE_RSS_INDIR_USER_SIZE)
+# A receive queue knows its NAPI since 6.8 (net/netdev_rx_queue.h).
+ccflags-y += $(call psteer-probe,struct napi_struct[[:space:]]*\*napi;,net/netdev_rx_queue.h,PSTEER_HAVE_RXQ_NAPI)
 # MODULE_IMPORT_NS() takes a string literal since 6.13 ("import_ns, ns").
 ccflags-y += $(call psteer-probe,import_ns. ns\b,linux/module.h,PSTEER_HAVE_MODULE_NS_STRING)
 ccflags-y += $(if $(wildcard $(srctree)/include/kunit/visibility.h),-DPSTEER_HAVE_KUNIT_VISIBILITY_H,-D'EXPORT_SYMBOL_IF_KUNIT(s)=')

@@ -21,6 +21,7 @@
 
 #include "conn.h"
 #include "control.h"
+#include "nic.h"
 #include "table.h"
 #include "timer.h"
 #include "tuple.h"
@@ -83,6 +84,12 @@ struct psteer_net {
  * @nf_ops: the PRE_ROUTING hooks; their priv is this struct
  * @netdev_nb: device notifier (devices going away)
  * @cpuhp_state: the dynamic CPU hotplug state of src/hotplug.c
+ * @hw: the devices whose RSS table psteer drives (src/nic.c); changed
+ *	under RTNL, read by the hook under RCU
+ * @nhw: how many of @hw are set; READ_ONCE, so that the hook of a machine
+ *	that drives none looks no further
+ * @hw_work: makes the driven tables follow the owners
+ * @hw_stopping: set under RTNL when the module goes: @hw_work stops
  */
 struct psteer {
 	struct psteer_table *tbl;
@@ -95,12 +102,35 @@ struct psteer {
 	struct nf_hook_ops nf_ops[2];
 	struct notifier_block netdev_nb;
 	enum cpuhp_state cpuhp_state;
+	struct psteer_hw __rcu *hw[PSTEER_HW_MAX];
+	unsigned int nhw;
+	struct delayed_work hw_work;
+	bool hw_stopping;
 };
 
 static inline struct psteer_net *psteer_pernet(const struct psteer *ps,
 					       const struct net *net)
 {
 	return net_generic(net, ps->net_id);
+}
+
+/*
+ * The driven device @dev is, or NULL. Context: the hook (RCU read side).
+ */
+static inline struct psteer_hw *psteer_hw_of(struct psteer *ps,
+					     const struct net_device *dev)
+{
+	unsigned int i;
+
+	if (likely(!READ_ONCE(ps->nhw)))
+		return NULL;
+	for (i = 0; i < PSTEER_HW_MAX; i++) {
+		struct psteer_hw *hw = rcu_dereference(ps->hw[i]);
+
+		if (hw && hw->dev == dev && !READ_ONCE(hw->overridden))
+			return hw;
+	}
+	return NULL;
 }
 
 /* src/hook.c */
@@ -122,9 +152,15 @@ void psteer_hotplug_stop(struct psteer *ps);
 int psteer_hotplug_online(struct psteer *ps, unsigned int cpu);
 int psteer_hotplug_offline(struct psteer *ps, unsigned int cpu);
 
-/* src/proc.c */
+/* src/nic.c */
 struct seq_file;
 int psteer_nic_devices_show(struct seq_file *seq, void *v);
+int psteer_nic_devices_write(struct file *file, char *buf, size_t len);
+void psteer_nic_init(struct psteer *ps);
+void psteer_nic_exit(struct psteer *ps);
+void psteer_nic_forget(struct psteer *ps, struct net_device *dev);
+
+/* src/proc.c */
 int psteer_proc_net_init(struct psteer *ps, struct net *net);
 void psteer_proc_net_exit(struct net *net);
 int psteer_proc_init(struct psteer *ps);

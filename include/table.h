@@ -79,6 +79,13 @@ struct psteer_table_ops {
  * @qbytes: memory of the packets in @queue (skb->truesize); under @lock
  * @drops: packets dropped because @queue held queue_len packets or
  *	queue_bytes of memory, or its drainer's backlog was full, or flushed
+ * @hold: while the NIC's rewrite of this bucket's entries is fenced
+ *	(src/nic.c), the CPU the NIC now sends them to: its packets of the
+ *	bucket wait in @held; PSTEER_NO_CPU otherwise. Written under @lock,
+ *	read by the hook without it (READ_ONCE).
+ * @held: those packets, in arrival order, until psteer_release_held()
+ *	appends them to @queue; under @lock
+ * @hbytes: memory of the packets in @held (skb->truesize); under @lock
  * @moves: times the rebalancer moved it; under the control lock
  *
  * Cache-line aligned: neighbouring buckets belong to different CPUs
@@ -102,6 +109,9 @@ struct psteer_bucket {
 	u64 ns;
 	u64 drops;
 	u64 moves;
+	int hold;
+	u32 hbytes;
+	struct sk_buff_head held;
 } ____cacheline_aligned_in_smp;
 
 /**
@@ -195,6 +205,10 @@ int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
 		   struct sk_buff *skb);
 int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
 			  struct sk_buff *skb);
+int psteer_enqueue_held(struct psteer_table *tbl, struct psteer_bucket *b,
+			struct sk_buff *skb, int cpu);
+void psteer_hold(struct psteer_bucket *b, int cpu);
+void psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b);
 #if PSTEER_KUNIT_VISIBLE
 int psteer_drr_take(struct psteer_bucket *b, u32 quantum, int max,
 		    struct sk_buff_head *batch);

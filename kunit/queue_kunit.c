@@ -413,6 +413,108 @@ static void psteer_drr_take_deficit(struct kunit *test)
 	__skb_queue_purge(&batch);
 }
 
+static bool psteer_test_match_all(const struct sk_buff *skb, const void *arg)
+{
+	return true;
+}
+
+/* Puts @n packets numbered from @first through psteer_enqueue_held(). */
+static int psteer_put_held(struct kunit *test, struct psteer_table *tbl,
+			   struct psteer_bucket *b, u32 first, u32 n, int cpu)
+{
+	int ret = 0;
+	u32 i;
+
+	for (i = 0; i < n && !ret; i++) {
+		struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		skb_put(skb, 64);
+		skb->mark = first + i;
+		local_bh_disable();
+		ret = psteer_enqueue_held(tbl, b, skb, cpu);
+		local_bh_enable();
+		if (ret)
+			kfree_skb(skb);
+	}
+	return ret;
+}
+
+/*
+ * Issue 14's fence (src/nic.c): the NIC's entry of a bucket moves from a's
+ * queue to nb's. Packets 0-9 were in a's ring before the rewrite, 10-19
+ * reach nb after it; a's arrive at the hook before and after nb's. nb's
+ * wait aside until the release, then follow every one of a's: 0-19 in
+ * order, whoever drains.
+ */
+static void psteer_queue_hold_fence(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+
+	psteer_table_set_owner(tbl, 0, nb);
+	psteer_hold(b, nb);
+	KUNIT_EXPECT_EQ(test, b->hold, nb);
+	psteer_put(test, tbl, b, 0, 4);
+	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 10, 10, nb), 0);
+	/* Only the CPU held for is held: a's packets take the FIFO. */
+	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 99, 1, a), 1);
+	psteer_put(test, tbl, b, 4, 3);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 1000), 0);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 1000), 7);
+	psteer_put(test, tbl, b, 7, 3);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&b->held), 10);
+	KUNIT_EXPECT_EQ(test, b->hbytes, 10 * b->held.next->truesize);
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, a));
+	psteer_release_held(tbl, b);
+	KUNIT_EXPECT_EQ(test, b->hold, PSTEER_NO_CPU);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&b->held), 0);
+	KUNIT_EXPECT_EQ(test, b->hbytes, 0);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 1000), 13);
+	psteer_expect_in_order(test, 20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&per_cpu_ptr(tbl->pcpu, nb)->backlog),
+			0);
+	KUNIT_EXPECT_EQ(test,
+			atomic_long_read(&per_cpu_ptr(tbl->pcpu, nb)->backlog_bytes),
+			0);
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, nb));
+	/* Released: nb's packets are no longer held. */
+	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 20, 1, nb), 1);
+}
+
+/*
+ * A release into an idle bucket makes its owner drain; held packets obey
+ * queue_len; a flush (a device going away) frees them and their bytes.
+ */
+static void psteer_queue_hold_limits(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 2, 8);
+	struct psteer_bucket *b = &tbl->buckets[0], *c = &tbl->buckets[1];
+	int a = b->cpu;
+
+	psteer_hold(b, a);
+	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 0, 8, a), 0);
+	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 8, 1, a), -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, b->drops, 1);
+	KUNIT_EXPECT_EQ(test, b->sched, PSTEER_NO_CPU);
+	psteer_release_held(tbl, b);
+	KUNIT_EXPECT_EQ(test, b->sched, a);
+	KUNIT_EXPECT_EQ(test, psteer_rec.kicks[a], 1);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 1000), 8);
+	psteer_expect_in_order(test, 8);
+
+	psteer_hold(c, c->cpu);
+	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, c, 0, 3, c->cpu), 0);
+	KUNIT_EXPECT_EQ(test, psteer_table_flush(tbl, psteer_test_match_all,
+						 NULL), 3);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&c->held), 0);
+	KUNIT_EXPECT_EQ(test, c->hbytes, 0);
+	KUNIT_EXPECT_EQ(test, c->drops, 3);
+	psteer_release_held(tbl, c);
+	KUNIT_EXPECT_EQ(test, c->sched, PSTEER_NO_CPU);
+}
+
 static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_fifo_order),
 	KUNIT_CASE(psteer_queue_inline_rule),
@@ -429,6 +531,8 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_behind),
 	KUNIT_CASE(psteer_queue_truesize_cap),
 	KUNIT_CASE(psteer_queue_backlog_bytes),
+	KUNIT_CASE(psteer_queue_hold_fence),
+	KUNIT_CASE(psteer_queue_hold_limits),
 	KUNIT_CASE(psteer_queue_budget),
 	KUNIT_CASE(psteer_queue_backlog_cap),
 	{}

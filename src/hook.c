@@ -148,11 +148,12 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	struct psteer_bucket *b;
 	struct psteer_hint hint;
 	struct psteer_tuple t;
+	struct psteer_hw *hw;
 	int cpu = smp_processor_id();
 	unsigned int len;
-	bool bypass;
+	bool bypass, held;
+	u32 hash, index;
 	int ret;
-	u32 hash;
 
 	/* The VRF's own pass: see the principles above. */
 	if (unlikely(netif_is_l3_master(state->in)))
@@ -162,11 +163,23 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 		st->unparsed++;
 		return NF_ACCEPT;
 	}
+	/*
+	 * A NIC psteer drives picked the queue from its own hash: so does
+	 * the bucket (src/nic.c). The parsed order is the NIC's.
+	 */
+	hw = psteer_hw_of(ps, state->in);
+	if (unlikely(hw)) {
+		psteer_hw_learn(hw, skb, cpu);
+		index = psteer_hw_bucket(hw, psteer_hash_ordered(&hw->hash, &t),
+					 tbl->nbuckets);
+	}
 	/* Once: the hash and the connection table read it in this order. */
 	if (ps->hash.symmetric)
 		hint.swapped = psteer_tuple_canon(&t);
 	hash = psteer_hash_ordered(&ps->hash, &t);
-	b = psteer_bucket_of(tbl, hash);
+	if (likely(!hw))
+		index = psteer_bucket_index(hash, tbl->nbuckets);
+	b = &tbl->buckets[index];
 	/*
 	 * Every CPU of the set is offline (src/hotplug.c): packets pass on
 	 * where they arrive, but those of a bucket that still holds packets
@@ -176,7 +189,9 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	bypass = READ_ONCE(tbl->bypass);
 	if (unlikely(bypass) && READ_ONCE(b->sched) == PSTEER_NO_CPU)
 		goto pass;
-	if (!bypass && psteer_may_inline(b, cpu)) {
+	/* Its NIC's rewrite is fenced: see psteer_enqueue_held(). */
+	held = unlikely(READ_ONCE(b->hold) == cpu);
+	if (!bypass && !held && psteer_may_inline(b, cpu)) {
 		b->packets++;
 		b->inline_packets++;
 		b->bytes += skb->len;
@@ -196,12 +211,15 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	psteer_cb(skb)->pf = state->pf;
 	/* Once queued, the packet is the drainer's: read it first. */
 	len = skb->len;
-	if (unlikely(!psteer_hold_refs(skb)))
+	if (unlikely(!psteer_hold_refs(skb))) {
 		ret = -ENOENT;
-	else if (unlikely(bypass))
+	} else if (unlikely(bypass)) {
 		ret = psteer_enqueue_behind(tbl, b, skb);
-	else
-		ret = psteer_enqueue(tbl, b, skb);
+	} else {
+		ret = unlikely(held) ? psteer_enqueue_held(tbl, b, skb, cpu) : 1;
+		if (ret > 0)
+			ret = psteer_enqueue(tbl, b, skb);
+	}
 	if (unlikely(ret > 0))
 		goto pass;	/* the bucket emptied since the peek */
 	st->steered++;
@@ -448,6 +466,8 @@ static int psteer_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct psteer *ps = container_of(nb, struct psteer, netdev_nb);
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
+	if (event == NETDEV_UNREGISTER)
+		psteer_nic_forget(ps, dev);
 	if (event == NETDEV_GOING_DOWN || event == NETDEV_UNREGISTER)
 		psteer_table_flush(ps->tbl, psteer_skb_of_dev, dev);
 	return NOTIFY_DONE;

@@ -300,6 +300,7 @@ static int __init psteer_init(void)
 				   psteer_cpu_offline);
 	if (err)
 		goto err_ctl;
+	psteer_nic_init(&psteer);
 	err = psteer_hook_init(&psteer);
 	if (err)
 		goto err_hotplug;
@@ -319,6 +320,7 @@ static int __init psteer_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&psteer_net_ops);
+	psteer_nic_exit(&psteer);
 err_hook:
 	psteer_hook_exit(&psteer);
 err_hotplug:
@@ -341,6 +343,8 @@ static void __exit psteer_exit(void)
 {
 	psteer_proc_exit(&psteer);
 	unregister_pernet_subsys(&psteer_net_ops);
+	/* Every driven table written back while the hooks still steer. */
+	psteer_nic_exit(&psteer);
 	psteer_hook_exit(&psteer);
 	psteer_hotplug_stop(&psteer);
 	psteer_ctl_stop();

@@ -1,26 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * NICs with RSS, as psteer sees them: /proc/net/psteer/devices.
+ * NICs with RSS: /proc/net/psteer/devices, and psteer driving a NIC's
+ * indirection table (issue 14).
  *
  * A NIC with RSS hashes each packet itself and picks its receive queue,
- * hence its CPU, from an indirection table (`ethtool -x`): the same job
- * psteer's buckets do in software, at no cost per packet. This file reads
- * each device's RSS configuration through its driver's ethtool ops, as
- * `ethtool -x` does: the table's size, the key's, the hash function and
- * the queues the table uses. psteer does not drive any table yet: every
- * device is steered in software (the "steering" column), the first step
- * of issue 14.
+ * hence its CPU, from an indirection table (`ethtool -x`): the job
+ * psteer's buckets do in software, at no cost per packet. The devices
+ * file reads each device's RSS configuration through its driver's ethtool
+ * ops, as `ethtool -x` does.
+ *
+ * Writing "hardware DEV" to it makes psteer drive DEV's table: entry e
+ * carries bucket e mod nbuckets, and psteer points it at the queue of
+ * the bucket's owner, so the NIC delivers each packet to its owner and the
+ * hook passes it inline. The hook finds a driven device's bucket from
+ * the NIC's own hash (Toeplitz with the device's key, computed again from
+ * the packet), and learns which CPU handles each queue from the packets.
+ * Every rebalance_ms psteer_hw_work() rewrites the entries whose bucket
+ * changed owner, all in one write, under RTNL.
+ *
+ * The fence, what keeps a rewrite from reordering: packets of a moved
+ * entry that the NIC put in the old queue before the rewrite are handled
+ * by the old CPU, after the rewrite new ones reach the new CPU, which could
+ * deliver them first. So before the rewrite the moved buckets are held
+ * for the new CPU (psteer_hold(): its packets of them wait aside, the
+ * old CPU's go on as before, inline or to the bucket's FIFO), and after
+ * it psteer waits until each old queue's NAPI is seen idle from a thread
+ * on the queue's CPU (psteer_hw_idle()): that CPU took any interrupt
+ * already raised, so its poll has run and found the ring empty since the
+ * rewrite; every older packet went through the hook. Then the held
+ * packets join the FIFO behind all of them (psteer_release_held()).
+ * A queue still busy after PSTEER_HW_FENCE_MS releases them anyway and
+ * counts a fence timeout: the one case a move may reorder.
+ *
+ * Coexistence: a table found changed at the next rewrite (ethtool -X, a
+ * channel change) is someone else's: psteer stops driving it, says so
+ * (kernel log, "overridden" in the file) and leaves it as it is; other
+ * devices, and devices without RSS, keep software steering. Writing
+ * "software DEV", unloading, or psteer stopping otherwise writes back the
+ * table psteer found.
  */
 
 #include <linux/bitmap.h>
+#include <linux/capability.h>
+#include <linux/delay.h>
 #include <linux/ethtool.h>
+#include <linux/jiffies.h>
+#include <linux/log2.h>
 #include <linux/netdevice.h>
+#include <linux/proc_fs.h>
 #include <linux/rtnetlink.h>
 #include <linux/seq_file.h>
+#include <linux/seq_file_net.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
+#ifdef PSTEER_HAVE_RXQ_NAPI
+#include <net/netdev_rx_queue.h>
+#endif
 
 #include "compat.h"
+#include "params.h"
 #include "psteer.h"
 
 /**
@@ -66,7 +105,8 @@ static int psteer_nic_rss(struct net_device *dev, struct psteer_rss *rss)
 	indir = kcalloc(rss->entries, sizeof(*indir), GFP_KERNEL);
 	used = bitmap_zalloc(dev->real_num_rx_queues, GFP_KERNEL);
 	if (indir && used)
-		err = psteer_get_rxfh(dev, indir, rss->entries, &rss->hfunc);
+		err = psteer_get_rxfh(dev, indir, rss->entries, NULL,
+				      &rss->hfunc);
 	for (i = 0; !err && i < rss->entries; i++)
 		if (indir[i] < dev->real_num_rx_queues)
 			__set_bit(indir[i], used);
@@ -92,6 +132,404 @@ static const char *psteer_hfunc_name(u8 hfunc)
 	return "-";
 }
 
+/* The slot of @dev in @ps->hw, or -1. Context: RTNL held. */
+static int psteer_hw_slot(struct psteer *ps, const struct net_device *dev)
+{
+	int i;
+
+	for (i = 0; i < PSTEER_HW_MAX; i++) {
+		struct psteer_hw *hw = rtnl_dereference(ps->hw[i]);
+
+		if (hw && hw->dev == dev)
+			return i;
+	}
+	return -1;
+}
+
+static void psteer_hw_free(struct psteer_hw *hw)
+{
+	kvfree(hw->tz);
+	kfree(hw->qcpu);
+	kfree(hw->cpuq);
+	kfree(hw->saved);
+	kfree(hw->cur);
+	kfree(hw->next);
+	bitmap_free(hw->held);
+	bitmap_free(hw->oldq);
+	kfree(hw);
+}
+
+/*
+ * Writes @indir to @hw's device. Context: process, RTNL held.
+ */
+static int psteer_hw_write(struct psteer_hw *hw, u32 *indir, bool configured)
+{
+	int err;
+
+	psteer_netdev_lock_ops(hw->dev);
+	err = psteer_set_rxfh(hw->dev, indir, hw->entries, configured);
+	psteer_netdev_unlock_ops(hw->dev);
+	return err;
+}
+
+/*
+ * Stops driving the device of slot @i, writing back the table psteer
+ * found when @restore (not for a device going away, nor one whose table
+ * someone else took). Context: process, RTNL held.
+ */
+static void psteer_hw_stop(struct psteer *ps, int i, bool restore)
+{
+	struct psteer_hw *hw = rtnl_dereference(ps->hw[i]);
+	struct net_device *dev = hw->dev;
+	int err;
+
+	RCU_INIT_POINTER(ps->hw[i], NULL);
+	WRITE_ONCE(ps->nhw, ps->nhw - 1);
+	if (restore && !hw->overridden) {
+		err = psteer_hw_write(hw, hw->saved, hw->configured);
+		if (err)
+			netdev_warn(dev, "psteer: could not restore its RSS table: %d\n",
+				    err);
+	}
+	netdev_info(dev, "psteer: no longer driving its RSS table (%llu rewrites, %llu entries moved, %llu fence timeouts)\n",
+		    hw->rewrites, hw->moved, hw->fence_timeouts);
+	/* The hook may still look at it. */
+	synchronize_net();
+	netdev_put(dev, &hw->tracker);
+	psteer_hw_free(hw);
+}
+
+/*
+ * Starts driving @dev's table: checks that psteer can, saves the table.
+ * Context: process, RTNL held.
+ */
+static int psteer_hw_start(struct psteer *ps, struct net_device *dev)
+{
+	const struct ethtool_ops *ops = dev->ethtool_ops;
+	struct psteer_hw *hw;
+	u8 key[PSTEER_RSS_KEY_LEN];
+	u8 hfunc = 0;
+	int i, slot, err;
+
+	slot = psteer_hw_slot(ps, dev);
+	if (slot >= 0) {
+		hw = rtnl_dereference(ps->hw[slot]);
+		if (!hw->overridden)
+			return 0;
+		/* Taken back: the table as it is now is the one to restore. */
+		psteer_hw_stop(ps, slot, false);
+	}
+	if (!ops || !ops->get_rxfh_indir_size || !ops->get_rxfh ||
+	    !ops->set_rxfh || !ops->get_rxfh_key_size ||
+	    dev->real_num_rx_queues < 2) {
+		netdev_warn(dev, "psteer: no RSS table to drive (needs a driver with get_rxfh/set_rxfh and 2 or more receive queues)\n");
+		return -EOPNOTSUPP;
+	}
+	for (slot = 0; slot < PSTEER_HW_MAX; slot++)
+		if (!rtnl_dereference(ps->hw[slot]))
+			break;
+	if (slot == PSTEER_HW_MAX) {
+		netdev_warn(dev, "psteer: already driving %d devices\n",
+			    PSTEER_HW_MAX);
+		return -ENOSPC;
+	}
+	hw = kzalloc_obj(*hw, GFP_KERNEL);
+	if (!hw)
+		return -ENOMEM;
+	hw->dev = dev;
+	hw->nqueues = dev->real_num_rx_queues;
+	psteer_netdev_lock_ops(dev);
+	hw->entries = ops->get_rxfh_indir_size(dev);
+	err = -EOPNOTSUPP;
+	if (!hw->entries || !is_power_of_2(hw->entries) ||
+	    ops->get_rxfh_key_size(dev) != PSTEER_RSS_KEY_LEN) {
+		netdev_warn(dev, "psteer: RSS table of %u entries, key of %u bytes: psteer drives power-of-two tables with %d-byte Toeplitz keys\n",
+			    hw->entries, ops->get_rxfh_key_size(dev),
+			    PSTEER_RSS_KEY_LEN);
+		goto unlock;
+	}
+	err = -ENOMEM;
+	hw->saved = kcalloc(hw->entries, sizeof(u32), GFP_KERNEL);
+	hw->cur = kcalloc(hw->entries, sizeof(u32), GFP_KERNEL);
+	hw->next = kcalloc(hw->entries, sizeof(u32), GFP_KERNEL);
+	hw->qcpu = kcalloc(hw->nqueues, sizeof(int), GFP_KERNEL);
+	hw->cpuq = kcalloc(nr_cpu_ids, sizeof(int), GFP_KERNEL);
+	hw->held = bitmap_zalloc(ps->tbl->nbuckets, GFP_KERNEL);
+	hw->oldq = bitmap_zalloc(hw->nqueues, GFP_KERNEL);
+	hw->tz = kvmalloc_obj(*hw->tz, GFP_KERNEL);
+	if (!hw->saved || !hw->cur || !hw->next || !hw->qcpu || !hw->cpuq ||
+	    !hw->held || !hw->oldq || !hw->tz)
+		goto unlock;
+	err = psteer_get_rxfh(dev, hw->saved, hw->entries, key, &hfunc);
+	if (!err && hfunc != ETH_RSS_HASH_TOP) {
+		netdev_warn(dev, "psteer: its RSS hash is not Toeplitz\n");
+		err = -EOPNOTSUPP;
+	}
+unlock:
+	psteer_netdev_unlock_ops(dev);
+	if (err) {
+		psteer_hw_free(hw);
+		return err;
+	}
+	memcpy(hw->cur, hw->saved, hw->entries * sizeof(u32));
+	for (i = 0; i < hw->nqueues; i++)
+		hw->qcpu[i] = -1;
+	psteer_toeplitz_table_init(hw->tz, key);
+	hw->hash.alg = PSTEER_HASH_TOEPLITZ;
+	memcpy(hw->hash.rss_key, key, sizeof(key));
+	hw->hash.table = hw->tz;
+	hw->configured = psteer_rxfh_configured(dev);
+	netdev_hold(dev, &hw->tracker, GFP_KERNEL);
+	rcu_assign_pointer(ps->hw[slot], hw);
+	WRITE_ONCE(ps->nhw, ps->nhw + 1);
+	netdev_info(dev, "psteer: driving its RSS table (%u entries, %u queues)\n",
+		    hw->entries, hw->nqueues);
+	mod_delayed_work(system_dfl_wq, &ps->hw_work, 0);
+	return 0;
+}
+
+/* What psteer_hw_idle() asks a queue's CPU. */
+struct psteer_hw_probe {
+	struct net_device *dev;
+	u32 queue;
+};
+
+/*
+ * Is the queue's NAPI idle? On the queue's CPU, in a thread: an
+ * interrupt that CPU had pending has been taken and its poll run first.
+ * Without the queue's own NAPI (kernels before 6.8, drivers that do not
+ * link it) every NAPI of the device must be idle.
+ */
+static long psteer_hw_probe_fn(void *arg)
+{
+	const struct psteer_hw_probe *p = arg;
+	struct napi_struct *napi;
+
+#ifdef PSTEER_HAVE_RXQ_NAPI
+	napi = __netif_get_rx_queue(p->dev, p->queue)->napi;
+	if (napi)
+		return !test_bit(NAPI_STATE_SCHED, &napi->state);
+#endif
+	list_for_each_entry(napi, &p->dev->napi_list, dev_list)
+		if (test_bit(NAPI_STATE_SCHED, &napi->state))
+			return 0;
+	return 1;
+}
+
+static bool psteer_hw_idle(struct psteer_hw *hw, u32 queue)
+{
+	struct psteer_hw_probe probe = { .dev = hw->dev, .queue = queue };
+	int cpu = READ_ONCE(hw->qcpu[queue]);
+
+	if (cpu >= 0 && cpu_online(cpu))
+		return work_on_cpu(cpu, psteer_hw_probe_fn, &probe);
+	return psteer_hw_probe_fn(&probe);
+}
+
+/*
+ * Makes @hw's table follow the owners: one write for every entry whose
+ * bucket's owner has a queue elsewhere, fenced (see the top of the file).
+ * Context: process, RTNL held.
+ */
+static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
+{
+	struct psteer_table *tbl = ps->tbl;
+	struct net_device *dev = hw->dev;
+	unsigned long deadline;
+	u32 e, q, n = 0, bkt;
+	u8 hfunc;
+	int cpu, err;
+
+	if (hw->overridden || !netif_running(dev))
+		return;
+	psteer_netdev_lock_ops(dev);
+	err = -ENODEV;
+	if (dev->real_num_rx_queues == hw->nqueues &&
+	    dev->ethtool_ops->get_rxfh_indir_size(dev) == hw->entries)
+		err = psteer_get_rxfh(dev, hw->next, hw->entries, NULL, &hfunc);
+	psteer_netdev_unlock_ops(dev);
+	if (err || memcmp(hw->next, hw->cur, hw->entries * sizeof(u32))) {
+		WRITE_ONCE(hw->overridden, true);
+		netdev_warn(dev, "psteer: its RSS table or queues changed outside psteer: no longer driving it (write \"hardware %s\" to /proc/net/psteer/devices to drive it again)\n",
+			    dev->name);
+		return;
+	}
+	for_each_possible_cpu(cpu)
+		hw->cpuq[cpu] = -1;
+	for (q = 0; q < hw->nqueues; q++) {
+		cpu = READ_ONCE(hw->qcpu[q]);
+		if (cpu >= 0 && hw->cpuq[cpu] < 0)
+			hw->cpuq[cpu] = q;
+	}
+	bitmap_zero(hw->held, tbl->nbuckets);
+	bitmap_zero(hw->oldq, hw->nqueues);
+	for (e = 0; e < hw->entries; e++) {
+		bkt = e % tbl->nbuckets;
+		cpu = psteer_bucket_owner(&tbl->buckets[bkt]);
+		q = hw->cpuq[cpu];
+		if (hw->cpuq[cpu] < 0 || q == hw->cur[e])
+			continue;
+		hw->next[e] = q;
+		if (hw->cur[e] < hw->nqueues)
+			__set_bit(hw->cur[e], hw->oldq);
+		if (!__test_and_set_bit(bkt, hw->held))
+			psteer_hold(&tbl->buckets[bkt], cpu);
+		n++;
+	}
+	if (!n)
+		return;
+	err = psteer_hw_write(hw, hw->next, true);
+	if (err) {
+		hw->errors++;
+		netdev_warn_once(dev, "psteer: its driver refused a table rewrite: %d\n",
+				 err);
+	} else {
+		memcpy(hw->cur, hw->next, hw->entries * sizeof(u32));
+		hw->rewrites++;
+		hw->moved += n;
+		deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
+		for_each_set_bit(q, hw->oldq, hw->nqueues) {
+			hw->fences++;
+			while (!psteer_hw_idle(hw, q)) {
+				if (time_after(jiffies, deadline)) {
+					hw->fence_timeouts++;
+					break;
+				}
+				usleep_range(100, 200);
+			}
+		}
+	}
+	for_each_set_bit(bkt, hw->held, tbl->nbuckets)
+		psteer_release_held(tbl, &tbl->buckets[bkt]);
+}
+
+static void psteer_hw_work(struct work_struct *work)
+{
+	struct psteer *ps = container_of(to_delayed_work(work), struct psteer,
+					 hw_work);
+	unsigned int ms = psteer_param_rebalance_ms() ?: PSTEER_HW_SYNC_MS;
+	int i;
+
+	rtnl_lock();
+	for (i = 0; i < PSTEER_HW_MAX; i++) {
+		struct psteer_hw *hw = rtnl_dereference(ps->hw[i]);
+
+		if (hw)
+			psteer_hw_sync(ps, hw);
+	}
+	if (ps->nhw && !ps->hw_stopping)
+		queue_delayed_work(system_dfl_wq, &ps->hw_work,
+				   msecs_to_jiffies(ms));
+	rtnl_unlock();
+}
+
+/**
+ * psteer_nic_forget() - a device goes away: stop driving it
+ * @ps: the module
+ * @dev: the device (NETDEV_UNREGISTER, also when it changes namespace)
+ *
+ * Its table goes with it: nothing to restore. Context: RTNL held.
+ */
+void psteer_nic_forget(struct psteer *ps, struct net_device *dev)
+{
+	int i = psteer_hw_slot(ps, dev);
+
+	if (i >= 0)
+		psteer_hw_stop(ps, i, false);
+}
+
+/**
+ * psteer_nic_init() - before the hooks: nothing driven yet
+ * @ps: the module
+ */
+void psteer_nic_init(struct psteer *ps)
+{
+	INIT_DELAYED_WORK(&ps->hw_work, psteer_hw_work);
+}
+
+/**
+ * psteer_nic_exit() - stop driving every table, each written back
+ * @ps: the module
+ *
+ * Context: process; before the hooks and the table go.
+ */
+void psteer_nic_exit(struct psteer *ps)
+{
+	int i;
+
+	rtnl_lock();
+	ps->hw_stopping = true;
+	rtnl_unlock();
+	cancel_delayed_work_sync(&ps->hw_work);
+	rtnl_lock();
+	for (i = 0; i < PSTEER_HW_MAX; i++)
+		if (rtnl_dereference(ps->hw[i]))
+			psteer_hw_stop(ps, i, true);
+	rtnl_unlock();
+}
+
+/**
+ * psteer_nic_devices_write() - "hardware DEV" or "software DEV"
+ * @file: /proc/net/psteer/devices of a namespace
+ * @buf: the line written, NUL-terminated
+ * @len: its length
+ *
+ * "hardware DEV" makes psteer drive DEV's RSS table (again, after someone
+ * else took it); "software DEV" stops, writing back the table psteer
+ * found. Needs CAP_NET_ADMIN, as ethtool -X does.
+ *
+ * Context: process; takes RTNL.
+ * Return: 0, or -EPERM, -EINVAL (not a command), -ENODEV (no such device
+ * in the namespace), -EOPNOTSUPP (no table psteer can drive), -ENOSPC,
+ * -ENOMEM.
+ */
+int psteer_nic_devices_write(struct file *file, char *buf, size_t len)
+{
+	struct psteer *ps = pde_data(file_inode(file));
+	struct net *net = seq_file_single_net(file->private_data);
+	struct net_device *dev;
+	char *p = strim(buf), *word;
+	bool hardware;
+	int err = 0, i;
+
+	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	word = strsep(&p, " \t");
+	if (!strcmp(word, "hardware"))
+		hardware = true;
+	else if (!strcmp(word, "software"))
+		hardware = false;
+	else
+		return -EINVAL;
+	p = p ? skip_spaces(p) : NULL;
+	if (!p || !*p || strpbrk(p, " \t"))
+		return -EINVAL;
+	rtnl_lock();
+	dev = __dev_get_by_name(net, p);
+	if (!dev || ps->hw_stopping) {
+		err = -ENODEV;
+	} else if (hardware) {
+		err = psteer_hw_start(ps, dev);
+	} else {
+		i = psteer_hw_slot(ps, dev);
+		if (i >= 0)
+			psteer_hw_stop(ps, i, true);
+	}
+	rtnl_unlock();
+	return err;
+}
+
+static const char *psteer_hw_state(struct psteer *ps, struct net_device *dev,
+				   struct psteer_hw **hwp)
+{
+	int i = psteer_hw_slot(ps, dev);
+
+	*hwp = i >= 0 ? rtnl_dereference(ps->hw[i]) : NULL;
+	if (!*hwp)
+		return "software";
+	return (*hwp)->overridden ? "overridden" : "hardware";
+}
+
 /**
  * psteer_nic_devices_show() - /proc/net/psteer/devices
  * @seq: the file, of a network namespace
@@ -100,26 +538,34 @@ static const char *psteer_hfunc_name(u8 hfunc)
  * One line per device of the namespace: its name and index, its receive
  * queues, its RSS table (entries, key bytes, hash function, the queues
  * it points at; zeros and "-" without one, or when the driver failed to
- * report it), and how psteer steers its packets ("software": its own
- * buckets, after the NIC's queue).
+ * report it), how psteer steers its packets ("software": its own
+ * buckets, after the NIC's queue; "hardware": psteer drives the table;
+ * "overridden": it did until someone else rewrote it), and for a table
+ * psteer drives, its rewrites, the entries they moved and the fences
+ * that timed out.
  *
  * Context: process; takes RTNL, as `ethtool -x` does.
  */
 int psteer_nic_devices_show(struct seq_file *seq, void *v)
 {
+	struct psteer *ps = pde_data(file_inode(seq->file));
 	struct net *net = seq_file_single_net(seq);
 	struct net_device *dev;
 
-	seq_puts(seq, "dev ifindex rx_queues rss_entries rss_key_bytes rss_hash rss_queues steering\n");
+	seq_puts(seq, "dev ifindex rx_queues rss_entries rss_key_bytes rss_hash rss_queues steering rewrites moved fence_timeouts\n");
 	rtnl_lock();
 	for_each_netdev(net, dev) {
 		struct psteer_rss rss;
+		struct psteer_hw *hw;
+		const char *state = psteer_hw_state(ps, dev, &hw);
 
 		psteer_nic_rss(dev, &rss);
-		seq_printf(seq, "%s %d %u %u %u %s %u software\n", dev->name,
-			   dev->ifindex, dev->real_num_rx_queues, rss.entries,
-			   rss.key_bytes, psteer_hfunc_name(rss.hfunc),
-			   rss.queues);
+		seq_printf(seq, "%s %d %u %u %u %s %u %s %llu %llu %llu\n",
+			   dev->name, dev->ifindex, dev->real_num_rx_queues,
+			   rss.entries, rss.key_bytes,
+			   psteer_hfunc_name(rss.hfunc), rss.queues, state,
+			   hw ? hw->rewrites : 0, hw ? hw->moved : 0,
+			   hw ? hw->fence_timeouts : 0);
 	}
 	rtnl_unlock();
 	return 0;

@@ -513,8 +513,9 @@ int psteer_proc_net_init(struct psteer *ps, struct net *net)
 				    ps) ||
 	    !proc_create_net_data("conns", 0444, pn->proc, &psteer_conns_ops,
 				  sizeof(struct psteer_conns_iter), ps) ||
-	    !proc_create_net_single("devices", 0444, pn->proc,
-				    psteer_nic_devices_show, ps)) {
+	    !proc_create_net_single_write("devices", 0644, pn->proc,
+					  psteer_nic_devices_show,
+					  psteer_nic_devices_write, ps)) {
 		remove_proc_subtree("psteer", net->proc_net);
 		return -ENOMEM;
 	}

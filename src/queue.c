@@ -68,6 +68,30 @@ static bool psteer_ready_add(struct psteer_table *tbl,
 	return kick;
 }
 
+/*
+ * Accounts @n packets of @bytes memory just appended to @b's FIFO: in @b
+ * and in its drainer's backlog; an idle bucket becomes ready on its owner
+ * (invariant 3a). Caller holds b->lock. Returns the CPU to kick, or
+ * PSTEER_NO_CPU.
+ */
+static int psteer_queued(struct psteer_table *tbl, struct psteer_bucket *b,
+			 u32 n, u32 bytes)
+{
+	int to = b->sched == PSTEER_NO_CPU ? b->cpu : b->sched;
+	struct psteer_cpu *drainer = per_cpu_ptr(tbl->pcpu, to);
+
+	lockdep_assert_held(&b->lock);
+	b->qbytes += bytes;
+	atomic_add(n, &drainer->backlog);
+	atomic_long_add(bytes, &drainer->backlog_bytes);
+	if (b->sched != PSTEER_NO_CPU)
+		return PSTEER_NO_CPU;
+	/* Pairs with READ_ONCE in psteer_may_inline(). */
+	WRITE_ONCE(b->sched, b->cpu);
+	return psteer_ready_add(tbl, b, b->sched, false) ? b->sched :
+							  PSTEER_NO_CPU;
+}
+
 /* psteer_enqueue() and, with @behind, psteer_enqueue_behind(). */
 static int psteer_enqueue_to(struct psteer_table *tbl, struct psteer_bucket *b,
 			     struct sk_buff *skb, bool behind)
@@ -99,15 +123,7 @@ static int psteer_enqueue_to(struct psteer_table *tbl, struct psteer_bucket *b,
 		return -ENOBUFS;
 	}
 	__skb_queue_tail(&b->queue, skb);
-	b->qbytes += skb->truesize;
-	atomic_inc(&drainer->backlog);
-	atomic_long_add(skb->truesize, &drainer->backlog_bytes);
-	if (b->sched == PSTEER_NO_CPU) {
-		/* Invariant 3a. Pairs with READ_ONCE in psteer_may_inline(). */
-		WRITE_ONCE(b->sched, b->cpu);
-		if (psteer_ready_add(tbl, b, b->sched, false))
-			kick = b->sched;
-	}
+	kick = psteer_queued(tbl, b, 1, skb->truesize);
 	spin_unlock(&b->lock);
 
 	if (kick != PSTEER_NO_CPU)
@@ -159,6 +175,93 @@ int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
 	return psteer_enqueue_to(tbl, b, skb, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_behind);
+
+/**
+ * psteer_enqueue_held() - keep @skb aside while its bucket is fenced
+ * @tbl: table
+ * @b: @skb's bucket
+ * @skb: the packet; if held, the table owns it
+ * @cpu: the current CPU
+ *
+ * A NIC whose table psteer drives (src/nic.c) sends a moved bucket's new
+ * packets to its new CPU while the old CPU may still hold older ones in
+ * its receive ring. Until the old queue has been seen drained, the new
+ * CPU's packets of the bucket wait in @b->held, outside the FIFO and its
+ * drainer's backlog, bounded like the FIFO; psteer_release_held() then
+ * puts them behind everything the old CPU queued.
+ *
+ * Context: softirq (the netfilter hook).
+ * Return: 0 when held, 1 when @b is not held for @cpu (any more: the
+ * caller queues @skb as usual), or -ENOBUFS (the caller drops @skb).
+ */
+int psteer_enqueue_held(struct psteer_table *tbl, struct psteer_bucket *b,
+			struct sk_buff *skb, int cpu)
+{
+	lockdep_assert_in_softirq();
+	spin_lock(&b->lock);
+	if (b->hold != cpu) {
+		spin_unlock(&b->lock);
+		return 1;
+	}
+	if (unlikely(skb_queue_len(&b->held) >= READ_ONCE(tbl->queue_len) ||
+		     b->hbytes >= READ_ONCE(tbl->queue_bytes))) {
+		b->drops++;
+		spin_unlock(&b->lock);
+		return -ENOBUFS;
+	}
+	__skb_queue_tail(&b->held, skb);
+	b->hbytes += skb->truesize;
+	spin_unlock(&b->lock);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_held);
+
+/**
+ * psteer_hold() - from now on, hold @cpu's packets of @b
+ * @b: a bucket whose NIC entries are about to move to @cpu's queue
+ * @cpu: the CPU the NIC will send them to
+ *
+ * Context: process.
+ */
+void psteer_hold(struct psteer_bucket *b, int cpu)
+{
+	spin_lock_bh(&b->lock);
+	WRITE_ONCE(b->hold, cpu);
+	spin_unlock_bh(&b->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_hold);
+
+/**
+ * psteer_release_held() - end @b's hold: its held packets join the FIFO
+ * @tbl: table
+ * @b: a bucket psteer_hold() held
+ *
+ * The held packets go behind whatever the FIFO holds, in their order, and
+ * count in the backlog of the FIFO's drainer from now on (which may pass
+ * backlog_len for a moment: they were already accepted).
+ *
+ * Context: process.
+ */
+void psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b)
+{
+	int kick = PSTEER_NO_CPU;
+	u32 n;
+
+	local_bh_disable();
+	spin_lock(&b->lock);
+	WRITE_ONCE(b->hold, PSTEER_NO_CPU);
+	n = skb_queue_len(&b->held);
+	if (n) {
+		skb_queue_splice_tail_init(&b->held, &b->queue);
+		kick = psteer_queued(tbl, b, n, b->hbytes);
+		b->hbytes = 0;
+	}
+	spin_unlock(&b->lock);
+	if (kick != PSTEER_NO_CPU)
+		tbl->ops->kick(tbl, kick);
+	local_bh_enable();
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_release_held);
 
 /* Applies the move of @b, taken off the move list of @cpu. */
 static void psteer_move_apply(struct psteer_bucket *b, int cpu)

@@ -21,11 +21,13 @@ static void psteer_bucket_init(struct psteer_table *tbl, u32 i, int cpu)
 
 	spin_lock_init(&b->lock);
 	__skb_queue_head_init(&b->queue);
+	__skb_queue_head_init(&b->held);
 	INIT_LIST_HEAD(&b->ready);
 	INIT_LIST_HEAD(&b->move);
 	b->cpu = cpu;
 	b->target = cpu;
 	b->sched = PSTEER_NO_CPU;
+	b->hold = PSTEER_NO_CPU;
 	set_bit(i, per_cpu_ptr(tbl->pcpu, cpu)->owned);
 }
 
@@ -251,9 +253,18 @@ unsigned int psteer_table_flush(struct psteer_table *tbl,
 	for (i = 0; i < tbl->nbuckets; i++) {
 		struct psteer_bucket *b = &tbl->buckets[i];
 
-		if (!READ_ONCE(b->queue.qlen))
+		if (!READ_ONCE(b->queue.qlen) && !READ_ONCE(b->held.qlen))
 			continue;
 		spin_lock_bh(&b->lock);
+		/* Held packets count in no backlog (psteer_enqueue_held()). */
+		skb_queue_walk_safe(&b->held, skb, tmp) {
+			if (!match(skb, arg))
+				continue;
+			__skb_unlink(skb, &b->held);
+			b->hbytes -= skb->truesize;
+			b->drops++;
+			__skb_queue_tail(&doomed, skb);
+		}
 		skb_queue_walk_safe(&b->queue, skb, tmp) {
 			struct psteer_cpu *drainer;
 

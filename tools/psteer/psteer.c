@@ -7,6 +7,7 @@
  *   psteer pin BUCKET CPU
  *   psteer unpin BUCKET
  *   psteer where PROTO SRC SPORT DST DPORT [--json]
+ *   psteer device DEV hardware|software
  *
  * Everything goes through /proc/net/psteer ($PSTEER_PROC overrides it, for
  * tests); see psteer.8.
@@ -66,6 +67,7 @@ static void usage(FILE *f)
 	      "       psteer pin BUCKET CPU\n"
 	      "       psteer unpin BUCKET\n"
 	      "       psteer where PROTO SRC SPORT DST DPORT [--json]\n"
+	      "       psteer device DEV hardware|software\n"
 	      "       psteer help\n"
 	      "See psteer(8).\n", f);
 }
@@ -80,6 +82,7 @@ static const struct {
 	{ "pin", cmd_pin, false, false, false, false },
 	{ "unpin", cmd_unpin, false, false, false, false },
 	{ "where", cmd_where, true, false, false, false },
+	{ "device", cmd_device, false, false, false, false },
 };
 
 int main(int argc, char **argv)

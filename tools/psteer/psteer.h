@@ -59,6 +59,7 @@ int cmd_stat(int argc, char **argv, const struct opts *o);
 /* show.c */
 int cmd_show(int argc, char **argv, const struct opts *o);
 int cmd_pin(int argc, char **argv, const struct opts *o);
+int cmd_device(int argc, char **argv, const struct opts *o);
 int cmd_unpin(int argc, char **argv, const struct opts *o);
 int cmd_where(int argc, char **argv, const struct opts *o);
 

@@ -173,6 +173,61 @@ int cmd_unpin(int argc, char **argv, const struct opts *o)
 }
 
 /*
+ * device DEV hardware|software: drive DEV's RSS table, or stop (writes the
+ * devices file of the caller's network namespace).
+ */
+int cmd_device(int argc, char **argv, const struct opts *o)
+{
+	const char *dev, *mode;
+	char path[512], line[64];
+	ssize_t n;
+	int fd, err, ret;
+
+	(void)o;
+	if (argc != 2) {
+		warnx_("usage: psteer device DEV hardware|software");
+		return PSTEER_EXIT_USAGE;
+	}
+	dev = argv[0];
+	mode = argv[1];
+	if (strcmp(mode, "hardware") && strcmp(mode, "software")) {
+		warnx_("device wants hardware or software, not '%s'", mode);
+		return PSTEER_EXIT_USAGE;
+	}
+	if (!*dev || strlen(dev) > 15 || strpbrk(dev, " \t\n/")) {
+		warnx_("'%s' is not a device name", dev);
+		return PSTEER_EXIT_USAGE;
+	}
+	ret = module_check();
+	if (ret)
+		return ret;
+	snprintf(line, sizeof(line), "%s %s", mode, dev);
+	snprintf(path, sizeof(path), "%s/devices", proc_dir);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return proc_error("device", errno);
+	n = write(fd, line, strlen(line));
+	err = errno;
+	close(fd);
+	if (n == (ssize_t)strlen(line))
+		return PSTEER_EXIT_OK;
+	switch (err) {
+	case ENODEV:
+		warnx_("no device '%s' in this network namespace (see psteer show devices)",
+		       dev);
+		return PSTEER_EXIT_USAGE;
+	case EOPNOTSUPP:
+		warnx_("%s has no RSS table psteer can drive (it needs get_rxfh/set_rxfh, 2 or more receive queues, a power-of-two table and a 40-byte Toeplitz key; the kernel log says which is missing)",
+		       dev);
+		return PSTEER_EXIT_ERROR;
+	case ENOSPC:
+		warnx_("psteer drives as many devices as it can already (see psteer show devices)");
+		return PSTEER_EXIT_ERROR;
+	}
+	return proc_error("device", err);
+}
+
+/*
  * where: the module hashes the flow with its own key and answers
  * "hash bucket cpu" on the same open file (/proc/net/psteer/where).
  */

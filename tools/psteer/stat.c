@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * psteer stat: per-CPU rates over an interval, like mpstat -P ALL, from
- * two snapshots of /proc/net/psteer/cpus and buckets; or, with
- * --prometheus, one snapshot in node_exporter's textfile format.
+ * two snapshots of /proc/net/psteer/cpus and buckets, and the devices
+ * whose RSS table psteer drives (devices); or, with --prometheus, one
+ * snapshot in node_exporter's textfile format.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,6 +16,7 @@
 
 struct snap {
 	struct ptable cpus, buckets;
+	struct ptable devices;	/* nrows 0 when unreadable */
 	double t;	/* CLOCK_MONOTONIC seconds */
 };
 
@@ -42,6 +44,9 @@ static int snap_take(struct snap *s, int *cc, int *bc)
 		ptable_free(&s->cpus);
 		return -1;
 	}
+	/* The caller's namespace; a module without the file drives none. */
+	if (ptable_read("devices", &s->devices))
+		memset(&s->devices, 0, sizeof(s->devices));
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->t = ts.tv_sec + ts.tv_nsec / 1e9;
 	for (i = 0; i < C_NCOL; i++) {
@@ -58,6 +63,7 @@ static int snap_take(struct snap *s, int *cc, int *bc)
 proto:
 	ptable_free(&s->cpus);
 	ptable_free(&s->buckets);
+	ptable_free(&s->devices);
 	errno = EPROTO;
 	return -1;
 }
@@ -66,6 +72,53 @@ static void snap_free(struct snap *s)
 {
 	ptable_free(&s->cpus);
 	ptable_free(&s->buckets);
+	ptable_free(&s->devices);
+}
+
+/*
+ * The devices whose table psteer drives (or did, "overridden"), with
+ * their table rewrites and entries moved per second over the interval
+ * and their fence timeouts: a line each, or JSON objects.
+ */
+static void print_devices(const struct ptable *d0, const struct ptable *d1,
+			  double dt, const char *when, bool json)
+{
+	int name = ptable_col(d1, "dev"), st = ptable_col(d1, "steering");
+	int rw = ptable_col(d1, "rewrites"), mv = ptable_col(d1, "moved");
+	int ft = ptable_col(d1, "fence_timeouts");
+	int name0 = ptable_col(d0, "dev");
+	size_t r, r0;
+	int k = 0;
+
+	if (json)
+		fputs(",\"devices\":[", stdout);
+	for (r = 0; name >= 0 && st >= 0 && rw >= 0 && mv >= 0 && ft >= 0 &&
+	     r < d1->nrows; r++) {
+		const char *dev = ptable_get(d1, r, name);
+		const char *how = ptable_get(d1, r, st);
+		unsigned long long w0 = 0, m0 = 0;
+		double w, m;
+
+		if (!dev || !how || !strcmp(how, "software"))
+			continue;
+		for (r0 = 0; name0 >= 0 && r0 < d0->nrows; r0++)
+			if (!strcmp(ptable_get(d0, r0, name0) ?: "", dev)) {
+				w0 = ptable_num(d0, r0, rw);
+				m0 = ptable_num(d0, r0, mv);
+			}
+		w = ptable_num(d1, r, rw) >= w0 ? (ptable_num(d1, r, rw) - w0) / dt : 0;
+		m = ptable_num(d1, r, mv) >= m0 ? (ptable_num(d1, r, mv) - m0) / dt : 0;
+		if (json)
+			printf("%s{\"dev\":\"%s\",\"steering\":\"%s\",\"rewrites_per_s\":%.2f,"
+			       "\"entries_moved_per_s\":%.2f,\"fence_timeouts\":%llu}",
+			       k ? "," : "", dev, how, w, m, ptable_num(d1, r, ft));
+		else
+			printf("%-8s %s %s: table rewrites/s %.1f, entries moved/s %.1f, fence timeouts %llu\n",
+			       when, how, dev, w, m, ptable_num(d1, r, ft));
+		k++;
+	}
+	if (json)
+		putchar(']');
 }
 
 /* The row of CPU @cpu in @t, or -1. */
@@ -185,6 +238,7 @@ static void print_interval(const struct snap *a, const struct snap *b,
 		else
 			printf("%.3f", spread);
 		printf("},\"moves_per_s\":%.2f", moves / dt);
+		print_devices(&a->devices, &b->devices, dt, when, true);
 		if (o->top) {
 			fputs(",\"top\":[", stdout);
 			for (r = 0; r < nb && r < (size_t)o->top; r++)
@@ -219,6 +273,7 @@ static void print_interval(const struct snap *a, const struct snap *b,
 		else
 			printf("%.2f", spread);
 		printf(", moves/s %.1f\n", moves / dt);
+		print_devices(&a->devices, &b->devices, dt, when, false);
 		if (o->top) {
 			printf("%-8s %6s %4s %9s %11s\n", when, "bucket", "cpu",
 			       "load_ppm", "packets/s");
@@ -231,6 +286,38 @@ static void print_interval(const struct snap *a, const struct snap *b,
 	fflush(stdout);
 	free(cr);
 	free(br);
+}
+
+/* The devices psteer drives (or did): their table rewrites, as metrics. */
+static void print_prometheus_devices(const struct ptable *d)
+{
+	static const char *const col[3] = { "rewrites", "moved", "fence_timeouts" };
+	static const char *const help[3] = {
+		"RSS table rewrites psteer made on a device it drives.",
+		"RSS table entries those rewrites moved.",
+		"Rewrites whose old queue did not drain within the fence's wait.",
+	};
+	static const char *const metric[3] = {
+		"psteer_device_table_rewrites_total",
+		"psteer_device_table_entries_moved_total",
+		"psteer_device_fence_timeouts_total",
+	};
+	int name = ptable_col(d, "dev"), st = ptable_col(d, "steering");
+	size_t r, i;
+
+	for (i = 0; i < 3 && name >= 0 && st >= 0; i++) {
+		int c = ptable_col(d, col[i]);
+
+		if (c < 0)
+			continue;
+		printf("# HELP %s %s\n# TYPE %s counter\n", metric[i], help[i],
+		       metric[i]);
+		for (r = 0; r < d->nrows; r++)
+			if (strcmp(ptable_get(d, r, st) ?: "software", "software"))
+				printf("%s{dev=\"%s\",steering=\"%s\"} %llu\n",
+				       metric[i], ptable_get(d, r, name) ?: "",
+				       ptable_get(d, r, st), ptable_num(d, r, c));
+	}
 }
 
 /* One snapshot as node_exporter textfile metrics. */
@@ -264,6 +351,7 @@ static void print_prometheus(const struct snap *s, const int *cc, const int *bc)
 	puts("# HELP psteer_bucket_moves_total Buckets moved by the rebalancer since load.");
 	puts("# TYPE psteer_bucket_moves_total counter");
 	printf("psteer_bucket_moves_total %llu\n", moves);
+	print_prometheus_devices(&s->devices);
 }
 
 int cmd_stat(int argc, char **argv, const struct opts *o)

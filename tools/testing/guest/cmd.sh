@@ -165,8 +165,14 @@ expect 2 "ports" where tcp 10.0.0.1 70000 10.0.0.2 2
 expect 2 "refused" where foo 10.0.0.1 1 10.0.0.2 2
 expect 2 "refused" where tcp 10.0.0.1 1 fd00::2 2
 expect 2 "refused" where icmp 10.0.0.1 1 10.0.0.2 0
+expect 2 "usage" device lo
+expect 2 "hardware or software" device lo bogus
+expect 2 "not a device name" device a/b hardware
+expect 2 "no device" device nosuch0 hardware
+expect 1 "no RSS table" device lo hardware
+x psteer device lo software
 # Without CAP_NET_ADMIN: reads work, changes and where do not.
-echo "+ su nobody: psteer show cpus, pin, where"
+echo "+ su nobody: psteer show cpus, pin, where, device"
 su -s /bin/sh nobody -c "psteer show cpus" >/dev/null || fail "show as nobody failed"
 rc=0
 su -s /bin/sh nobody -c "psteer pin 1 1" >/tmp/cmd.out 2>&1 || rc=$?
@@ -179,6 +185,12 @@ su -s /bin/sh nobody -c "psteer where tcp 10.0.0.1 1 10.0.0.2 2" >/tmp/cmd.out 2
 if [ "$rc" != 4 ] || ! grep -q CAP_NET_ADMIN /tmp/cmd.out; then
 	cat /tmp/cmd.out
 	fail "where as nobody: exit $rc"
+fi
+rc=0
+su -s /bin/sh nobody -c "psteer device lo software" >/tmp/cmd.out 2>&1 || rc=$?
+if [ "$rc" != 4 ] || ! grep -q CAP_NET_ADMIN /tmp/cmd.out; then
+	cat /tmp/cmd.out
+	fail "device as nobody: exit $rc"
 fi
 owners >/tmp/b1
 cmp -s /tmp/b0 /tmp/b1 || {

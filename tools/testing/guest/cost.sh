@@ -49,13 +49,7 @@ set -eu
 ROUNDS=${PSTEER_GUEST_ROUNDS:-3}
 SECS=${PSTEER_GUEST_SECS:-4}
 ALL_MODES="none rps psteer psteer-toeplitz psteer-static psteer-inline"
-MODES=$(echo "${PSTEER_GUEST_MODES:-$ALL_MODES}" | tr : ' ')
-for m in $MODES; do
-	case " $ALL_MODES " in
-	*" $m "*) ;;
-	*) echo "cost: unknown mode $m (modes: $ALL_MODES)"; exit 1 ;;
-	esac
-done
+MODES=$(bench_modes cost "$ALL_MODES")
 
 mode_on() {
 	case $1 in
@@ -76,10 +70,6 @@ mode_off() {
 	esac
 }
 
-# netrx: NET_RX softirqs so far, all CPUs.
-netrx() { awk '$1 == "NET_RX:" { for (i = 2; i <= NF; i++) n += $i } END { print n }' /proc/softirqs; }
-# ipis: function call interrupts so far, all CPUs.
-ipis() { awk '$1 == "CAL:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i } END { print n + 0 }' /proc/interrupts; }
 
 step setup
 setup_netns
@@ -157,40 +147,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done | tee $results
 
-# summary METRIC FIELD: per mode, the median of FIELD over the COST lines
-# of METRIC, the spread, and the ratio against rps and none.
-summary() {
-	awk -v metric="$1" -v field="$2" -v modes="$MODES" '
-		$1 == "COST" && $4 == metric {
-			split($2, a, "="); mode = a[2]
-			for (i = 5; i <= NF; i++) {
-				split($i, kv, "=")
-				if (kv[1] == field) v[mode, ++n[mode]] = kv[2] + 0
-			}
-		}
-		function median(m,  i, j, t, k) {
-			k = n[m]
-			for (i = 1; i <= k; i++) s[i] = v[m, i]
-			for (i = 1; i <= k; i++)
-				for (j = i + 1; j <= k; j++)
-					if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
-			lo[m] = s[1]; hi[m] = s[k]
-			return k % 2 ? s[(k + 1) / 2] : (s[k / 2] + s[k / 2 + 1]) / 2
-		}
-		END {
-			k = split(modes, ms, " ")
-			for (i = 1; i <= k; i++) if (n[ms[i]]) med[ms[i]] = median(ms[i])
-			for (i = 1; i <= k; i++) {
-				m = ms[i]
-				if (!n[m]) continue
-				printf "COST-SUMMARY %s %s %-16s median=%.4g spread=%.1f%% vs_rps=%.3f vs_none=%.3f\n",
-					metric, field, m, med[m],
-					med[m] ? 100 * (hi[m] - lo[m]) / med[m] : 0,
-					med["rps"] ? med[m] / med["rps"] : 0,
-					med["none"] ? med[m] / med["none"] : 0
-			}
-		}' $results
-}
+summary() { bench_summary $results COST "$MODES" "rps none" "$@"; }
 summary udp_rr insn_per_trans
 summary udp_rr ipi_per_trans
 summary udp_rr softirq_per_trans

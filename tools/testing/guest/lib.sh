@@ -325,3 +325,116 @@ setup_netns() {
 	fi
 	iperf_wait_ready
 }
+
+# The NIC topology (nic.sh, nicbench.sh; vm-run.sh --nic): eth0, a
+# virtio-net NIC with 4 queues and RSS, faces the host's namespace.
+DEV=eth0
+HOST=10.9.0.1
+ME=10.9.0.2
+
+# host REQUEST: ask the host (tools/testing/vm/nic-host.sh) over the second
+# serial port (fd 5, opened by nic_setup), print its answer, return its
+# status.
+host() {
+	local line rc=
+	echo "$*" >&5
+	while IFS= read -r line <&5; do
+		line=${line%"$(printf '\r')"}
+		case "$line" in
+		"HOST-END rc="*) rc=${line#HOST-END rc=}; break ;;
+		"HOST: "*) echo "${line#HOST: }" ;;
+		esac
+	done
+	[ -n "$rc" ] || fail "the host channel closed"
+	return "$rc"
+}
+
+# queue_irqs: "QUEUE COUNT" per RX queue of $DEV, interrupts on every CPU.
+queue_irqs() {
+	awk 'NR == 1 { n = NF; next }
+		$NF ~ /-input\.[0-9]+$/ { s = 0; for (i = 2; i <= n + 1; i++) s += $i
+			q = $NF; sub(/.*-input\./, "", q); print q, s }' /proc/interrupts | sort -n
+}
+
+# nic_setup: the host channel, $DEV up as $ME with its 4 queues and 128-entry
+# table checked, the host answering pings.
+nic_setup() {
+	local comb n entries i=0
+	exec 5<>/dev/ttyS1
+	stty -F /dev/ttyS1 raw -echo
+	[ -d /sys/class/net/$DEV ] || fail "no $DEV: the virtio-net NIC is missing"
+	x /sbin/ip link set $DEV up
+	x /sbin/ip addr add $ME/24 dev $DEV
+	ethtool -l $DEV
+	comb=$(ethtool -l $DEV | awk '/^Current/ { c = 1 } c && /^Combined:/ { print $2 }')
+	[ "$comb" = 4 ] || fail "$DEV has $comb combined channels, not 4"
+	n=$(queue_irqs | wc -l)
+	[ "$n" = 4 ] || { cat /proc/interrupts; fail "$n RX queue interrupts, not 4"; }
+	ethtool -x $DEV >/tmp/rss
+	head -n 2 /tmp/rss
+	entries=$(awk '/^ *[0-9]+:/ { n += NF - 1 } END { print n + 0 }' /tmp/rss)
+	[ "$entries" = 128 ] || { cat /tmp/rss; fail "an RSS table of $entries entries, not 128"; }
+	until ping -c 1 -W 1 $HOST >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || fail "the host ($HOST) does not answer pings"
+	done
+}
+
+# bench_summary FILE TAG "MODES" "BASES" METRIC FIELD: for the benchmarks'
+# "TAG mode=M round=R METRIC F=V ..." lines of FILE, per mode of MODES the
+# median of FIELD over the METRIC lines, the spread (max-min over the
+# median) and the ratio against each mode of BASES: one "TAG-SUMMARY" line
+# per mode.
+bench_summary() {
+	awk -v tag="$2" -v modes="$3" -v bases="$4" -v metric="$5" -v field="$6" '
+		$1 == tag && $4 == metric {
+			split($2, a, "="); mode = a[2]
+			for (i = 5; i <= NF; i++) {
+				split($i, kv, "=")
+				if (kv[1] == field) v[mode, ++n[mode]] = kv[2] + 0
+			}
+		}
+		function median(m,  i, j, t, k) {
+			k = n[m]
+			for (i = 1; i <= k; i++) s[i] = v[m, i]
+			for (i = 1; i <= k; i++)
+				for (j = i + 1; j <= k; j++)
+					if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+			lo[m] = s[1]; hi[m] = s[k]
+			return k % 2 ? s[(k + 1) / 2] : (s[k / 2] + s[k / 2 + 1]) / 2
+		}
+		END {
+			k = split(modes, ms, " ")
+			nb = split(bases, bs, " ")
+			for (i = 1; i <= k; i++) if (n[ms[i]]) med[ms[i]] = median(ms[i])
+			for (i = 1; i <= k; i++) {
+				m = ms[i]
+				if (!n[m]) continue
+				printf "%s-SUMMARY %s %s %-16s median=%.4g spread=%.1f%%",
+					tag, metric, field, m, med[m],
+					med[m] ? 100 * (hi[m] - lo[m]) / med[m] : 0
+				for (j = 1; j <= nb; j++)
+					printf " vs_%s=%.3f", bs[j],
+						med[bs[j]] ? med[m] / med[bs[j]] : 0
+				printf "\n"
+			}
+		}' "$1"
+}
+
+# bench_modes NAME "ALL": the modes PSTEER_GUEST_MODES names (colon-
+# separated; default ALL), each checked against ALL; exits when one is not.
+bench_modes() {
+	local m modes
+	modes=$(echo "${PSTEER_GUEST_MODES:-$2}" | tr : ' ')
+	for m in $modes; do
+		case " $2 " in
+		*" $m "*) ;;
+		*) echo "$1: unknown mode $m (modes: $2)" >&2; exit 1 ;;
+		esac
+	done
+	echo "$modes"
+}
+
+# netrx: NET_RX softirqs so far, all CPUs; ipis: function-call interrupts.
+netrx() { awk '$1 == "NET_RX:" { for (i = 2; i <= NF; i++) n += $i } END { print n }' /proc/softirqs; }
+ipis() { awk '$1 == "CAL:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i } END { print n + 0 }' /proc/interrupts; }

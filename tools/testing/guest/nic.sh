@@ -21,34 +21,8 @@ set -eu
 # shellcheck source=lib.sh
 . /psteer/lib.sh
 
-DEV=eth0
-HOST=10.9.0.1
-ME=10.9.0.2
 FLOWS=64
 PER=5
-
-# host REQUEST: ask the host (nic-host.sh), print its answer, return its
-# status.
-host() {
-	local line rc=
-	echo "$*" >&5
-	while IFS= read -r line <&5; do
-		line=${line%"$(printf '\r')"}
-		case "$line" in
-		"HOST-END rc="*) rc=${line#HOST-END rc=}; break ;;
-		"HOST: "*) echo "${line#HOST: }" ;;
-		esac
-	done
-	[ -n "$rc" ] || fail "the host channel closed"
-	return "$rc"
-}
-
-# queue_irqs: "QUEUE COUNT" per RX queue of $DEV, interrupts on every CPU.
-queue_irqs() {
-	awk 'NR == 1 { n = NF; next }
-		$NF ~ /-input\.[0-9]+$/ { s = 0; for (i = 2; i <= n + 1; i++) s += $i
-			q = $NF; sub(/.*-input\./, "", q); print q, s }' /proc/interrupts | sort -n
-}
 
 # phase NAME: the host's 64 flows, PER transactions each; fails unless all
 # are answered. Re-sends the RSS configuration first: QEMU's software RSS
@@ -71,25 +45,7 @@ phase() {
 }
 
 step setup
-exec 5<>/dev/ttyS1
-stty -F /dev/ttyS1 raw -echo
-[ -d /sys/class/net/$DEV ] || fail "no $DEV: the virtio-net NIC is missing"
-x /sbin/ip link set $DEV up
-x /sbin/ip addr add $ME/24 dev $DEV
-ethtool -l $DEV
-comb=$(ethtool -l $DEV | awk '/^Current/ { c = 1 } c && /^Combined:/ { print $2 }')
-[ "$comb" = 4 ] || fail "$DEV has $comb combined channels, not 4"
-n=$(queue_irqs | wc -l)
-[ "$n" = 4 ] || { cat /proc/interrupts; fail "$n RX queue interrupts, not 4"; }
-ethtool -x $DEV >/tmp/rss
-head -n 2 /tmp/rss
-entries=$(awk '/^ *[0-9]+:/ { n += NF - 1 } END { print n + 0 }' /tmp/rss)
-[ "$entries" = 128 ] || { cat /tmp/rss; fail "an RSS table of $entries entries, not 128"; }
-i=0
-until ping -c 1 -W 1 $HOST >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 20 ] || fail "the host ($HOST) does not answer pings"
-done
+nic_setup
 rr -s 7000 &
 sleep 0.5
 ok "4 queues, 128 entries"
@@ -151,10 +107,120 @@ lo=$(awk '$1 == "lo" { print $3, $4, $6, $8 }' /proc/net/psteer/devices)
 [ "$lo" = "1 0 - software" ] || fail "devices says '$lo' for lo"
 ok
 
+step hardware
+# psteer drives eth0's table: each entry points at the queue whose CPU
+# owns the entry's bucket, so the NIC delivers every packet to its owner
+# (inline), and moving a bucket rewrites its entries, fenced (src/nic.c).
+# No ethtool -X from here on but where the step means it: psteer would
+# take it for someone else's rewrite.
+ethtool -x $DEV >/tmp/found
+dev_state() { awk -v d="$DEV" '$1 == d { print $8 }' /proc/net/psteer/devices; }
+dev_col() { awk -v d="$DEV" -v c="$1" '$1 == d { print $c }' /proc/net/psteer/devices; }
+if echo "hardware lo" >/proc/net/psteer/devices 2>/dev/null; then
+	fail "psteer took lo's (nonexistent) RSS table"
+fi
+if echo "hardware nosuchdev" >/proc/net/psteer/devices 2>/dev/null; then
+	fail "psteer accepted a device that does not exist"
+fi
+x sh -c "echo 'hardware $DEV' >/proc/net/psteer/devices"
+[ "$(dev_state)" = hardware ] || { cat /proc/net/psteer/devices; fail "devices says $(dev_state) for $DEV"; }
+# The first phase shows psteer each queue's CPU; the next rewrite follows
+# (none when the table already matches: virtio's queue N on CPN N, entry
+# e on queue e mod 4, bucket e owned by CPU e mod 4).
+phase
+sleep 1
+p0=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
+s0=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
+phase
+p1=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
+s1=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
+echo "psteer: $((p1 - p0)) packets inline or steered, $((s1 - s0)) of them steered to another CPU"
+[ $((s1 - s0)) -le $(((p1 - p0) / 20)) ] ||
+	fail "with the table driven, $((s1 - s0)) of $((p1 - p0)) packets were still steered in software"
+out=$(psteer stat 1 1)
+echo "$out" | tail -n 3
+echo "$out" | grep -q "hardware $DEV: table rewrites/s" ||
+	fail "psteer stat shows no line for $DEV's table"
+psteer stat --prometheus | grep -q "^psteer_device_table_rewrites_total{dev=\"$DEV\",steering=\"hardware\"}" ||
+	fail "psteer stat --prometheus has no rewrites of $DEV"
+ok "$((p1 - p0 - s1 + s0)) of $((p1 - p0)) packets arrived on their bucket's owner"
+
+step hardware-moves
+# Sequenced UDP from the host (rr -Q, 16 flows) while every bucket that
+# carried packets moves to the next CPU every 0.3 s (pinned): each move a
+# table rewrite. Not one datagram may arrive after a later one of its flow.
+rr -q 7001 7 >/tmp/sink &
+sink=$!
+sleep 0.5
+r0=$(dev_col 9)
+m0=$(dev_col 10)
+(host rr -Q $ME 7001 16 5 3000 >/tmp/source) &
+src=$!
+rounds=0
+while kill -0 $src 2>/dev/null; do
+	awk 'NR > 1 && $3 > 0 { print $1, ($2 + 1) % 4 }' /proc/net/psteer/buckets >/tmp/pins
+	while read -r b c; do
+		echo "$b $c" >/proc/net/psteer/buckets
+	done </tmp/pins
+	rounds=$((rounds + 1))
+	sleep 0.3
+done
+wait $src || fail "host rr -Q failed: $(cat /tmp/source)"
+wait $sink || true
+cat /tmp/source /tmp/sink
+cat /proc/net/psteer/devices
+rewrites=$(($(dev_col 9) - r0))
+moved=$(($(dev_col 10) - m0))
+timeouts=$(dev_col 11)
+recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/sink)
+reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/sink)
+echo "hardware moves: $rounds rounds of pins, $rewrites table rewrites moving $moved entries, $timeouts fence timeouts; $recv datagrams received, $reordered reordered"
+[ "${recv:-0}" -ge 1000 ] || fail "only ${recv:-0} sequenced datagrams arrived"
+[ "$rewrites" -ge 5 ] || fail "only $rewrites table rewrites during the moves"
+[ "$reordered" = 0 ] || fail "$reordered datagrams arrived after a later one of their flow ($timeouts fence timeouts)"
+while read -r b c; do
+	echo "$b auto" >/proc/net/psteer/buckets
+done </tmp/pins
+ok "$rewrites rewrites, $moved entries moved, 0 reordered"
+
+step hardware-coexist
+# Someone else's ethtool -X: psteer stops driving and leaves it; asked
+# again, it drives from that table and gives it back when told to stop.
+x ethtool -X $DEV weight 1 1 1 0
+sleep 1
+[ "$(dev_state)" = overridden ] || { cat /proc/net/psteer/devices; fail "devices says $(dev_state) after ethtool -X"; }
+dmesg | grep -q "changed outside psteer" || fail "no kernel message about the rewrite"
+[ "$(dev_col 7)" = 3 ] || fail "psteer touched the table after ethtool -X: it uses $(dev_col 7) queues"
+x sh -c "echo 'hardware $DEV' >/proc/net/psteer/devices"
+[ "$(dev_state)" = hardware ] || fail "devices says $(dev_state) after hardware again"
+phase
+sleep 1
+x psteer device $DEV software
+[ "$(dev_state)" = software ] || fail "devices says $(dev_state) after software"
+[ "$(dev_col 7)" = 3 ] || fail "software did not give back the table it took (weight 1 1 1 0): $(dev_col 7) queues"
+x ethtool -X $DEV equal 4
+ethtool -x $DEV >/tmp/found
+x sh -c "echo 'hardware $DEV' >/proc/net/psteer/devices"
+phase
+# Bucket 0 to another CPU: entry 0 moves to that CPU's queue.
+to=$(awk 'NR > 1 && $1 == 0 { print ($2 + 1) % 4 }' /proc/net/psteer/buckets)
+echo "0 $to" >/proc/net/psteer/buckets
+sleep 1
+entry0=$(awk '/^ *0:/ { print $2 }' /tmp/found)
+now0=$(ethtool -x $DEV | awk '/^ *0:/ { print $2 }')
+{ [ "$(dev_col 9)" -ge 1 ] && [ "$now0" = "$to" ]; } ||
+	fail "bucket 0 pinned to CPU $to: $(dev_col 9) rewrites, entry 0 on queue $now0 (was $entry0)"
+ok "entry 0: queue $entry0, then $now0"
+
 step unload
 x rmmod psteer
 check_unloaded "after rmmod"
+ethtool -x $DEV >/tmp/after
+if ! cmp -s /tmp/found /tmp/after; then
+	diff /tmp/found /tmp/after || true
+	fail "the unload did not write back $DEV's table"
+fi
 phase equal 4
-ok "the NIC still answers"
+ok "the table is back as psteer found it; the NIC still answers"
 
 echo "nic: all steps passed"

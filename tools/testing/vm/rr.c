@@ -44,10 +44,10 @@
  *	reordered=R flows=F", and "between=T1..T2s" (seconds since it
  *	started) when R is not 0.
  *
- *   rr -Q ADDR PORT K SECONDS
+ *   rr -Q ADDR PORT K SECONDS [PPS]
  *	order source: send sequenced 64-byte datagrams from K source ports
- *	(ephemeral), round robin, as fast as it can for SECONDS. Prints
- *	"seq: sent=N".
+ *	(ephemeral), round robin, as fast as it can for SECONDS, or PPS
+ *	datagrams a second in all. Prints "seq: sent=N".
  *
  * ADDR is an IPv4 or IPv6 literal. Exit status 0, or 1 when anything
  * failed (-n: a connection; -u: a datagram not echoed; -c: the connection
@@ -446,11 +446,12 @@ static int seq_sink(int port, double secs)
 	return 0;
 }
 
-static int seq_source(const char *addr, int port, int k, double secs)
+static int seq_source(const char *addr, int port, int k, double secs,
+		      double pps)
 {
 	struct sockaddr_storage dst;
 	socklen_t dl = addr_of(addr, port, &dst);
-	double end = now() + secs;
+	double start = now(), end = start + secs;
 	unsigned long long sent = 0;
 	struct seq_msg m = { 0 };
 	int *s, i;
@@ -472,6 +473,12 @@ static int seq_source(const char *addr, int port, int k, double secs)
 			send(s[i], &m, sizeof(m), 0);
 			sent++;
 		}
+		if (pps > 0) {
+			double ahead = start + sent / pps - now();
+
+			if (ahead > 0)
+				usleep(ahead * 1e6);
+		}
 	}
 	printf("seq: sent=%llu\n", sent);
 	return 0;
@@ -485,7 +492,7 @@ static int usage(void)
 		"       rr -u ADDR PORT K [COUNT [LPORT]]\n"
 		"       rr -t USEC\n"
 		"       rr -q PORT SECONDS\n"
-		"       rr -Q ADDR PORT K SECONDS\n");
+		"       rr -Q ADDR PORT K SECONDS [PPS]\n");
 	return 2;
 }
 
@@ -505,11 +512,12 @@ int main(int argc, char **argv)
 		return ticker(atol(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "-q"))
 		return seq_sink(atoi(argv[2]), atof(argv[3]));
-	if (argc == 6 && !strcmp(argv[1], "-Q")) {
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "-Q")) {
 		k = atoi(argv[4]);
 		if (k < 1 || k > 1024)
 			return usage();
-		return seq_source(argv[2], atoi(argv[3]), k, atof(argv[5]));
+		return seq_source(argv[2], atoi(argv[3]), k, atof(argv[5]),
+				  argc == 7 ? atof(argv[6]) : 0);
 	}
 	if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "-u")) {
 		k = atoi(argv[4]);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NICs whose RSS indirection table psteer drives (src/nic.c): what the
+ * hook needs to find a driven device's bucket and the CPU of each of its
+ * receive queues.
+ */
+#ifndef _PSTEER_NIC_H
+#define _PSTEER_NIC_H
+
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/skbuff.h>
+
+#include "tuple.h"
+
+/* Devices psteer can drive at once. */
+#define PSTEER_HW_MAX		4
+/* Longest wait for an old queue to drain before a move's held packets go. */
+#define PSTEER_HW_FENCE_MS	100
+/* How often the table follows the owners when rebalance_ms is 0. */
+#define PSTEER_HW_SYNC_MS	100
+
+/**
+ * struct psteer_hw - a device whose RSS table psteer drives
+ * @dev: the device, held (netdev_hold()) while psteer drives it
+ * @tracker: its reference's tracker
+ * @hash: Toeplitz with the device's key: what the NIC computes
+ * @tz: @hash's table
+ * @entries: indirection table entries, a power of two; entry e of the
+ *	table carries psteer's bucket e mod nbuckets
+ * @nqueues: receive queues when psteer took the table
+ * @qcpu: CPU that handled the last packet of each queue (the hook learns
+ *	it), or -1; READ_ONCE/WRITE_ONCE
+ * @cpuq: scratch, per CPU: a queue the CPU handles
+ * @saved: the table before psteer, written back when it stops
+ * @cur: the table as psteer last wrote it
+ * @next: scratch: the table the next rewrite writes
+ * @held: scratch: the buckets a rewrite holds (psteer_hold())
+ * @oldq: scratch: the queues a rewrite takes entries from
+ * @configured: IFF_RXFH_CONFIGURED before psteer (restored with @saved)
+ * @overridden: someone else rewrote the table (or the queues changed):
+ *	psteer stopped driving it and left it as it found it
+ * @rewrites: table writes
+ * @moved: entries those writes changed
+ * @fences: old queues waited for
+ * @fence_timeouts: of @fences, those that did not drain within
+ *	PSTEER_HW_FENCE_MS (their held packets went anyway)
+ * @errors: table writes the driver refused
+ */
+struct psteer_hw {
+	struct net_device *dev;
+	netdevice_tracker tracker;
+	struct psteer_hash_cfg hash;
+	struct psteer_toeplitz_table *tz;
+	u32 entries;
+	u32 nqueues;
+	int *qcpu;
+	int *cpuq;
+	u32 *saved;
+	u32 *cur;
+	u32 *next;
+	unsigned long *held;
+	unsigned long *oldq;
+	bool configured;
+	bool overridden;
+	u64 rewrites;
+	u64 moved;
+	u64 fences;
+	u64 fence_timeouts;
+	u64 errors;
+};
+
+/**
+ * psteer_hw_bucket() - the bucket of a packet of a driven device
+ * @hw: the device
+ * @nic_hash: the packet's hash as the NIC computes it
+ * @nbuckets: buckets of the table
+ *
+ * The NIC picks entry @nic_hash mod @hw->entries; the entry carries
+ * bucket entry mod @nbuckets.
+ */
+static inline u32 psteer_hw_bucket(const struct psteer_hw *hw, u32 nic_hash,
+				   u32 nbuckets)
+{
+	return (nic_hash & (hw->entries - 1)) % nbuckets;
+}
+
+/**
+ * psteer_hw_learn() - note which CPU handles @skb's receive queue
+ * @hw: the device @skb came from
+ * @skb: a packet
+ * @cpu: the current CPU
+ *
+ * A queue's interrupt (hence its NAPI poll) runs where its affinity says;
+ * the packets tell, whatever the driver. Written only when it changes.
+ */
+static inline void psteer_hw_learn(struct psteer_hw *hw,
+				   const struct sk_buff *skb, int cpu)
+{
+	u16 q;
+
+	if (!skb_rx_queue_recorded(skb))
+		return;
+	q = skb_get_rx_queue(skb);
+	if (q < hw->nqueues && READ_ONCE(hw->qcpu[q]) != cpu)
+		WRITE_ONCE(hw->qcpu[q], cpu);
+}
+
+#endif /* _PSTEER_NIC_H */
