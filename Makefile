@@ -3,7 +3,7 @@
 #
 # Usage: make [KDIR=DIR] | make tools | make install | make deb | make clean
 #        make check [ONLY="NAME..."] | make lint | make kunit | make integration
-#        make demo | make bench-sim | make bench | make bench-iperf
+#        make demo | make bench-sim | make bench | make bench-nic | make bench-iperf
 #        make bench-conns
 #        make fuzz [FUZZ_SEED=N] [FUZZ_COUNT=N]
 
@@ -61,6 +61,10 @@ bench-sim:
 bench:
 	tools/testing/bench/cost.sh
 	tools/testing/bench/stability.sh
+	tools/testing/bench/nic.sh
+
+bench-nic:
+	tools/testing/bench/nic.sh
 
 bench-iperf:
 	tools/testing/bench/bench-vm.sh
@@ -79,4 +83,4 @@ fuzz:
 	tools/testing/vm/run-guest.sh --kernel debug --guest fuzz
 
 .PHONY: all modules tools deb install clean lint kunit integration check demo bench-sim bench \
-	bench-iperf bench-conns fuzz
+	bench-nic bench-iperf bench-conns fuzz

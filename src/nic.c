@@ -366,8 +366,10 @@ static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
 	for (e = 0; e < hw->entries; e++) {
 		bkt = e % tbl->nbuckets;
 		cpu = psteer_bucket_owner(&tbl->buckets[bkt]);
+		if (cpu < 0 || cpu >= nr_cpu_ids || hw->cpuq[cpu] < 0)
+			continue;
 		q = hw->cpuq[cpu];
-		if (hw->cpuq[cpu] < 0 || q == hw->cur[e])
+		if (q == hw->cur[e])
 			continue;
 		hw->next[e] = q;
 		if (hw->cur[e] < hw->nqueues)

@@ -391,7 +391,9 @@ bench_summary() {
 			split($2, a, "="); mode = a[2]
 			for (i = 5; i <= NF; i++) {
 				split($i, kv, "=")
-				if (kv[1] == field) v[mode, ++n[mode]] = kv[2] + 0
+				# "-": not measured in that mode
+				if (kv[1] == field && kv[2] ~ /^-?[0-9.e+]+$/)
+					v[mode, ++n[mode]] = kv[2] + 0
 			}
 		}
 		function median(m,  i, j, t, k) {
