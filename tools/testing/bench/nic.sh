@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Steering on a NIC with RSS, in one boot of the Debian 6.12 kernel with
-# the NIC topology (vm-run.sh --nic) under QEMU's -icount shift=0,sleep=off:
-# the NIC's RSS alone, with RPS, with psteer in software and with psteer
-# driving the NIC's table (tools/testing/guest/nicbench.sh). Prints every
-# run (NIC lines) and the medians, spreads and ratios (NIC-SUMMARY).
+# the NIC topology (vm-run.sh --nic), plain TCG: the NIC's RSS alone, with
+# RPS, with psteer in software and with psteer driving the NIC's table
+# (tools/testing/guest/nicbench.sh, which says why not under -icount).
+# Prints every run (NIC lines) and the medians, spreads and ratios
+# (NIC-SUMMARY).
 #
 # Usage: tools/testing/bench/nic.sh   (no arguments; PSTEER_GUEST_ROUNDS,
 # default 3, and PSTEER_GUEST_MODES tune it; PSTEER_BENCH_KERNEL=latest
@@ -14,7 +15,7 @@ set -euo pipefail
 
 [ $# = 0 ] || die "usage: $0"
 rc=0
-PSTEER_ICOUNT=1 PSTEER_INTEGRATION_TIMEOUT=3000 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
+PSTEER_INTEGRATION_TIMEOUT=3000 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
 	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest nicbench --nic >/dev/null || rc=$?
 log=$PSTEER_OUT/logs/nicbench-${PSTEER_BENCH_KERNEL:-6.12}.log
 grep -E '^NIC' "$log" || true
