@@ -193,6 +193,27 @@ ofo() {
 		$1 == "TcpExt:" && col { print $col; exit }'
 }
 
+# tcp_loss: "retrans ofo_drop rcvq_drop backlog_drop" so far: segments
+# cli retransmitted (Tcp RetransSegs) and segments srv's sockets dropped
+# (TcpExt TCPOFODrop, TCPRcvQDrop, TCPBacklogDrop). Out-of-order segments
+# come from reordering or from a loss; these tell the two apart.
+tcp_loss() {
+	local r
+	r=$(cli cat /proc/net/snmp | awk '
+		$1 == "Tcp:" && !col { for (i = 2; i <= NF; i++) if ($i == "RetransSegs") col = i; next }
+		$1 == "Tcp:" && col { print $col; exit }')
+	srv cat /proc/net/netstat | awk -v r="$r" '
+		$1 == "TcpExt:" && !n { n = split($0, h); next }
+		$1 == "TcpExt:" { for (i = 2; i <= n; i++) v[h[i]] = $i; exit }
+		END { print r + 0, v["TCPOFODrop"] + 0, v["TCPRcvQDrop"] + 0, v["TCPBacklogDrop"] + 0 }'
+}
+
+# tcp_loss_since "BEFORE": what tcp_loss grew by since BEFORE, named.
+tcp_loss_since() {
+	echo "$1 $(tcp_loss)" | awk '{ printf "retransmitted %d, socket drops: ofo %d, rcvq %d, backlog %d\n",
+		$5 - $1, $6 - $2, $7 - $3, $8 - $4 }'
+}
+
 # ofo_slack BASE: how much more TCPOFOQueue growth than BASE (a baseline
 # run's) still counts as "no more reordering": 10% or 2, whichever is more.
 ofo_slack() {

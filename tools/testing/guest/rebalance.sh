@@ -70,7 +70,7 @@ ok "TCPOFOQueue +$base_ofo"
 step buckets-leave-cpu1
 echo >$TRACE/trace
 x sh -c "echo 100 >$P/rebalance_ms"
-o0=$(ofo) bd0=$(backlog_drops)
+o0=$(ofo) bd0=$(backlog_drops) l0=$(tcp_loss)
 owned0=$(owned 1)
 hog_run 10 -b 25M
 x cat /proc/net/psteer/cpus
@@ -89,11 +89,11 @@ echo "CPU 1 owned $owned0 buckets, $owned3 after 3 s; packets in the next 3 s: c
 	fail "CPU 1 processed $d1 packets, not below half the others' average"
 grep -m 3 'bucket_move:' $TRACE/trace
 grep -m 1 'rebalance:' $TRACE/trace
-reb_ofo=$(($(ofo) - o0)) bdrops=$(($(backlog_drops) - bd0))
-echo "OFO TCPOFOQueue growth: no-rebalance=$base_ofo rebalance=$reb_ofo (backlog drops before psteer: $bdrops)"
+reb_ofo=$(($(ofo) - o0)) bdrops=$(($(backlog_drops) - bd0)) loss=$(tcp_loss_since "$l0")
+echo "OFO TCPOFOQueue growth: no-rebalance=$base_ofo rebalance=$reb_ofo (backlog drops before psteer: $bdrops; $loss)"
 slack=$(ofo_slack "$base_ofo")
 [ "$reb_ofo" -le $((base_ofo + slack)) ] ||
-	fail "moves reordered: TCPOFOQueue +$reb_ofo vs +$base_ofo without moves ($bdrops packets dropped in the backlogs before psteer)"
+	fail "moves reordered: TCPOFOQueue +$reb_ofo vs +$base_ofo without moves ($bdrops packets dropped in the backlogs before psteer; $loss)"
 ok "$mv moves"
 
 # --- with the hog gone the table settles -------------------------------------
