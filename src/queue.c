@@ -68,18 +68,23 @@ static bool psteer_ready_add(struct psteer_table *tbl,
 	return kick;
 }
 
+/* The CPU whose backlog @b's queued packets count in. Under b->lock. */
+static struct psteer_cpu *psteer_drainer(struct psteer_table *tbl,
+					 struct psteer_bucket *b)
+{
+	return per_cpu_ptr(tbl->pcpu, b->sched == PSTEER_NO_CPU ? b->cpu :
+								 b->sched);
+}
+
 /*
  * Accounts @n packets of @bytes memory just appended to @b's FIFO: in @b
- * and in its drainer's backlog; an idle bucket becomes ready on its owner
- * (invariant 3a). Caller holds b->lock. Returns the CPU to kick, or
- * PSTEER_NO_CPU.
+ * and in the backlog of @drainer (psteer_drainer(), read under the same
+ * hold of b->lock); an idle bucket becomes ready on its owner (invariant
+ * 3a). Caller holds b->lock. Returns the CPU to kick, or PSTEER_NO_CPU.
  */
 static int psteer_queued(struct psteer_table *tbl, struct psteer_bucket *b,
-			 u32 n, u32 bytes)
+			 struct psteer_cpu *drainer, u32 n, u32 bytes)
 {
-	int to = b->sched == PSTEER_NO_CPU ? b->cpu : b->sched;
-	struct psteer_cpu *drainer = per_cpu_ptr(tbl->pcpu, to);
-
 	lockdep_assert_held(&b->lock);
 	b->qbytes += bytes;
 	atomic_add(n, &drainer->backlog);
@@ -105,8 +110,7 @@ static int psteer_enqueue_to(struct psteer_table *tbl, struct psteer_bucket *b,
 		spin_unlock(&b->lock);
 		return 1;
 	}
-	drainer = per_cpu_ptr(tbl->pcpu, b->sched == PSTEER_NO_CPU ?
-					 b->cpu : b->sched);
+	drainer = psteer_drainer(tbl, b);
 	/*
 	 * Packets and memory: a cap is reached once what is queued meets it,
 	 * so the last packet in may pass it by its own size (a GRO packet
@@ -123,7 +127,7 @@ static int psteer_enqueue_to(struct psteer_table *tbl, struct psteer_bucket *b,
 		return -ENOBUFS;
 	}
 	__skb_queue_tail(&b->queue, skb);
-	kick = psteer_queued(tbl, b, 1, skb->truesize);
+	kick = psteer_queued(tbl, b, drainer, 1, skb->truesize);
 	spin_unlock(&b->lock);
 
 	if (kick != PSTEER_NO_CPU)
@@ -253,7 +257,8 @@ void psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b)
 	n = skb_queue_len(&b->held);
 	if (n) {
 		skb_queue_splice_tail_init(&b->held, &b->queue);
-		kick = psteer_queued(tbl, b, n, b->hbytes);
+		kick = psteer_queued(tbl, b, psteer_drainer(tbl, b), n,
+				     b->hbytes);
 		b->hbytes = 0;
 	}
 	spin_unlock(&b->lock);

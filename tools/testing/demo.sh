@@ -47,10 +47,15 @@ section() {
 res=$PSTEER_OUT/demo-result.txt
 section result >"$res"
 ncpu=$(awk '$1 == "NCPU" { print $2 }' "$res")
-if [ -z "$ncpu" ] || [ "$(grep -c '^CPU ' "$res")" != $((4 * ncpu)) ] ||
-	[ "$(grep -c '^RTT ' "$res")" != 4 ]; then
-	die "results missing in $logf"
-fi
+[ -n "$ncpu" ] || die "results missing in $logf: no NCPU line"
+n=$(grep -c '^CPU ' "$res" || true)
+[ "$n" = $((4 * ncpu)) ] ||
+	die "results missing in $logf: $n CPU lines, not $((4 * ncpu)) (4 windows of $ncpu CPUs)"
+n=$(grep -c '^RTT ' "$res" || true)
+[ "$n" = 4 ] || die "results missing in $logf: $n RTT lines, not 4"
+# Counters only grow: a negative rate is a broken measurement.
+! grep -E '^CPU .* -[0-9]+$' "$res" >&2 ||
+	die "a CPU's packet rate is negative in $logf (above)"
 kver=$(sed -n 's/^kernel \([^ ]*\), .*/\1/p' "$logf" | head -n1)
 
 awk -v kver="$kver" '

@@ -60,14 +60,16 @@ pkts_of() {
 }
 
 # snap MODE FILE: the time, busy ticks and packets of every CPU, one line
-# per CPU: "t cpu busy total packets".
+# per CPU: "t cpu busy total packets". Its scratch files are FILE's own:
+# the sampler snaps while a window does, and shared ones were truncated
+# under the other's reader (a window saw CPUs missing or 0 packets).
 snap() {
 	local t
 	t=$(cut -d' ' -f1 /proc/uptime)
-	busy_of >/tmp/snap-b
-	pkts_of "$1" >/tmp/snap-p
+	busy_of >"$2.b"
+	pkts_of "$1" >"$2.p"
 	awk -v t="$t" 'NR == FNR { p[$1] = $2; next } { print t, $1, $2, $3, p[$1] + 0 }' \
-		/tmp/snap-p /tmp/snap-b >"$2"
+		"$2.p" "$2.b" >"$2"
 }
 
 # delta A B: per CPU "cpu usage_pct pkts_per_s" between snaps A and B.
