@@ -46,6 +46,8 @@
  * @fence_timeouts: of @fences, those that did not drain within
  *	PSTEER_HW_FENCE_MS (their held packets went anyway)
  * @errors: table writes the driver refused
+ * @nic_hashes: per CPU, packets whose bucket came from the hash the NIC
+ *	reported (psteer_hw_hash())
  */
 struct psteer_hw {
 	struct net_device *dev;
@@ -68,6 +70,7 @@ struct psteer_hw {
 	u64 fences;
 	u64 fence_timeouts;
 	u64 errors;
+	u64 __percpu *nic_hashes;
 };
 
 /**
@@ -83,6 +86,27 @@ static inline u32 psteer_hw_bucket(const struct psteer_hw *hw, u32 nic_hash,
 				   u32 nbuckets)
 {
 	return (nic_hash & (hw->entries - 1)) % nbuckets;
+}
+
+/**
+ * psteer_hw_hash() - the hash the NIC picked @skb's queue by
+ * @hw: the device @skb came from
+ * @skb: a packet
+ * @t: its tuple, in the order the NIC hashes it
+ *
+ * A driver that reports the NIC's RSS hash (NETIF_F_RXHASH on) set it in
+ * skb->hash, not computed by the stack (sw_hash): the hash its table used,
+ * at no cost. Otherwise Toeplitz with the device's key, computed again.
+ */
+static inline u32 psteer_hw_hash(struct psteer_hw *hw,
+				 const struct sk_buff *skb,
+				 const struct psteer_tuple *t)
+{
+	if (skb->hash && !skb->sw_hash) {
+		this_cpu_inc(*hw->nic_hashes);
+		return skb->hash;
+	}
+	return psteer_hash_ordered(&hw->hash, t);
 }
 
 /**

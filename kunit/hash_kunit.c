@@ -8,9 +8,12 @@
 
 #include <kunit/test.h>
 #include <linux/inet.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
+#include <linux/skbuff.h>
 #include <linux/socket.h>
 
+#include "nic.h"
 #include "table.h"
 #include "tuple.h"
 
@@ -325,7 +328,69 @@ static void psteer_toeplitz_raw_bytes(struct kunit *test)
 			0);
 }
 
+static void psteer_hw_free_counter(void *p)
+{
+	struct psteer_hw *hw = p;
+
+	free_percpu(hw->nic_hashes);
+}
+
+static u64 psteer_hw_counted(struct psteer_hw *hw)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += *per_cpu_ptr(hw->nic_hashes, cpu);
+	return n;
+}
+
+/*
+ * A driven NIC's bucket (include/nic.h): the hash its driver reported in
+ * skb->hash as it is, counted; with none, or one the stack computed
+ * (sw_hash), Toeplitz with the device's key over the tuple, as the NIC
+ * computes it (the published vector); entry hash mod entries, bucket
+ * entry mod nbuckets.
+ */
+static void psteer_hw_hash_reported(struct kunit *test)
+{
+	const struct psteer_rss_vector *v = &psteer_rss_vectors[0];
+	struct psteer_hw *hw = kunit_kzalloc(test, sizeof(*hw), GFP_KERNEL);
+	struct psteer_tuple t;
+	struct sk_buff *skb;
+
+	KUNIT_ASSERT_NOT_NULL(test, hw);
+	hw->entries = 128;
+	hw->hash = psteer_rss_cfg(false);
+	hw->nic_hashes = alloc_percpu(u64);
+	KUNIT_ASSERT_TRUE(test, !!hw->nic_hashes);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+			psteer_hw_free_counter, hw));
+	skb = alloc_skb(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	psteer_vector_tuple(test, v, &t);
+	t.ports = 1;
+
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t), v->hash_ports);
+	skb_set_hash(skb, 0x89abcdef, PKT_HASH_TYPE_L4);
+	KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t), 0x89abcdef);
+	skb_set_hash(skb, 0x01234567, PKT_HASH_TYPE_L3);
+	KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t), 0x01234567);
+	__skb_set_sw_hash(skb, 0x89abcdef, true);
+	KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t), v->hash_ports);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, psteer_hw_counted(hw), 2);
+	kfree_skb(skb);
+
+	/* 0x89abcdef: entry 0x6f = 111 of 128, bucket 111 mod 64 = 47. */
+	KUNIT_EXPECT_EQ(test, psteer_hw_bucket(hw, 0x89abcdef, 64), 47);
+	KUNIT_EXPECT_EQ(test, psteer_hw_bucket(hw, 0x89abcdef, 256), 111);
+	KUNIT_EXPECT_EQ(test, psteer_hw_bucket(hw, 0x89abcdef, 100), 11);
+}
+
 static struct kunit_case psteer_hash_cases[] = {
+	KUNIT_CASE(psteer_hw_hash_reported),
 	KUNIT_CASE_PARAM(psteer_toeplitz_addresses_only, psteer_rss_gen_params),
 	KUNIT_CASE_PARAM(psteer_toeplitz_with_ports, psteer_rss_gen_params),
 	KUNIT_CASE(psteer_toeplitz_table_matches),

@@ -170,7 +170,7 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	hw = psteer_hw_of(ps, state->in);
 	if (unlikely(hw)) {
 		psteer_hw_learn(hw, skb, cpu);
-		index = psteer_hw_bucket(hw, psteer_hash_ordered(&hw->hash, &t),
+		index = psteer_hw_bucket(hw, psteer_hw_hash(hw, skb, &t),
 					 tbl->nbuckets);
 	}
 	/* Once: the hash and the connection table read it in this order. */

@@ -13,8 +13,9 @@
  * carries bucket e mod nbuckets, and psteer points it at the queue of
  * the bucket's owner, so the NIC delivers each packet to its owner and the
  * hook passes it inline. The hook finds a driven device's bucket from
- * the NIC's own hash (Toeplitz with the device's key, computed again from
- * the packet), and learns which CPU handles each queue from the packets.
+ * the NIC's own hash (the one the driver reports in skb->hash, or Toeplitz
+ * with the device's key computed again from the packet), and learns which
+ * CPU handles each queue from the packets.
  * Every rebalance_ms psteer_hw_work() rewrites the entries whose bucket
  * changed owner, all in one write, under RTNL.
  *
@@ -156,6 +157,7 @@ static void psteer_hw_free(struct psteer_hw *hw)
 	kfree(hw->next);
 	bitmap_free(hw->held);
 	bitmap_free(hw->oldq);
+	free_percpu(hw->nic_hashes);
 	kfree(hw);
 }
 
@@ -257,8 +259,9 @@ static int psteer_hw_start(struct psteer *ps, struct net_device *dev)
 	hw->held = bitmap_zalloc(ps->tbl->nbuckets, GFP_KERNEL);
 	hw->oldq = bitmap_zalloc(hw->nqueues, GFP_KERNEL);
 	hw->tz = kvmalloc_obj(*hw->tz, GFP_KERNEL);
+	hw->nic_hashes = alloc_percpu(u64);
 	if (!hw->saved || !hw->cur || !hw->next || !hw->qcpu || !hw->cpuq ||
-	    !hw->held || !hw->oldq || !hw->tz)
+	    !hw->held || !hw->oldq || !hw->tz || !hw->nic_hashes)
 		goto unlock;
 	err = psteer_get_rxfh(dev, hw->saved, hw->entries, key, &hfunc);
 	if (!err && hfunc != ETH_RSS_HASH_TOP) {
@@ -543,8 +546,9 @@ static const char *psteer_hw_state(struct psteer *ps, struct net_device *dev,
  * report it), how psteer steers its packets ("software": its own
  * buckets, after the NIC's queue; "hardware": psteer drives the table;
  * "overridden": it did until someone else rewrote it), and for a table
- * psteer drives, its rewrites, the entries they moved and the fences
- * that timed out.
+ * psteer drives, its rewrites, the entries they moved, the fences that
+ * timed out, and the packets whose bucket came from the hash the NIC
+ * reported.
  *
  * Context: process; takes RTNL, as `ethtool -x` does.
  */
@@ -554,20 +558,26 @@ int psteer_nic_devices_show(struct seq_file *seq, void *v)
 	struct net *net = seq_file_single_net(seq);
 	struct net_device *dev;
 
-	seq_puts(seq, "dev ifindex rx_queues rss_entries rss_key_bytes rss_hash rss_queues steering rewrites moved fence_timeouts\n");
+	seq_puts(seq, "dev ifindex rx_queues rss_entries rss_key_bytes rss_hash rss_queues steering rewrites moved fence_timeouts nic_hashes\n");
 	rtnl_lock();
 	for_each_netdev(net, dev) {
 		struct psteer_rss rss;
 		struct psteer_hw *hw;
 		const char *state = psteer_hw_state(ps, dev, &hw);
+		u64 nic_hashes = 0;
+		int cpu;
 
 		psteer_nic_rss(dev, &rss);
-		seq_printf(seq, "%s %d %u %u %u %s %u %s %llu %llu %llu\n",
+		if (hw)
+			for_each_possible_cpu(cpu)
+				nic_hashes += READ_ONCE(*per_cpu_ptr(hw->nic_hashes,
+								     cpu));
+		seq_printf(seq, "%s %d %u %u %u %s %u %s %llu %llu %llu %llu\n",
 			   dev->name, dev->ifindex, dev->real_num_rx_queues,
 			   rss.entries, rss.key_bytes,
 			   psteer_hfunc_name(rss.hfunc), rss.queues, state,
 			   hw ? hw->rewrites : 0, hw ? hw->moved : 0,
-			   hw ? hw->fence_timeouts : 0);
+			   hw ? hw->fence_timeouts : 0, nic_hashes);
 	}
 	rtnl_unlock();
 	return 0;

@@ -352,6 +352,8 @@ setup_netns() {
 DEV=eth0
 HOST=10.9.0.1
 ME=10.9.0.2
+# The host's tap (tools/testing/vm/nic-host.sh's NIC_HOST_MAC).
+HOSTMAC=02:70:73:00:00:01
 
 # host REQUEST: ask the host (tools/testing/vm/nic-host.sh) over the second
 # serial port (fd 5, opened by nic_setup), print its answer, return its
@@ -386,6 +388,14 @@ nic_setup() {
 	[ -d /sys/class/net/$DEV ] || fail "no $DEV: the virtio-net NIC is missing"
 	x /sbin/ip link set $DEV up
 	x /sbin/ip addr add $ME/24 dev $DEV
+	# No ARP on the NIC: see nic-host.sh.
+	x /sbin/ip neigh replace $HOST lladdr $HOSTMAC dev $DEV nud permanent
+	# run-guest.sh --nic-hash: the NIC reports its hash once rxhash is on.
+	if [ "${PSTEER_GUEST_NIC_HASH:-0}" = 1 ]; then
+		x ethtool -K $DEV rxhash on
+		ethtool -k $DEV | grep -q '^receive-hashing: on' ||
+			fail "$DEV does not report its RSS hash (receive-hashing)"
+	fi
 	ethtool -l $DEV
 	comb=$(ethtool -l $DEV | awk '/^Current/ { c = 1 } c && /^Combined:/ { print $2 }')
 	[ "$comb" = 4 ] || fail "$DEV has $comb combined channels, not 4"

@@ -30,7 +30,8 @@
 #
 # /init mounts proc, sys, devtmpfs, tmpfs on /tmp and /run, debugfs and
 # tracefs (if the kernel has them), brings lo up, loads the modules, arms a
-# watchdog (kernel command line psteer.timeout=SECONDS, default 600), runs
+# watchdog (kernel command line psteer.timeout=SECONDS, default 600; when it
+# fires it prints the processes and the stacks of the blocked ones), runs
 # /psteer/run.sh and prints "PSTEER-SENTINEL: PASS" if and only if it exits
 # 0 (else "PSTEER-SENTINEL: FAIL rc=N"), then ends the VM with `reboot -f`:
 # vm-run.sh starts QEMU with -no-reboot, so a reboot makes it exit, and
@@ -139,7 +140,17 @@ for arg in $(cat /proc/cmdline); do
 done
 (
 	sleep "$timeout"
-	echo "PSTEER-SENTINEL: FAIL watchdog: run.sh still running after ${timeout}s"
+	# What it was stuck in: the processes, the blocked tasks' stacks
+	# (sysrq w), and on the sentinel line each blocked task's first frames.
+	ps
+	blocked=""
+	for d in /proc/[0-9]*; do
+		[ "$(awk '/^State:/ { print $2 }' "$d/status" 2>/dev/null)" = D ] || continue
+		blocked="$blocked $(cat "$d/comm")[$(head -n 4 "$d/stack" 2>/dev/null |
+			awk '{ printf "%s%s", s, $2; s = "," }')]"
+	done
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	echo "PSTEER-SENTINEL: FAIL watchdog: run.sh still running after ${timeout}s; blocked:${blocked:- none}"
 	reboot -f
 ) &
 

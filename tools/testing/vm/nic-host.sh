@@ -22,6 +22,12 @@
 # phase, which makes QEMU flush every queue. nic_agent reports the tap's
 # counters so that a test can tell a stall from a loss.
 #
+# Both ends know each other's MAC address for good (permanent neighbour
+# entries, here and in the guest's nic_setup): an ARP packet has no ports
+# or addresses the NIC hashes, so QEMU puts it on the guest's queue 0
+# whatever the table says, and a neighbour entry going stale mid-test
+# sent one there (a test that counts each queue's interrupts saw it).
+#
 # The control channel is a second serial port (guest /dev/ttyS1, a pair of
 # FIFOs here), never the NIC under test. The guest writes one request per
 # line; nic_agent answers each with lines "HOST: ..." and a last line
@@ -37,12 +43,19 @@
 NIC_NS="" NIC_DIR=""
 NIC_TAP=pnic0
 NIC_HOST=10.9.0.1
+NIC_GUEST=10.9.0.2
+# The guest's lib.sh knows the tap's (its HOSTMAC).
+NIC_HOST_MAC=02:70:73:00:00:01
+NIC_GUEST_MAC=02:70:73:00:00:02
 NIC_QUEUES=4
 
 # nic_up DIR: the namespace, the tap and the FIFOs (in DIR); sets NIC_NS
-# and the QEMU options in nic_qemu.
+# and the QEMU options in nic_qemu. PSTEER_NIC_HASH=1: the NIC reports its
+# RSS hash with each packet (virtio-net's hash report, QEMU's hash=on).
 nic_up() {
+	local hash=off
 	NIC_DIR=$1
+	[ "${PSTEER_NIC_HASH:-0}" != 1 ] || hash=on
 	NIC_NS=psteer-nic-$$
 	command -v ip >/dev/null || die "ip (iproute2) missing"
 	[ -c /dev/net/tun ] || die "no /dev/net/tun: the NIC topology needs a tap"
@@ -52,12 +65,15 @@ nic_up() {
 		net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$NIC_NS" link set lo up
 	run ip -n "$NIC_NS" tuntap add dev "$NIC_TAP" mode tap multi_queue
+	ip -n "$NIC_NS" link set "$NIC_TAP" address "$NIC_HOST_MAC"
 	ip -n "$NIC_NS" addr add "$NIC_HOST/24" dev "$NIC_TAP"
 	ip -n "$NIC_NS" link set "$NIC_TAP" up
+	ip -n "$NIC_NS" neigh replace "$NIC_GUEST" lladdr "$NIC_GUEST_MAC" \
+		dev "$NIC_TAP" nud permanent
 	mkfifo "$NIC_DIR/ctl.in" "$NIC_DIR/ctl.out"
 	# shellcheck disable=SC2034,SC2054 # used by vm-run.sh; QEMU's commas
 	nic_qemu=(-netdev "tap,id=n0,ifname=$NIC_TAP,queues=$NIC_QUEUES,script=no,downscript=no,vhost=off"
-		-device "virtio-net-pci,netdev=n0,mq=on,vectors=$((2 * NIC_QUEUES + 2)),rss=on,hash=off,rx_queue_size=1024"
+		-device "virtio-net-pci,netdev=n0,mq=on,vectors=$((2 * NIC_QUEUES + 2)),rss=on,hash=$hash,rx_queue_size=1024,mac=$NIC_GUEST_MAC"
 		-serial "pipe:$NIC_DIR/ctl")
 }
 

@@ -3,7 +3,7 @@
 # Integration test of psteer.ko in a QEMU VM.
 #
 # Usage: tools/testing/vm/run-guest.sh --kernel SERIES|debug [--guest NAME]
-#            [--bench-module] [--nic]
+#            [--bench-module] [--nic] [--nic-hash] [--icount]
 #
 #   --kernel SERIES     Debian's current distro kernel of that series: 6.12,
 #                       6.1, 7.N, latest, latest-rt (fetch-kernel.sh; built
@@ -19,6 +19,13 @@
 #   --nic               boot with the NIC topology (vm-run.sh --nic,
 #                       tools/testing/vm/nic-host.sh): a 4-queue virtio-net
 #                       NIC with RSS as eth0, fed from a host namespace
+#   --nic-hash          the same, the NIC reporting its RSS hash with each
+#                       packet (QEMU's hash=on; PSTEER_GUEST_NIC_HASH=1 in
+#                       the guest, which turns rxhash on)
+#   --icount            guest time counts guest instructions (vm-run.sh's
+#                       PSTEER_ICOUNT=1): for a guest script that compares
+#                       durations within the VM, which then do not depend
+#                       on the host's load
 #
 # Environment variables PSTEER_GUEST_NAME=VALUE (VALUE of letters, digits
 # and ._:-) are set in the guest script too, e.g. PSTEER_GUEST_FUZZ_SEED.
@@ -32,8 +39,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module] [--nic]"; }
-which="" guest=integration bench=() nic=()
+usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module] [--nic] [--nic-hash] [--icount]"; }
+which="" guest=integration bench=() nic=() icount=${PSTEER_ICOUNT:-0} nichash=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bench-module)
@@ -43,6 +50,18 @@ while [ $# -gt 0 ]; do
 		;;
 	--nic)
 		nic=(--nic)
+		shift
+		continue
+		;;
+	--nic-hash)
+		nic=(--nic)
+		nichash=1
+		export PSTEER_GUEST_NIC_HASH=1
+		shift
+		continue
+		;;
+	--icount)
+		icount=1
 		shift
 		continue
 		;;
@@ -108,7 +127,7 @@ logfile=$logs/$guest-$which.log
 console=/dev/null
 [ "${PSTEER_VERBOSE:-0}" = 0 ] || console=/dev/stdout
 rc=0
-run "$PSTEER_TOP/tools/testing/vm/vm-run.sh" --kernel "$kernel" --initrd "$tmp/initrd.cpio.gz" \
+PSTEER_ICOUNT=$icount PSTEER_NIC_HASH=$nichash run "$PSTEER_TOP/tools/testing/vm/vm-run.sh" --kernel "$kernel" --initrd "$tmp/initrd.cpio.gz" \
 	--mem "$mem" --timeout "${PSTEER_INTEGRATION_TIMEOUT:-900}" --log "$logfile" \
 	"${nic[@]}" >"$console" || rc=$?
 
