@@ -364,8 +364,9 @@ static void psteer_hw_hash_reported(struct kunit *test)
 	hw->hash = psteer_rss_cfg(false);
 	hw->nic_hashes = alloc_percpu(u64);
 	KUNIT_ASSERT_TRUE(test, !!hw->nic_hashes);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-			psteer_hw_free_counter, hw));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, psteer_hw_free_counter,
+						  hw));
 	skb = alloc_skb(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	psteer_vector_tuple(test, v, &t);

@@ -149,7 +149,7 @@ done
 		blocked="$blocked $(cat "$d/comm")[$(head -n 4 "$d/stack" 2>/dev/null |
 			awk '{ printf "%s%s", s, $2; s = "," }')]"
 	done
-	echo w >/proc/sysrq-trigger 2>/dev/null
+	[ ! -w /proc/sysrq-trigger ] || echo w >/proc/sysrq-trigger
 	echo "PSTEER-SENTINEL: FAIL watchdog: run.sh still running after ${timeout}s; blocked:${blocked:- none}"
 	reboot -f
 ) &
