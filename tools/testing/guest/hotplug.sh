@@ -17,6 +17,15 @@
 # the test's processes stay off CPU 2, so that it is the least used CPU.
 # On a failure the state of every CPU and bucket and the last rebalancing
 # rounds are printed.
+#
+# The module stays loaded through the rounds and goes after the flows
+# stopped (iperf3 gone). An rmmod after each round, with the flows running, took minutes
+# on the debug kernel and hit the watchdog (CI, and 5 of 5 runs here): its
+# rcu_barrier() calls (unregister_pernet_subsys, kmem_cache_destroy) each
+# waited for CPU 0's RCU callbacks, run by a ksoftirqd/0 that the flows'
+# softirq and iperf3 starved (rcu_barrier trace: one barrier's last
+# callback 16 s late, the next 30 s; RCU softirqs on CPU 0 at 7.5 a
+# second against 18 on the others; KASAN makes each callback slow).
 set -eu
 # shellcheck source=lib.sh
 . /psteer/lib.sh
@@ -47,18 +56,18 @@ BG=$!
 sleep 2
 ok
 
-# Each round as conns.sh's hotplug step found it: a fresh table (owners
-# round-robin, rebalancing off), rebalancing turned on 3 s before CPU 2
-# goes, CPU 2 offline for 3 s, then back.
+# The first round as conns.sh's hotplug step found it: a fresh table
+# (owners round-robin, rebalancing off), rebalancing turned on 3 s before
+# CPU 2 goes; each round CPU 2 offline for 3 s, then back.
 step hotplug
 r=0
 slowest=0
+insmod "$KO" nbuckets=$NB rebalance_ms=0
+echo 1 >$T/events/psteer/rebalance/enable
+echo 1 >$T/events/psteer/bucket_move/enable
+echo 100 >/sys/module/psteer/parameters/rebalance_ms
 while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
-	insmod "$KO" nbuckets=$NB rebalance_ms=0
-	echo 1 >$T/events/psteer/rebalance/enable
-	echo 1 >$T/events/psteer/bucket_move/enable
-	echo 100 >/sys/module/psteer/parameters/rebalance_ms
 	sleep 3
 	echo 0 >/sys/devices/system/cpu/cpu2/online
 	[ "$(owned 2)" = 0 ] || fail "round $r: CPU 2 still owns $(owned 2) buckets offline"
@@ -82,13 +91,21 @@ while [ $r -lt "$ROUNDS" ]; do
 	hog_stop
 	[ $i -le "$slowest" ] || slowest=$i
 	echo "round $r: CPU 2 owns $(owned 2) buckets after ~$((i / 10)).$((i % 10)) s of a busy loop on CPU $hc"
-	rmmod psteer
 done
+# $BG is the subshell of cli: the server's end stops the client itself.
+kill "$(cat /tmp/iperf3-srv.pid)" 2>/dev/null || true
 kill "$BG" 2>/dev/null || true
 wait "$BG" || true
+i=0
+while pidof iperf3 >/dev/null; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "iperf3 still runs 10 s after its server was killed"
+	sleep 0.1
+done
 ok "$ROUNDS rounds, slowest ~$((slowest / 10)).$((slowest % 10)) s"
 
 step unload
+x rmmod psteer
 check_unloaded "after the rounds"
 kmemleak_check
 ok

@@ -4,8 +4,7 @@
 # The NIC topology: psteer on a real multi-queue NIC with RSS. Runs inside
 # the test VM as /psteer/run.sh, booted by
 #   tools/testing/vm/run-guest.sh --kernel KERNEL --guest nic --nic
-# (tests.list: nic-6.12, nic-6.1, nic-latest --nic-hash). Not on the debug
-# kernel, which has no PCI (tools/testing/vm/debug.config).
+# (tests.list: nic-6.12, nic-6.1, nic-latest --nic-hash, nic-debug).
 #
 #   host netns (10.9.0.1, tap with 4 queues) --- eth0 (10.9.0.2): virtio-net,
 #   rr -u from 64 UDP source ports               4 queues, RSS, queue N's
