@@ -229,8 +229,8 @@ echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s of a busy loop on
 st=$(thread_state psteer_timer/2)
 [ "$st" = S ] || [ "$st" = R ] || fail "psteer_timer/2 is $st after coming back"
 back=$(owned 2)
-kill "$BG" 2>/dev/null || true
-wait "$BG" || true
+# The flows end before the unload of the next step (see iperf_stop_all).
+iperf_stop_all "$BG"
 # Stray packets of the killed flows may still be on their way: a packet
 # left behind would stay queued for good.
 i=0
@@ -246,9 +246,7 @@ step last-cpu
 # A set of one CPU: taking it offline must not fail (suspend and kexec do
 # it); psteer is bypassed until it is back.
 x rmmod psteer
-# A fresh iperf3 server: the one in srv may still hold the killed test.
-kill "$(cat /tmp/iperf3-srv.pid)" 2>/dev/null || true
-sleep 1
+# A fresh iperf3 server: the hotplug step killed the last one.
 x srv iperf3 -s -D -I /tmp/iperf3-srv.pid
 x insmod "$KO" nbuckets=$NB cpus=2
 x sh -c "echo 0 >/sys/devices/system/cpu/cpu2/online"

@@ -92,16 +92,7 @@ while [ $r -lt "$ROUNDS" ]; do
 	[ $i -le "$slowest" ] || slowest=$i
 	echo "round $r: CPU 2 owns $(owned 2) buckets after ~$((i / 10)).$((i % 10)) s of a busy loop on CPU $hc"
 done
-# $BG is the subshell of cli: the server's end stops the client itself.
-kill "$(cat /tmp/iperf3-srv.pid)" 2>/dev/null || true
-kill "$BG" 2>/dev/null || true
-wait "$BG" || true
-i=0
-while pidof iperf3 >/dev/null; do
-	i=$((i + 1))
-	[ $i -le 100 ] || fail "iperf3 still runs 10 s after its server was killed"
-	sleep 0.1
-done
+iperf_stop_all "$BG"
 ok "$ROUNDS rounds, slowest ~$((slowest / 10)).$((slowest % 10)) s"
 
 step unload

@@ -243,6 +243,23 @@ iperf_wait_ready() {
 	done
 }
 
+# iperf_stop_all PID: ends the background flows started as "cli iperf3 ...
+# &" (PID, the subshell: killing it leaves the client running) by killing
+# the server in srv, which ends the client, and waits (at most 10 s) until
+# no iperf3 runs. An unload with the flows running took minutes on the
+# debug kernel (hotplug.sh). setup_netns starts a new server.
+iperf_stop_all() {
+	local i=0
+	kill "$(cat /tmp/iperf3-srv.pid)" 2>/dev/null || true
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	while pidof iperf3 >/dev/null; do
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "iperf3 still runs 10 s after its server was killed"
+		sleep 0.1
+	done
+}
+
 # iperf NAME ARGS...: iperf3 client in cli against the server in srv.
 # Waits until the server listens and has finished the previous test, and
 # retries while it refuses or is busy; prints the summary and sets MBPS to
