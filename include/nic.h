@@ -109,6 +109,17 @@ static inline u32 psteer_hw_hash(struct psteer_hw *hw,
 	return psteer_hash_ordered(&hw->hash, t);
 }
 
+/* @hw's nic_hashes, all CPUs together. */
+static inline u64 psteer_hw_nic_hashes(const struct psteer_hw *hw)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(*per_cpu_ptr(hw->nic_hashes, cpu));
+	return n;
+}
+
 /**
  * psteer_hw_learn() - note which CPU handles @skb's receive queue
  * @hw: the device @skb came from

@@ -335,16 +335,6 @@ static void psteer_hw_free_counter(void *p)
 	free_percpu(hw->nic_hashes);
 }
 
-static u64 psteer_hw_counted(struct psteer_hw *hw)
-{
-	u64 n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += *per_cpu_ptr(hw->nic_hashes, cpu);
-	return n;
-}
-
 /*
  * A driven NIC's bucket (include/nic.h): the hash its driver reported in
  * skb->hash as it is, counted; with none, or one the stack computed
@@ -381,7 +371,7 @@ static void psteer_hw_hash_reported(struct kunit *test)
 	__skb_set_sw_hash(skb, 0x89abcdef, true);
 	KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t), v->hash_ports);
 	local_bh_enable();
-	KUNIT_EXPECT_EQ(test, psteer_hw_counted(hw), 2);
+	KUNIT_EXPECT_EQ(test, psteer_hw_nic_hashes(hw), 2);
 	kfree_skb(skb);
 
 	/* 0x89abcdef: entry 0x6f = 111 of 128, bucket 111 mod 64 = 47. */

@@ -564,20 +564,15 @@ int psteer_nic_devices_show(struct seq_file *seq, void *v)
 		struct psteer_rss rss;
 		struct psteer_hw *hw;
 		const char *state = psteer_hw_state(ps, dev, &hw);
-		u64 nic_hashes = 0;
-		int cpu;
 
 		psteer_nic_rss(dev, &rss);
-		if (hw)
-			for_each_possible_cpu(cpu)
-				nic_hashes += READ_ONCE(*per_cpu_ptr(hw->nic_hashes,
-								     cpu));
 		seq_printf(seq, "%s %d %u %u %u %s %u %s %llu %llu %llu %llu\n",
 			   dev->name, dev->ifindex, dev->real_num_rx_queues,
 			   rss.entries, rss.key_bytes,
 			   psteer_hfunc_name(rss.hfunc), rss.queues, state,
 			   hw ? hw->rewrites : 0, hw ? hw->moved : 0,
-			   hw ? hw->fence_timeouts : 0, nic_hashes);
+			   hw ? hw->fence_timeouts : 0,
+			   hw ? psteer_hw_nic_hashes(hw) : 0);
 	}
 	rtnl_unlock();
 	return 0;

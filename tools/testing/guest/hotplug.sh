@@ -19,8 +19,9 @@
 # rounds are printed.
 #
 # The module stays loaded through the rounds and goes after the flows
-# stopped (iperf3 gone). An rmmod after each round, with the flows running, took minutes
-# on the debug kernel and hit the watchdog (CI, and 5 of 5 runs here): its
+# stopped (iperf_stop_all: iperf3 gone). An rmmod after each round, with
+# the flows running, took minutes on the debug kernel and hit the
+# watchdog (CI, and 5 of 5 runs here): its
 # rcu_barrier() calls (unregister_pernet_subsys, kmem_cache_destroy) each
 # waited for CPU 0's RCU callbacks, run by a ksoftirqd/0 that the flows'
 # softirq and iperf3 starved (rcu_barrier trace: one barrier's last

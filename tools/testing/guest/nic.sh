@@ -130,6 +130,7 @@ x sh -c "echo 'hardware $DEV' >/proc/net/psteer/devices"
 # off for the count: a bucket it moves is steered in software until the
 # next rewrite (hardware-moves tests moves). The table still follows the
 # owners every 100 ms.
+rb=$(cat /sys/module/psteer/parameters/rebalance_ms)
 echo 0 >/sys/module/psteer/parameters/rebalance_ms
 phase
 sleep 1
@@ -158,7 +159,7 @@ else
 	[ "$h" = 0 ] || fail "$h buckets from a hash the NIC does not report"
 	hashed="; the NIC's hash computed again"
 fi
-echo 100 >/sys/module/psteer/parameters/rebalance_ms
+echo "$rb" >/sys/module/psteer/parameters/rebalance_ms
 ok "$((p1 - p0 - s1 + s0)) of $((p1 - p0)) packets arrived on their bucket's owner$hashed"
 
 step hardware-moves
