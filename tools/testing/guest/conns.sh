@@ -5,8 +5,9 @@
 # topology).
 #
 # Usage: no arguments; booted by
-#   tools/testing/vm/run-guest.sh --kernel KERNEL --guest conns
-# (tests.list: conns-6.12, conns-latest, conns-latest-rt, conns-debug).
+#   tools/testing/vm/run-guest.sh --kernel KERNEL --guest conns [--nic-loop]
+# (tests.list: conns-latest, conns-latest-rt, conns-debug; conns-nic-6.12
+# with --nic-loop: the NIC topology of lib.sh's setup_netns).
 #
 #   netns cli (10.0.0.1/24) --veth-- netns srv (10.0.0.2/24)
 #     1000 short TCP connections (busybox wget -> httpd :8080)

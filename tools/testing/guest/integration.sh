@@ -5,9 +5,11 @@
 # which prints the PASS sentinel only if this script exits 0.
 #
 # Usage: no arguments; booted by
-#   tools/testing/vm/run-guest.sh --kernel KERNEL [--guest integration]
+#   tools/testing/vm/run-guest.sh --kernel KERNEL [--guest integration] [--nic-loop]
 # (tests.list: integration-6.12, integration-6.1, integration-latest,
-# integration-latest-rt, integration-debug).
+# integration-latest-rt, integration-debug; integration-nic-6.12 and
+# integration-nic-latest with --nic-loop: the NIC topology of lib.sh's
+# setup_netns, srv receiving on a 4-queue NIC with RSS).
 #
 # Topology (both ends in the same VM, nothing leaves it; each veth end
 # receives on CPU 0 like a single-queue NIC, see nic_queue in lib.sh):

@@ -11,6 +11,10 @@
 #   netns cli (10.0.0.1/24, fd00::1/64) --veth-- netns srv (10.0.0.2/24, fd00::2/64)
 #               veth0                                     veth1
 #
+# or, with PSTEER_GUEST_TOPO=nic (run-guest.sh --nic-loop), a NIC at each
+# end: cli's eth1 (one queue) and srv's eth0 (4 queues, RSS), joined by a
+# bridge on the host (tools/testing/vm/nic-host.sh's loop).
+#
 # iperf3 runs as a server in srv and as clients in cli: data flows cli->srv,
 # so srv receives it through psteer's PRE_ROUTING hook in srv's namespace.
 #
@@ -329,26 +333,104 @@ kmemleak_check() {
 # after the NIC can put back in order. An RPS map of one CPU makes each
 # veth end behave like a single-queue NIC: every packet arrives on that
 # CPU in the order it was sent. The benchmark's RPS mode uses MASK f.
+# On the NIC topology (PSTEER_GUEST_TOPO=nic) cli's single-queue NIC gets
+# MASK and srv's 4-queue NIC keeps its RSS: queue N on CPU N.
 nic_queue() {
-	cli sh -c "echo $1 >/sys/class/net/veth0/queues/rx-0/rps_cpus"
-	srv sh -c "echo $1 >/sys/class/net/veth1/queues/rx-0/rps_cpus"
+	cli sh -c "echo $1 >/sys/class/net/$CLIDEV/queues/rx-0/rps_cpus"
+	[ "$TOPO" = nic ] ||
+		srv sh -c "echo $1 >/sys/class/net/$SRVDEV/queues/rx-0/rps_cpus"
+}
+
+# The topology the guest scripts' namespaces get: veth (default) or nic
+# (run-guest.sh --nic-loop): cli and srv each get a virtio-net NIC, found
+# by the MAC address nic-host.sh gives it, and the host's bridge joins
+# them. cli's is single-queue; srv's has 4 queues and RSS, so what srv
+# receives comes in on 4 CPUs, each flow on one, as on a server.
+TOPO=${PSTEER_GUEST_TOPO:-veth}
+CLIDEV=veth0
+SRVDEV=veth1
+CLIMAC=02:70:73:00:00:03
+SRVMAC=02:70:73:00:00:02
+
+# dev_by_mac MAC: the name of the device with that address.
+dev_by_mac() {
+	local d
+	for d in /sys/class/net/*; do
+		[ "$(cat "$d/address")" != "$1" ] || { echo "${d##*/}"; return 0; }
+	done
+	fail "no network device has the address $1"
+}
+
+# setup_nics: the NIC topology's devices into cli and srv, srv's first
+# (QEMU's software RSS must find its receive rings filled before anything
+# arrives: nic-host.sh's trap), no IPv6 link-local traffic, permanent
+# neighbour entries (an ARP or neighbour solicitation goes to queue 0
+# whatever the RSS table says).
+setup_nics() {
+	local cd sd
+	sd=$(dev_by_mac $SRVMAC)
+	cd=$(dev_by_mac $CLIMAC)
+	x /sbin/ip link set "$sd" netns srv name $SRVDEV
+	x /sbin/ip link set "$cd" netns cli name $CLIDEV
+	x /sbin/ip -n srv link set $SRVDEV addrgenmode none
+	x /sbin/ip -n cli link set $CLIDEV addrgenmode none
+	x /sbin/ip -n srv link set $SRVDEV up
+	x /sbin/ip -n cli link set $CLIDEV up
+	x /sbin/ip -n cli neigh replace 10.0.0.2 lladdr $SRVMAC dev $CLIDEV nud permanent
+	x /sbin/ip -n cli neigh replace fd00::2 lladdr $SRVMAC dev $CLIDEV nud permanent
+	x /sbin/ip -n srv neigh replace 10.0.0.1 lladdr $CLIMAC dev $SRVDEV nud permanent
+	x /sbin/ip -n srv neigh replace fd00::1 lladdr $CLIMAC dev $SRVDEV nud permanent
+	# The host's tap puts a flow on the queue the guest last sent that
+	# flow's packets from (tun's automatic steering), and QEMU reads its
+	# queues in turn: a flow whose replies srv sends from two CPUs, hence
+	# two TX queues, reached srv out of order before any NIC or psteer saw
+	# it (TCP's out-of-order count rose with psteer's steering, which sends
+	# ACKs from the bucket's owner while the application sends window
+	# updates from its CPU). One TX queue for every CPU keeps each flow on
+	# one tap queue; the RSS table alone spreads what srv receives.
+	srv sh -c "for q in /sys/class/net/$SRVDEV/queues/tx-*; do echo 0 >\$q/xps_cpus; done"
+	srv sh -c "echo f >/sys/class/net/$SRVDEV/queues/tx-0/xps_cpus"
+	rss_flush_loop
+}
+
+# rss_flush_loop: in the background, srv's NIC re-sends its RSS key (the
+# same key: the table stays as it is, psteer's or not) every second. The
+# command makes QEMU 7.2 flush every queue, which ends the stall of
+# nic-host.sh's trap: the guest's own full-rate TCP, with no pacing,
+# black-holed a tap queue (a baseline iperf3 of 32 flows lost its control
+# connection) without it.
+rss_flush_loop() {
+	local key
+	key=$(srv ethtool -x $SRVDEV | awk '/hash key/ { getline; print; exit }')
+	[ -n "$key" ] || fail "$SRVDEV has no RSS key"
+	srv sh -c "while :; do ethtool -X $SRVDEV hkey $key 2>/dev/null; sleep 1; done" &
+	echo "rss flush: pid $! (hkey $key every second)"
 }
 
 setup_netns() {
 	local ns
-	echo "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+	echo "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, topology $TOPO"
 	x /sbin/ip netns add cli
 	x /sbin/ip netns add srv
-	x /sbin/ip link add veth0 netns cli type veth peer name veth1 netns srv
-	x /sbin/ip -n cli addr add 10.0.0.1/24 dev veth0
-	x /sbin/ip -n srv addr add 10.0.0.2/24 dev veth1
-	x /sbin/ip -n cli addr add fd00::1/64 dev veth0 nodad
-	x /sbin/ip -n srv addr add fd00::2/64 dev veth1 nodad
+	case "$TOPO" in
+	veth)
+		x /sbin/ip link add $CLIDEV netns cli type veth peer name $SRVDEV netns srv
+		;;
+	nic)
+		CLIDEV=eth1 SRVDEV=eth0
+		setup_nics
+		;;
+	*) fail "unknown topology $TOPO (PSTEER_GUEST_TOPO: veth or nic)" ;;
+	esac
+	x /sbin/ip -n cli addr add 10.0.0.1/24 dev $CLIDEV
+	x /sbin/ip -n srv addr add 10.0.0.2/24 dev $SRVDEV
+	x /sbin/ip -n cli addr add fd00::1/64 dev $CLIDEV nodad
+	x /sbin/ip -n srv addr add fd00::2/64 dev $SRVDEV nodad
 	for ns in cli srv; do
 		x /sbin/ip -n $ns link set lo up
 	done
-	x /sbin/ip -n cli link set veth0 up
-	x /sbin/ip -n srv link set veth1 up
+	x /sbin/ip -n cli link set $CLIDEV up
+	x /sbin/ip -n srv link set $SRVDEV up
 	nic_queue 1
 	# CPU 0's RPS backlog takes every packet of both "NICs". Under TCG a
 	# vCPU waits for its turn while the others send, and 1000 packets

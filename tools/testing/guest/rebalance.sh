@@ -4,8 +4,9 @@
 # tools/testing/guest/integration.sh for the conventions).
 #
 # Usage: no arguments; booted by
-#   tools/testing/vm/run-guest.sh --kernel KERNEL --guest rebalance
-# (tests.list: rebalance-6.12, rebalance-latest, rebalance-latest-rt).
+#   tools/testing/vm/run-guest.sh --kernel KERNEL --guest rebalance [--nic-loop]
+# (tests.list: rebalance-latest, rebalance-latest-rt; rebalance-nic-6.12
+# with --nic-loop: the NIC topology of lib.sh's setup_netns).
 #
 #   netns cli (10.0.0.1/24) --veth-- netns srv (10.0.0.2/24)
 #

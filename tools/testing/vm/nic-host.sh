@@ -39,6 +39,17 @@
 #
 # Anything else answers "HOST-END rc=2". Everything is removed on exit:
 # nic_down (vm-run.sh's trap) deletes the namespace, and with it the tap.
+#
+# The loop (PSTEER_NIC_LOOP=1, vm-run.sh --nic-loop): the guest gets a
+# second NIC, a single-queue virtio-net fed by tap pnic1, bridged here to
+# pnic0, so that what one of the guest's namespaces sends on it reaches
+# the other through the 4-queue NIC and its RSS (guest lib.sh's
+# setup_netns with PSTEER_GUEST_TOPO=nic). Traffic then is the guest's
+# own, paced by the guest, and the veth tests run unchanged on a NIC.
+#
+#   guest netns cli: eth (02:70:73:00:00:03) -- pnic1 \
+#                                                        pbr0 (10.9.0.1)
+#   guest netns srv: eth (02:70:73:00:00:02) -- pnic0 /
 
 NIC_NS="" NIC_DIR=""
 NIC_TAP=pnic0
@@ -48,12 +59,16 @@ NIC_GUEST=10.9.0.2
 NIC_HOST_MAC=02:70:73:00:00:01
 NIC_GUEST_MAC=02:70:73:00:00:02
 NIC_QUEUES=4
+NIC_LOOP_TAP=pnic1
+NIC_LOOP_MAC=02:70:73:00:00:03
+NIC_BRIDGE=pbr0
 
 # nic_up DIR: the namespace, the tap and the FIFOs (in DIR); sets NIC_NS
 # and the QEMU options in nic_qemu. PSTEER_NIC_HASH=1: the NIC reports its
 # RSS hash with each packet (virtio-net's hash report, QEMU's hash=on).
+# PSTEER_NIC_LOOP=1: the loop NIC and the bridge too (see above).
 nic_up() {
-	local hash=off
+	local hash=off hostdev=$NIC_TAP
 	NIC_DIR=$1
 	[ "${PSTEER_NIC_HASH:-0}" != 1 ] || hash=on
 	NIC_NS=psteer-nic-$$
@@ -66,15 +81,31 @@ nic_up() {
 	ip -n "$NIC_NS" link set lo up
 	run ip -n "$NIC_NS" tuntap add dev "$NIC_TAP" mode tap multi_queue
 	ip -n "$NIC_NS" link set "$NIC_TAP" address "$NIC_HOST_MAC"
-	ip -n "$NIC_NS" addr add "$NIC_HOST/24" dev "$NIC_TAP"
-	ip -n "$NIC_NS" link set "$NIC_TAP" up
+	if [ "${PSTEER_NIC_LOOP:-0}" = 1 ]; then
+		hostdev=$NIC_BRIDGE
+		run ip -n "$NIC_NS" tuntap add dev "$NIC_LOOP_TAP" mode tap
+		# No snooping: the guest's IPv6 multicast (neighbour
+		# solicitations) is flooded like a plain switch does.
+		run ip -n "$NIC_NS" link add "$NIC_BRIDGE" address "$NIC_HOST_MAC" \
+			type bridge mcast_snooping 0
+		ip -n "$NIC_NS" link set "$NIC_TAP" master "$NIC_BRIDGE"
+		ip -n "$NIC_NS" link set "$NIC_LOOP_TAP" master "$NIC_BRIDGE"
+		ip -n "$NIC_NS" link set "$NIC_LOOP_TAP" up
+		ip -n "$NIC_NS" link set "$NIC_TAP" up
+	fi
+	ip -n "$NIC_NS" addr add "$NIC_HOST/24" dev "$hostdev"
+	ip -n "$NIC_NS" link set "$hostdev" up
 	ip -n "$NIC_NS" neigh replace "$NIC_GUEST" lladdr "$NIC_GUEST_MAC" \
-		dev "$NIC_TAP" nud permanent
+		dev "$hostdev" nud permanent
 	mkfifo "$NIC_DIR/ctl.in" "$NIC_DIR/ctl.out"
 	# shellcheck disable=SC2034,SC2054 # used by vm-run.sh; QEMU's commas
 	nic_qemu=(-netdev "tap,id=n0,ifname=$NIC_TAP,queues=$NIC_QUEUES,script=no,downscript=no,vhost=off"
 		-device "virtio-net-pci,netdev=n0,mq=on,vectors=$((2 * NIC_QUEUES + 2)),rss=on,hash=$hash,rx_queue_size=1024,mac=$NIC_GUEST_MAC"
 		-serial "pipe:$NIC_DIR/ctl")
+	[ "${PSTEER_NIC_LOOP:-0}" = 1 ] || return 0
+	# shellcheck disable=SC2054 # QEMU's commas
+	nic_qemu+=(-netdev "tap,id=n1,ifname=$NIC_LOOP_TAP,script=no,downscript=no,vhost=off"
+		-device "virtio-net-pci,netdev=n1,mac=$NIC_LOOP_MAC")
 }
 
 nic_down() {

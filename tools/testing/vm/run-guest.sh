@@ -3,7 +3,7 @@
 # Integration test of psteer.ko in a QEMU VM.
 #
 # Usage: tools/testing/vm/run-guest.sh --kernel SERIES|debug [--guest NAME]
-#            [--bench-module] [--nic] [--nic-hash] [--icount]
+#            [--bench-module] [--nic] [--nic-hash] [--nic-loop] [--icount]
 #
 #   --kernel SERIES     Debian's current distro kernel of that series: 6.12,
 #                       6.1, 7.N, latest, latest-rt (fetch-kernel.sh; built
@@ -22,6 +22,13 @@
 #   --nic-hash          the same, the NIC reporting its RSS hash with each
 #                       packet (QEMU's hash=on; PSTEER_GUEST_NIC_HASH=1 in
 #                       the guest, which turns rxhash on)
+#   --nic-loop          the NIC topology with the guest's own traffic: a
+#                       second, single-queue NIC bridged on the host to the
+#                       4-queue one (nic-host.sh's loop). The guest script's
+#                       namespaces cli and srv get a NIC each instead of a
+#                       veth pair (PSTEER_GUEST_TOPO=nic, lib.sh's
+#                       setup_netns): cli's packets reach srv through the
+#                       4-queue NIC and its RSS
 #   --icount            guest time counts guest instructions (vm-run.sh's
 #                       PSTEER_ICOUNT=1): for a guest script that compares
 #                       durations within the VM, which then do not depend
@@ -39,8 +46,9 @@
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module] [--nic] [--nic-hash] [--icount]"; }
-which="" guest=integration bench=() nic=() icount=${PSTEER_ICOUNT:-0} nichash=0
+usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module] [--nic] [--nic-hash] [--nic-loop] [--icount]"; }
+which="" guest=integration bench=() nic=() icount=${PSTEER_ICOUNT:-0} nichash=0 nicloop=0
+nicmods=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bench-module)
@@ -57,6 +65,14 @@ while [ $# -gt 0 ]; do
 		nic=(--nic)
 		nichash=1
 		export PSTEER_GUEST_NIC_HASH=1
+		shift
+		continue
+		;;
+	--nic-loop)
+		nic=(--nic)
+		nicloop=1
+		nicmods=(--module virtio_pci --module virtio_net)
+		export PSTEER_GUEST_TOPO=nic
 		shift
 		continue
 		;;
@@ -118,16 +134,17 @@ files=(--file "$ko:/psteer/psteer.ko")
 # The guest's settings: PSTEER_GUEST_* variables, sourced by lib.sh.
 env | grep -E '^PSTEER_GUEST_[A-Z0-9_]+=[A-Za-z0-9_.:-]*$' >"$tmp/env" || true
 run "$PSTEER_TOP/tools/testing/vm/initramfs.sh" --out "$tmp/initrd.cpio.gz" "${modargs[@]}" \
-	"${files[@]}" --file "$PSTEER_TOP/tools/testing/guest/lib.sh:/psteer/lib.sh" \
+	"${nicmods[@]}" "${files[@]}" --file "$PSTEER_TOP/tools/testing/guest/lib.sh:/psteer/lib.sh" \
 	--file "$tmp/env:/psteer/env" --run "$script"
 
 logs=$PSTEER_OUT/logs
 mkdir -p "$logs"
 logfile=$logs/$guest-$which.log
+[ "$nicloop" = 0 ] || logfile=$logs/$guest-nic-$which.log
 console=/dev/null
 [ "${PSTEER_VERBOSE:-0}" = 0 ] || console=/dev/stdout
 rc=0
-PSTEER_ICOUNT=$icount PSTEER_NIC_HASH=$nichash run "$PSTEER_TOP/tools/testing/vm/vm-run.sh" --kernel "$kernel" --initrd "$tmp/initrd.cpio.gz" \
+PSTEER_ICOUNT=$icount PSTEER_NIC_HASH=$nichash PSTEER_NIC_LOOP=$nicloop run "$PSTEER_TOP/tools/testing/vm/vm-run.sh" --kernel "$kernel" --initrd "$tmp/initrd.cpio.gz" \
 	--mem "$mem" --timeout "${PSTEER_INTEGRATION_TIMEOUT:-900}" --log "$logfile" \
 	"${nic[@]}" >"$console" || rc=$?
 

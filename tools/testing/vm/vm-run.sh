@@ -13,7 +13,10 @@
 #              virtio-net NIC with RSS, fed by a tap in a private network
 #              namespace of the host, QEMU run in it, and a second serial
 #              port (guest /dev/ttyS1) for the guest's requests to the host
-#              (the host's rr in that namespace, the tap's counters)
+#              (the host's rr in that namespace, the tap's counters);
+#              PSTEER_NIC_HASH=1: the NIC reports its RSS hash;
+#              PSTEER_NIC_LOOP=1: a second NIC bridged to the first on the
+#              host, for the guest's own traffic (nic-host.sh's loop)
 #
 # PSTEER_ICOUNT=1 adds -icount shift=0,sleep=off (TCG only): guest time
 # advances one nanosecond per guest instruction, whatever the host does,
