@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Steering on a NIC with RSS, in one boot of the Debian 6.12 kernel with
-# the NIC topology (vm-run.sh --nic), plain TCG: the NIC's RSS alone, with
-# RPS, with psteer in software and with psteer driving the NIC's table
-# (tools/testing/guest/nicbench.sh, which says why not under -icount).
-# Prints every run (NIC lines) and the medians, spreads and ratios
-# (NIC-SUMMARY).
+# the NIC topology's loop (run-guest.sh --nic-loop: srv receives on the
+# 4-queue NIC what cli sends on a second one) under -icount, with a fifth
+# CPU for the instruction meter: the NIC's RSS alone, with RPS, with
+# psteer in software and with psteer driving the NIC's table
+# (tools/testing/guest/nicbench.sh). Prints every run (NIC lines) and the
+# medians, spreads and ratios (NIC-SUMMARY).
 #
 # Usage: tools/testing/bench/nic.sh   (no arguments; PSTEER_GUEST_ROUNDS,
 # default 3, and PSTEER_GUEST_MODES tune it; PSTEER_BENCH_KERNEL=latest
@@ -16,7 +17,7 @@ set -euo pipefail
 [ $# = 0 ] || die "usage: $0"
 rc=0
 PSTEER_INTEGRATION_TIMEOUT=3000 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
-	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest nicbench --nic >/dev/null || rc=$?
-log=$PSTEER_OUT/logs/nicbench-${PSTEER_BENCH_KERNEL:-6.12}.log
+	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest nicbench --nic-loop --smp 5 --icount >/dev/null || rc=$?
+log=$PSTEER_OUT/logs/nicbench-nic-${PSTEER_BENCH_KERNEL:-6.12}.log
 grep -E '^NIC' "$log" || true
 [ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"

@@ -367,9 +367,12 @@ dev_by_mac() {
 # neighbour entries (an ARP or neighbour solicitation goes to queue 0
 # whatever the RSS table says).
 setup_nics() {
-	local cd sd
+	local cd sd cv sv q
 	sd=$(dev_by_mac $SRVMAC)
 	cd=$(dev_by_mac $CLIMAC)
+	# Their virtio devices name their interrupts (virtioN-input.Q).
+	sv=$(basename "$(readlink /sys/class/net/"$sd"/device)")
+	cv=$(basename "$(readlink /sys/class/net/"$cd"/device)")
 	x /sbin/ip link set "$sd" netns srv name $SRVDEV
 	x /sbin/ip link set "$cd" netns cli name $CLIDEV
 	x /sbin/ip -n srv link set $SRVDEV addrgenmode none
@@ -389,8 +392,23 @@ setup_nics() {
 	# updates from its CPU). One TX queue for every CPU keeps each flow on
 	# one tap queue; the RSS table alone spreads what srv receives.
 	srv sh -c "for q in /sys/class/net/$SRVDEV/queues/tx-*; do echo 0 >\$q/xps_cpus; done"
-	srv sh -c "echo f >/sys/class/net/$SRVDEV/queues/tx-0/xps_cpus"
+	srv sh -c "echo $(printf %x $(((1 << $(grep -c ^processor /proc/cpuinfo)) - 1))) >/sys/class/net/$SRVDEV/queues/tx-0/xps_cpus"
+	# srv's queue N interrupts CPU N, cli's one queue CPU 0 (as a veth
+	# end with RPS map 1), whatever the number of CPUs.
+	for q in 0 1 2 3; do
+		irq_to_cpu "$sv-input.$q" $q
+	done
+	irq_to_cpu "$cv-input.0" 0
 	rss_flush_loop
+}
+
+# irq_to_cpu NAME CPU: the interrupt whose name in /proc/interrupts ends
+# in NAME goes to CPU.
+irq_to_cpu() {
+	local irq
+	irq=$(awk -v n="$1" '$NF ~ n "$" { sub(":", "", $1); print $1; exit }' /proc/interrupts | tr -d ' ')
+	[ -n "$irq" ] || fail "no interrupt $1"
+	echo "$2" >/proc/irq/"$irq"/smp_affinity_list
 }
 
 # rss_flush_loop: in the background, srv's NIC re-sends its RSS key (the

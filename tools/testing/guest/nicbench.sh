@@ -1,38 +1,50 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
-# initramfs-modules: virtio_pci virtio_net
-# What steering does on a NIC with RSS, by mode, in one boot: runs inside
-# the test VM as /psteer/run.sh, booted by tools/testing/bench/nic.sh with
-# the NIC topology (nic.sh's: eth0 with 4 queues, queue N's interrupt on
-# CPU N, the host's rr in a namespace of the host), under plain TCG: it
-# counts events and shares, not instructions. Under -icount the host,
-# which paces the traffic, runs outside guest time, and the guest's busy
-# time per transaction varied from 24,000 to 41,000 ns between two rounds
-# of the same mode, so this benchmark does not claim a cost per packet.
+# What steering costs and does on a NIC with RSS, by mode, in one boot:
+# runs inside the test VM as /psteer/run.sh, booted by
+# tools/testing/bench/nic.sh with the NIC topology's loop
+# (run-guest.sh --nic-loop --smp 5 --icount): namespace srv receives on a
+# 4-queue virtio-net NIC with RSS (queue N's interrupt on CPU N), what
+# namespace cli sends on a second NIC, the host's bridge between them.
 # A benchmark, not a test: it prints numbers and fails only when a run
 # fails.
+#
+# Guest instructions: under -icount guest time advances one nanosecond per
+# guest instruction while a vCPU runs, but jumps ahead when every vCPU is
+# idle, as they are while a packet crosses the host. CPU 4 runs an
+# instruction meter (rr -m, a counter in a loop) and nothing else, so no
+# vCPU is ever idle: the instructions of everything else in a window are
+# the window's guest time less the meter's turns times its nanoseconds
+# per turn, measured alone first. CPUs 0-3 do the work; psteer gets
+# cpus=0-3, RPS map f.
 #
 # Usage: no arguments; PSTEER_GUEST_ROUNDS (default 3) and
 # PSTEER_GUEST_MODES (colon-separated; default all) tune it.
 #
 #   rss        the NIC's RSS alone, its table as the driver set it
-#   rps        RSS, and RPS map f on every queue
+#   rps        RSS, and RPS map f on every queue of both NICs
 #   psteer-sw  RSS, and psteer steering in software
-#   psteer-hw  psteer driving the NIC's table (psteer device eth0 hardware)
-# The guest's programs (the echo server, the sequence sink) run on CPU 0.
+#   psteer-hw  psteer driving srv's NIC's table (psteer device eth0
+#              hardware)
+# The programs run on CPU 0 (the senders in cli, the sinks in srv).
 # Per mode and round:
-#   udp_rr   64 UDP flows from the host, 200 request/echo transactions
-#            each, one in flight (host rr -u): NET_RX softirqs,
-#            function-call IPIs and packets psteer steered to another CPU
-#            (a hop: a queue, an IPI, a drain), per transaction
-#   hog      a busy loop on CPU 1 while the host sends sequenced UDP
-#            (rr -Q, 16 flows, 2000 datagrams a second, 7 s; the last 5 s
-#            measured, after 2 s for the steering to settle): each CPU's
-#            usage/share of the packets ("cpuN=U%/S%": the CPU that
+#   flood    sequenced UDP from cli (rr -Q, 16 flows, 6000 datagrams a
+#            second, 5 s) to a sink in srv (rr -q): guest instructions per
+#            datagram received (the sender's included, the same in every
+#            mode), NET_RX softirqs, function-call IPIs and packets psteer
+#            steered to another CPU (a hop: a queue, an IPI, a drain) per
+#            datagram, and datagrams reordered
+#   hog      a busy loop on CPU 1 and skewed flows: one flow of 1200
+#            datagrams a second and 15 of 53 each (rr -Q twice), 7 s, the
+#            last 5 s measured after 2 s for the steering to settle, and
+#            a light TCP request/response flow (rr -c) in those 5 s: each
+#            CPU's usage/share of the packets ("cpuN=U%/S%": the CPU that
 #            delivered them, psteer's inline + drained, or the NIC's poll
 #            without psteer; "-" with RPS, which softnet_stat counts on
 #            both CPUs), the other CPUs' usage max/mean and (max-min)/min,
-#            and datagrams reordered
+#            the light flow's round trip p50/p99 (guest microseconds:
+#            guest instructions, the meter's included), datagrams
+#            reordered
 # Prints NIC lines, one per run, and NIC-SUMMARY lines: medians, spread,
 # ratios against rss.
 set -eu
@@ -42,26 +54,24 @@ set -eu
 ROUNDS=${PSTEER_GUEST_ROUNDS:-3}
 ALL_MODES="rss rps psteer-sw psteer-hw"
 MODES=$(bench_modes nicbench "$ALL_MODES")
+METER=/tmp/meter
 
 rps_map() {
-	local q
-	for q in "/sys/class/net/$DEV/queues/rx-"*/rps_cpus; do
-		echo "$1" >"$q"
-	done
+	srv sh -c "for q in /sys/class/net/$SRVDEV/queues/rx-*/rps_cpus; do echo $1 >\$q; done"
+	cli sh -c "echo $1 >/sys/class/net/$CLIDEV/queues/rx-0/rps_cpus"
 }
 
 mode_on() {
-	# The RSS configuration sent again: QEMU flushes its tap queues.
-	ethtool -X $DEV equal 4
+	srv ethtool -X $SRVDEV equal 4
 	case $1 in
 	rss) ;;
 	rps) rps_map f ;;
-	psteer-sw) x insmod "$KO" ;;
+	psteer-sw) x insmod "$KO" cpus=0-3 ;;
 	psteer-hw)
-		x insmod "$KO"
-		x psteer device $DEV hardware
+		x insmod "$KO" cpus=0-3
+		x srv psteer device $SRVDEV hardware
 		# psteer learns each queue's CPU from these, then rewrites.
-		host rr -u $ME 7000 64 2 >/dev/null
+		cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
 		sleep 0.5
 		;;
 	esac
@@ -86,23 +96,42 @@ steered() {
 		echo 0
 	fi
 }
-# delivered: "cpu packets" per CPU: psteer's inline + drained; without
-# psteer the NIC's poll (softnet_stat's processed); nothing with RPS, where
+# delivered: "cpu packets" per CPU: psteer's inline + drained (srv's and
+# cli's namespaces: the file counts every namespace); without psteer the
+# NICs' polls (softnet_stat's processed); nothing with RPS, where
 # processed counts a moved packet on both CPUs.
 delivered() {
 	if [ -f /proc/net/psteer/cpus ]; then
 		awk 'NR > 1 { print $1, $3 + $5 }' /proc/net/psteer/cpus
-	elif [ "$(cat /sys/class/net/$DEV/queues/rx-0/rps_cpus)" = 0 ]; then
+	elif [ "$((0x$(srv cat /sys/class/net/$SRVDEV/queues/rx-0/rps_cpus)))" = 0 ]; then
 		softnet_col 1
 	fi
 }
-# uptime_ns: guest time, /proc/uptime's 1/100 s.
-uptime_ns() { awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime; }
+# now_ns: guest time (/proc/uptime, 1/100 s) and the meter's count.
+now_ns() { awk '{ printf "%.0f ", $1 * 1e9 }' /proc/uptime; od -An -tu8 $METER | tr -d ' '; }
+# work_ns T0 N0 T1 N1: guest nanoseconds of everything but the meter.
+work_ns() { awk -v t="$(($3 - $1))" -v n="$(($4 - $2))" -v c="$PER_TURN" 'BEGIN { printf "%.0f\n", t - n * c }'; }
 
 step setup
-nic_setup
-taskset 1 rr -s 7000 &
-ok
+[ "$TOPO" = nic ] || fail "booted without the NIC topology's loop (run-guest.sh --nic-loop)"
+[ "$(grep -c ^processor /proc/cpuinfo)" = 5 ] || fail "needs 5 CPUs (run-guest.sh --smp 5)"
+setup_netns
+srv taskset 1 rr -s 7000 &
+taskset 0x10 rr -m $METER &
+# Single-threaded TCG switches vCPUs when one idles or a timer of the
+# guest's is due: a CPU that never idles keeps QEMU until its next tick
+# (4 ms), and the others' packets wait. A wake-up every millisecond on
+# the meter's CPU (rr -t) makes that 1 ms, and one on the busy loop's.
+taskset 0x10 rr -t 1000 &
+sleep 1
+# The meter alone: its nanoseconds (instructions) per turn, over 3 s.
+# shellcheck disable=SC2046 # two numbers each
+set -- $(now_ns)
+sleep 3
+# shellcheck disable=SC2046
+set -- "$@" $(now_ns)
+PER_TURN=$(awk -v t="$(($3 - $1))" -v n="$(($4 - $2))" 'BEGIN { printf "%.4f\n", t / n }')
+ok "the meter: $PER_TURN guest ns per turn"
 
 results=/tmp/nicbench.txt
 : >$results
@@ -110,45 +139,67 @@ for r in $(seq 1 "$ROUNDS"); do
 	for mode in $MODES; do
 		step "nic-$mode-$r"
 		mode_on "$mode"
-		host rr -u $ME 7000 64 2 >/dev/null
+		cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
 
+		srv taskset 1 rr -q 7001 6.5 >/tmp/sink &
+		sink=$!
+		sleep 0.3
 		s0=$(netrx) i0=$(ipis) h0=$(steered)
-		out=$(host rr -u $ME 7000 64 200) || fail "host rr -u: $out"
+		# shellcheck disable=SC2046 # two numbers each
+		set -- $(now_ns)
+		cli taskset 1 rr -Q $SRV4 7001 16 5 6000 >/tmp/source
+		sleep 0.2
+		# shellcheck disable=SC2046
+		set -- "$@" $(now_ns)
 		s1=$(netrx) i1=$(ipis) h1=$(steered)
-		n=$(echo "$out" | sed -n 's/.*recv=\([0-9]*\).*/\1/p')
-		awk -v m="$mode" -v r="$r" -v n="$n" -v s="$((s1 - s0))" \
-			-v i="$((i1 - i0))" -v h="$((h1 - h0))" 'BEGIN {
-			printf "NIC mode=%s round=%s udp_rr trans=%d softirq_per_trans=%.2f ipi_per_trans=%.2f hops_per_trans=%.2f\n",
-				m, r, n, s / n, i / n, h / n }'
+		wait $sink || true
+		w=$(work_ns "$@")
+		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/sink)
+		reord=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/sink)
+		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/source)
+		awk -v m="$mode" -v r="$r" -v n="$recv" -v w="$w" -v o="$reord" -v s="$((s1 - s0))" \
+			-v i="$((i1 - i0))" -v h="$((h1 - h0))" -v sent="$sent" 'BEGIN {
+			printf "NIC mode=%s round=%s flood sent=%d recv=%d instr_per_pkt=%.0f softirq_per_pkt=%.3f ipi_per_pkt=%.3f hops_per_pkt=%.3f reordered=%d\n",
+				m, r, sent, n, w / n, s / n, i / n, h / n, o }'
 
 		# 2 s for the steering to settle with the busy loop, then 5 s
 		# measured.
-		taskset 1 rr -q 7001 9 >/tmp/sink &
+		srv taskset 1 rr -q 7001 8 >/tmp/sink &
 		sink=$!
 		sleep 0.3
 		hog_start 1 >/dev/null
-		(host rr -Q $ME 7001 16 7 2000 >/tmp/source) &
-		src=$!
+		taskset 2 rr -t 1000 &
+		tick=$!
+		(cli taskset 1 rr -Q $SRV4 7001 1 7 1200 >/tmp/source1) &
+		src1=$!
+		(cli taskset 1 rr -Q $SRV4 7001 15 7 800 >/tmp/source2) &
+		src2=$!
 		sleep 2
 		busy >/tmp/b0
 		delivered >/tmp/d0
-		t0=$(uptime_ns)
-		sleep 5
-		t1=$(uptime_ns)
+		t0=$(awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime)
+		cli taskset 1 rr -c $SRV4 7000 5 >/tmp/light
+		t1=$(awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime)
 		busy >/tmp/b1
 		delivered >/tmp/d1
-		wait $src || fail "host rr -Q: $(cat /tmp/source)"
+		wait $src1 || fail "rr -Q: $(cat /tmp/source1)"
+		wait $src2 || fail "rr -Q: $(cat /tmp/source2)"
 		hog_stop >/dev/null
+		kill $tick
 		wait $sink || true
 		awk 'NR == FNR { a[$1] = $2; next } { print $1, $2 - a[$1] }' /tmp/b0 /tmp/b1 >/tmp/bd
 		awk 'NR == FNR { a[$1] = $2; next } { print $1, $2 - a[$1] }' /tmp/d0 /tmp/d1 >/tmp/dd
 		reord=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/sink)
 		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/sink)
-		# Usage: busy time over the guest time of the phase. The
-		# imbalance is over the CPUs but the busy one, as RSS++ reports it.
-		awk -v m="$mode" -v r="$r" -v o="$reord" -v recv="$recv" -v t="$((t1 - t0))" '
-			FILENAME == "/tmp/bd" { u[$1] = 100 * $2 / t; next }
-			{ p[$1] = $2; tot += $2 }
+		p50=$(sed -n 's/.*rtt_us_p50=\([0-9.]*\).*/\1/p' /tmp/light)
+		p99=$(sed -n 's/.*rtt_us_p99=\([0-9.]*\).*/\1/p' /tmp/light)
+		# Usage: busy time over the guest time of the phase, CPUs 0-3.
+		# The imbalance is over the CPUs but the busy one, as RSS++
+		# reports it.
+		awk -v m="$mode" -v r="$r" -v o="$reord" -v recv="$recv" -v t="$((t1 - t0))" \
+			-v p50="${p50:--}" -v p99="${p99:--}" '
+			FILENAME == "/tmp/bd" { if ($1 < 4) u[$1] = 100 * $2 / t; next }
+			$1 < 4 { p[$1] = $2; tot += $2 }
 			END {
 				for (c = 0; c in u; c++) {
 					line = line sprintf(" cpu%d=%.0f%%/%s", c, u[c],
@@ -158,8 +209,8 @@ for r in $(seq 1 "$ROUNDS"); do
 					if (k == 1 || x > mx) mx = x
 					if (k == 1 || x < mn) mn = x
 				}
-				printf "NIC mode=%s round=%s hog recv=%s reordered=%s imb_max_mean=%.2f imb_max_min=%.2f cpu1_share=%s%s\n",
-					m, r, recv, o, mx / (s / k), mn ? (mx - mn) / mn : 0,
+				printf "NIC mode=%s round=%s hog recv=%s reordered=%s light_p50_us=%s light_p99_us=%s imb_max_mean=%.2f imb_max_min=%.2f cpu1_share=%s%s\n",
+					m, r, recv, o, p50, p99, mx / (s / k), mn ? (mx - mn) / mn : 0,
 					tot ? sprintf("%.1f", 100 * p[1] / tot) : "-", line }' /tmp/bd /tmp/dd
 		mode_off "$mode"
 		ok
@@ -167,9 +218,12 @@ for r in $(seq 1 "$ROUNDS"); do
 done | tee $results
 
 summary() { bench_summary $results NIC "$MODES" "rss" "$@"; }
-summary udp_rr ipi_per_trans
-summary udp_rr softirq_per_trans
-summary udp_rr hops_per_trans
+summary flood instr_per_pkt
+summary flood softirq_per_pkt
+summary flood ipi_per_pkt
+summary flood hops_per_pkt
+summary flood reordered
+summary hog light_p99_us
 summary hog imb_max_mean
 summary hog imb_max_min
 summary hog cpu1_share

@@ -37,6 +37,15 @@
  *	timer loop: wake up every USEC microseconds until killed (see
  *	ticker() for why a test VM under TCG wants one).
  *
+ *   rr -m FILE
+ *	instruction meter: spin until killed, adding 1 to a 64-bit counter
+ *	kept in FILE (made 8 bytes long, mapped shared; read it with
+ *	od -An -tu8 FILE). A benchmark under QEMU's -icount with one CPU
+ *	left to the meter: the guest never idles, so guest time never jumps
+ *	ahead, and the guest's other work in a window is the window's guest
+ *	time less the meter's count times its nanoseconds per turn
+ *	(tools/testing/guest/nicbench.sh).
+ *
  *   rr -q PORT SECONDS
  *	order sink: receive UDP datagrams on PORT (IPv4) for SECONDS, each
  *	carrying a sequence number per flow (source port), and count those
@@ -64,6 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -394,6 +404,26 @@ static int ticker(long usec)
 	return 0;
 }
 
+static int meter(const char *file)
+{
+	unsigned long long *n, turns = 0;
+	int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || ftruncate(fd, sizeof(*n)) < 0) {
+		perror("rr: meter");
+		return 1;
+	}
+	n = mmap(NULL, sizeof(*n), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (n == MAP_FAILED) {
+		perror("rr: meter");
+		return 1;
+	}
+	/* A relaxed atomic store: a plain move the compiler keeps. */
+	for (;;)
+		__atomic_store_n(n, ++turns, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* Sequenced datagrams: rr -q counts what arrives out of order, rr -Q sends. */
 struct seq_msg {
 	unsigned long long seq;
@@ -491,6 +521,7 @@ static int usage(void)
 		"       rr -n ADDR PORT N\n"
 		"       rr -u ADDR PORT K [COUNT [LPORT]]\n"
 		"       rr -t USEC\n"
+		"       rr -m FILE\n"
 		"       rr -q PORT SECONDS\n"
 		"       rr -Q ADDR PORT K SECONDS [PPS]\n");
 	return 2;
@@ -510,6 +541,8 @@ int main(int argc, char **argv)
 		return conns(argv[2], atoi(argv[3]), atol(argv[4]));
 	if (argc == 3 && !strcmp(argv[1], "-t") && atol(argv[2]) > 0)
 		return ticker(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "-m"))
+		return meter(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "-q"))
 		return seq_sink(atoi(argv[2]), atof(argv[3]));
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "-Q")) {

@@ -4,6 +4,7 @@
 #
 # Usage: tools/testing/vm/run-guest.sh --kernel SERIES|debug [--guest NAME]
 #            [--bench-module] [--nic] [--nic-hash] [--nic-loop] [--icount]
+#            [--smp N]
 #
 #   --kernel SERIES     Debian's current distro kernel of that series: 6.12,
 #                       6.1, 7.N, latest, latest-rt (fetch-kernel.sh; built
@@ -29,6 +30,7 @@
 #                       veth pair (PSTEER_GUEST_TOPO=nic, lib.sh's
 #                       setup_netns): cli's packets reach srv through the
 #                       4-queue NIC and its RSS
+#   --smp N             N CPUs (default 4)
 #   --icount            guest time counts guest instructions (vm-run.sh's
 #                       PSTEER_ICOUNT=1): for a guest script that compares
 #                       durations within the VM, which then do not depend
@@ -46,9 +48,9 @@
 set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
-usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module] [--nic] [--nic-hash] [--nic-loop] [--icount]"; }
+usage() { die "usage: $0 --kernel 6.12|6.1|7.N|latest|latest-rt|debug|debug-rt [--guest NAME] [--bench-module] [--nic] [--nic-hash] [--nic-loop] [--icount] [--smp N]"; }
 which="" guest=integration bench=() nic=() icount=${PSTEER_ICOUNT:-0} nichash=0 nicloop=0
-nicmods=()
+nicmods=() smp=4
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bench-module)
@@ -86,11 +88,13 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) which=$2 ;;
 	--guest) guest=$2 ;;
+	--smp) smp=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
 done
 [ -n "$which" ] || usage
+case "$smp" in '' | *[!0-9]* | 0) usage ;; esac
 script=$PSTEER_TOP/tools/testing/guest/$guest.sh
 [ -f "$script" ] || die "no guest script $script"
 # The NIC topology needs a tap on the host: without one the test cannot
@@ -145,7 +149,7 @@ console=/dev/null
 [ "${PSTEER_VERBOSE:-0}" = 0 ] || console=/dev/stdout
 rc=0
 PSTEER_ICOUNT=$icount PSTEER_NIC_HASH=$nichash PSTEER_NIC_LOOP=$nicloop run "$PSTEER_TOP/tools/testing/vm/vm-run.sh" --kernel "$kernel" --initrd "$tmp/initrd.cpio.gz" \
-	--mem "$mem" --timeout "${PSTEER_INTEGRATION_TIMEOUT:-900}" --log "$logfile" \
+	--mem "$mem" --smp "$smp" --timeout "${PSTEER_INTEGRATION_TIMEOUT:-900}" --log "$logfile" \
 	"${nic[@]}" >"$console" || rc=$?
 
 echo "--- $guest ($which): results"
