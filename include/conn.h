@@ -222,9 +222,22 @@ void psteer_conntab_destroy(struct psteer_conntab *ct);
 void psteer_conntab_set_timeout(struct psteer_conntab *ct,
 				enum psteer_conn_class class,
 				unsigned int seconds);
-int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
-		      const struct psteer_tuple *t, u32 netns,
-		      unsigned int len, u8 tcp_flags, u32 now);
+int psteer_conn_track_in(struct psteer_conntab *ct, u32 bucket, u32 hash,
+			 const struct psteer_tuple *t, u32 netns,
+			 unsigned int len, u8 tcp_flags, u32 now);
+
+/*
+ * psteer_conn_track() - psteer_conn_track_in() in the bucket @hash falls
+ * in, as for a packet whose bucket psteer chose by that hash
+ */
+static inline int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
+				    const struct psteer_tuple *t, u32 netns,
+				    unsigned int len, u8 tcp_flags, u32 now)
+{
+	return psteer_conn_track_in(ct, psteer_bucket_index(hash, ct->nbuckets),
+				    hash, t, netns, len, tcp_flags, now);
+}
+
 unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
 				       u32 now);
 #if PSTEER_KUNIT_VISIBLE

@@ -518,6 +518,33 @@ static void psteer_conn_ports_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seen, 3);
 }
 
+/*
+ * A driven NIC's packet (src/nic.c) goes to the bucket the NIC's hash
+ * picked: its connection is tracked there, found there again, and its
+ * own hash's bucket stays empty.
+ */
+static void psteer_conn_track_in_bucket(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	struct psteer_tuple t;
+	int ret;
+
+	psteer_v4(&t, IPPROTO_UDP, 0x0a000001, 5000, 0x0a000002, 7000);
+	local_bh_disable();
+	ret = psteer_conn_track_in(ct, 2, HASH(0, 9), &t, NS, 100, 0, 10);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, ret, PSTEER_CONN_CREATED);
+	local_bh_disable();
+	ret = psteer_conn_track_in(ct, 2, HASH(0, 9), &t, NS, 100, 0, 11);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, ret, PSTEER_CONN_FOUND);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 2), 1U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 0), 0U);
+	KUNIT_EXPECT_EQ(test, list_first_entry(&ct->b[2].lru[PSTEER_CONN_UDP],
+					       struct psteer_conn, lru)->packets,
+			2U);
+}
+
 static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conn_create_lookup),
 	KUNIT_CASE(psteer_conn_ipv6_key),
@@ -536,6 +563,7 @@ static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conntab_chains),
 	KUNIT_CASE(psteer_conn_rehash_spreads),
 	KUNIT_CASE(psteer_conn_ports_zero),
+	KUNIT_CASE(psteer_conn_track_in_bucket),
 	{}
 };
 

@@ -252,9 +252,12 @@ static struct psteer_conn **psteer_conn_chain(struct psteer_conntab *ct,
 }
 
 /**
- * psteer_conn_track() - account one packet to its connection
+ * psteer_conn_track_in() - account one packet to its connection
  * @ct: table
- * @hash: the packet's flow hash (its bucket is psteer_bucket_index())
+ * @bucket: the packet's bucket, 0..@ct->nbuckets - 1: the one its hash
+ *	falls in, or the one a NIC psteer drives picked by its own hash
+ *	(src/nic.c), so that the connection lives where its packets go
+ * @hash: the packet's flow hash (its chain, unless @ct->rehash)
  * @t: its tuple, in the order psteer hashed it (canonical if symmetric)
  * @netns: its namespace's inode number
  * @len: its length
@@ -268,14 +271,13 @@ static struct psteer_conn **psteer_conn_chain(struct psteer_conntab *ct,
  * Context: softirq on the CPU handling the bucket's packets, or BHs off.
  * Return: an enum psteer_conn_result.
  */
-int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
-		      const struct psteer_tuple *t, u32 netns,
-		      unsigned int len, u8 tcp_flags, u32 now)
+int psteer_conn_track_in(struct psteer_conntab *ct, u32 bucket, u32 hash,
+			 const struct psteer_tuple *t, u32 netns,
+			 unsigned int len, u8 tcp_flags, u32 now)
 {
 	struct psteer_conn_pcpu *pc = this_cpu_ptr(ct->pcpu);
 	bool timed = !(pc->calls++ % PSTEER_CONN_SAMPLE);
 	u64 start = timed ? local_clock() : 0;
-	u32 bucket = psteer_bucket_index(hash, ct->nbuckets);
 	u32 slot = psteer_conn_slot(ct, hash, t, netns);
 	struct psteer_conn_bucket *cb = &ct->b[bucket];
 	struct psteer_conn **chain = psteer_conn_chain(ct, bucket, slot);
@@ -327,7 +329,7 @@ int psteer_conn_track(struct psteer_conntab *ct, u32 hash,
 	}
 	return ret;
 }
-EXPORT_SYMBOL_IF_KUNIT(psteer_conn_track);
+EXPORT_SYMBOL_IF_KUNIT(psteer_conn_track_in);
 
 /**
  * psteer_conntab_set_timeout() - set the idle timeout of a class

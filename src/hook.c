@@ -49,7 +49,9 @@ typedef int (*psteer_okfn_t)(struct net *net, struct sock *sk,
  * struct psteer_skb_cb - what a stolen packet carries
  * @l3: IPCB or IP6CB, owned by the IP layer; left untouched
  * @okfn: the okfn of the interrupted NF_HOOK()
- * @hash: its flow hash, which chose its bucket
+ * @hash: its flow hash
+ * @bucket: its bucket: the one @hash falls in, or the one a driven NIC's
+ *	hash picked
  * @hint: where the hook found its tuple, and in which order it hashed it:
  *	the drainer tracks its connection without parsing it again
  * @pf: NFPROTO_IPV4 or NFPROTO_IPV6
@@ -61,6 +63,7 @@ struct psteer_skb_cb {
 	} l3;
 	psteer_okfn_t okfn;
 	u32 hash;
+	u32 bucket;
 	struct psteer_hint hint;
 	u8 pf;
 };
@@ -85,17 +88,18 @@ static bool psteer_skb_bridged(const struct sk_buff *skb)
 }
 
 /*
- * Accounts a packet to its connection, on the CPU handling its bucket
- * (the owner inline, or the drainer): @t is its tuple in the order it was
- * hashed (canonical when symmetric).
+ * Accounts a packet to its connection, in its bucket @bucket, on the CPU
+ * handling that bucket (the owner inline, or the drainer): @t is its
+ * tuple in the order it was hashed (canonical when symmetric). A driven
+ * NIC's packet's bucket comes from the NIC's hash, not from @hash.
  */
 static void psteer_track(struct psteer_conntab *ct, struct net *net,
-			 struct psteer_stats *st, u32 hash,
+			 struct psteer_stats *st, u32 bucket, u32 hash,
 			 const struct psteer_tuple *t, unsigned int len,
 			 u8 flags)
 {
-	if (psteer_conn_track(ct, hash, t, net->ns.inum, len, flags,
-			      jiffies) == PSTEER_CONN_UNTRACKED)
+	if (psteer_conn_track_in(ct, bucket, hash, t, net->ns.inum, len, flags,
+				 jiffies) == PSTEER_CONN_UNTRACKED)
 		st->untracked++;
 }
 
@@ -198,8 +202,8 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 		st->inline_pkts++;
 		st->inline_bytes += skb->len;
 		if (ps->conns)
-			psteer_track(ps->conns, state->net, st, hash, &t,
-				     skb->len, hint.tcp_flags);
+			psteer_track(ps->conns, state->net, st, index, hash,
+				     &t, skb->len, hint.tcp_flags);
 		return NF_ACCEPT;
 	}
 	/* A device going down: its packets are not queued (see above). */
@@ -207,6 +211,7 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 		goto pass;
 	psteer_cb(skb)->okfn = state->okfn;
 	psteer_cb(skb)->hash = hash;
+	psteer_cb(skb)->bucket = index;
 	psteer_cb(skb)->hint = hint;
 	psteer_cb(skb)->pf = state->pf;
 	/* Once queued, the packet is the drainer's: read it first. */
@@ -298,8 +303,9 @@ void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 	/* It parsed in the hook, and nothing has changed it since. */
 	if (ps->conns &&
 	    !psteer_parse_hinted(skb, pf, &psteer_cb(skb)->hint, &t))
-		psteer_track(ps->conns, net, st, psteer_cb(skb)->hash, &t,
-			     skb->len, psteer_cb(skb)->hint.tcp_flags);
+		psteer_track(ps->conns, net, st, psteer_cb(skb)->bucket,
+			     psteer_cb(skb)->hash, &t, skb->len,
+			     psteer_cb(skb)->hint.tcp_flags);
 	nf_hook_state_init(&state, NF_INET_PRE_ROUTING, pf, dev, NULL, NULL,
 			   net, okfn);
 	ret = nf_hook_slow(skb, &state, e, i + 1);

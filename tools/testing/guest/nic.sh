@@ -136,12 +136,28 @@ phase
 sleep 1
 p0=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 s0=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
+# Per bucket, packets counted by the bucket and by the connections listed
+# in it: a connection is tracked in the bucket its packets went to, the
+# one the NIC's hash picked (its CPU's timer thread expires it there).
+bucket_pkts() { awk 'NR > 1 { print $1, $3 }' /proc/net/psteer/buckets; }
+conn_pkts() { awk 'NR > 1 { n[$7] += $9 } END { for (b in n) print b, n[b] }' /proc/net/psteer/conns; }
+bucket_pkts >/tmp/bp0
+conn_pkts >/tmp/cp0
 phase
+bucket_pkts >/tmp/bp1
+conn_pkts >/tmp/cp1
 p1=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 s1=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 echo "psteer: $((p1 - p0)) packets inline or steered, $((s1 - s0)) of them steered to another CPU"
 [ $((s1 - s0)) -le $(((p1 - p0) / 20)) ] ||
 	fail "with the table driven, $((s1 - s0)) of $((p1 - p0)) packets were still steered in software"
+bad=$(awk 'FILENAME == "/tmp/bp0" { b[$1] -= $2; next }
+	FILENAME == "/tmp/bp1" { b[$1] += $2; next }
+	FILENAME == "/tmp/cp0" { c[$1] -= $2; next }
+	{ c[$1] += $2 }
+	END { for (k in b) if (b[k] != c[k] + 0) n++; print n + 0 }' /tmp/bp0 /tmp/bp1 /tmp/cp0 /tmp/cp1)
+[ "$bad" = 0 ] ||
+	fail "in $bad buckets the packets of the connections listed there differ from the bucket's own: connections tracked in another bucket than their packets'"
 out=$(psteer stat 1 1)
 echo "$out" | tail -n 3
 echo "$out" | grep -q "hardware $DEV: table rewrites/s" ||
