@@ -12,6 +12,7 @@
 #define _PSTEER_COMPAT_H
 
 #include <linux/ethtool.h>
+#include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 
@@ -51,6 +52,23 @@
  */
 #ifndef PSTEER_HAVE_SOCKADDR_UNSIZED
 #define sockaddr_unsized sockaddr
+#endif
+
+/*
+ * hrtimer_setup() (6.13) sets up a timer and its function at once, and
+ * 7.x has no hrtimer_init() (the KUnit suites use a timer).
+ */
+#ifndef PSTEER_HAVE_HRTIMER_SETUP
+static inline void
+psteer_hrtimer_setup(struct hrtimer *timer,
+		     enum hrtimer_restart (*fn)(struct hrtimer *),
+		     clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+}
+#else
+#define psteer_hrtimer_setup hrtimer_setup
 #endif
 
 /* The namespace of EXPORT_SYMBOL_IF_KUNIT(), for MODULE_IMPORT_NS(). */

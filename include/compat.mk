@@ -19,6 +19,8 @@ ccflags-y += $(call psteer-probe,void netdev_lock_ops,net/netdev_lock.h,PSTEER_H
 ccflags-y += $(call psteer-probe,rss_indir_user_size;,linux/ethtool.h,PSTEER_HAVE_RSS_INDIR_USER_SIZE)
 # A receive queue knows its NAPI since 6.8 (net/netdev_rx_queue.h).
 ccflags-y += $(call psteer-probe,struct napi_struct[[:space:]]*\*napi;,net/netdev_rx_queue.h,PSTEER_HAVE_RXQ_NAPI)
+# hrtimer_setup() (6.13) replaced hrtimer_init() and setting ->function.
+ccflags-y += $(call psteer-probe,void hrtimer_setup\b,linux/hrtimer.h,PSTEER_HAVE_HRTIMER_SETUP)
 # MODULE_IMPORT_NS() takes a string literal since 6.13 ("import_ns, ns").
 ccflags-y += $(call psteer-probe,import_ns. ns\b,linux/module.h,PSTEER_HAVE_MODULE_NS_STRING)
 ccflags-y += $(if $(wildcard $(srctree)/include/kunit/visibility.h),-DPSTEER_HAVE_KUNIT_VISIBILITY_H,-D'EXPORT_SYMBOL_IF_KUNIT(s)=')

@@ -82,7 +82,7 @@ struct psteer_table_ops {
  * @hold: while the NIC's rewrite of this bucket's entries is fenced
  *	(src/nic.c), the CPU the NIC now sends them to: its packets of the
  *	bucket wait in @held; PSTEER_NO_CPU otherwise. Written under @lock,
- *	read by the hook without it (READ_ONCE).
+ *	read by the hook without it (psteer_held_for()).
  * @held: those packets, in arrival order, until psteer_release_held()
  *	appends them to @queue; under @lock
  * @hbytes: memory of the packets in @held (skb->truesize); under @lock
@@ -248,6 +248,20 @@ static inline struct psteer_bucket *psteer_bucket_of(struct psteer_table *tbl,
 static inline int psteer_bucket_owner(const struct psteer_bucket *b)
 {
 	return READ_ONCE(b->target);
+}
+
+/**
+ * psteer_held_for() - are @cpu's packets of @b held (psteer_hold())?
+ * @b: the packet's bucket
+ * @cpu: the current CPU
+ *
+ * Lockless, in the hook, before psteer_may_inline(): the acquire pairs
+ * with the release that ends the hold in psteer_release_held(), so a CPU
+ * that sees it ended sees the held packets in the FIFO too (b->sched).
+ */
+static inline bool psteer_held_for(const struct psteer_bucket *b, int cpu)
+{
+	return smp_load_acquire(&b->hold) == cpu;
 }
 
 /**

@@ -11,6 +11,8 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/bottom_half.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
 #include <linux/skbuff.h>
 
 #include "table.h"
@@ -515,6 +517,89 @@ static void psteer_queue_hold_limits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->sched, PSTEER_NO_CPU);
 }
 
+/*
+ * What the hook of the CPU held for may see while psteer_release_held()
+ * runs: it reads b->hold, then psteer_may_inline(), without b->lock
+ * (src/hook.c). A timer interrupt on the releasing CPU looks in between
+ * any two of its steps. Once the hold reads ended, the held packets must
+ * be seen queued (b->sched set): else the hook passes its next packet
+ * inline, ahead of them, which a release into an idle bucket owned by the
+ * CPU held for did (5 datagrams reordered in a nic-latest run). For 3 s
+ * (the timer looks a few hundred times under TCG), one packet at a time.
+ */
+struct psteer_release_probe {
+	struct hrtimer timer;
+	struct psteer_bucket *b;
+	int cpu;
+	unsigned long seen;
+	unsigned long pending;
+	unsigned long bad;
+};
+
+#define PSTEER_PROBE_NS	7000
+
+static enum hrtimer_restart psteer_release_probe_fn(struct hrtimer *timer)
+{
+	struct psteer_release_probe *p =
+		container_of(timer, struct psteer_release_probe, timer);
+	struct psteer_bucket *b = p->b;
+
+	p->seen++;
+	if (skb_queue_len_lockless(&b->held) ||
+	    skb_queue_len_lockless(&b->queue)) {
+		p->pending++;
+		if (!psteer_held_for(b, p->cpu) &&
+		    psteer_may_inline(b, p->cpu))
+			p->bad++;
+	}
+	hrtimer_forward_now(timer, ns_to_ktime(PSTEER_PROBE_NS));
+	return HRTIMER_RESTART;
+}
+
+static void psteer_queue_hold_release_seen(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	struct psteer_release_probe *p;
+	unsigned long end = jiffies + 3 * HZ;
+	struct sk_buff *skb;
+	u32 rounds = 0;
+	int ret = 0;
+
+	/* A timer is not on the stack (debugobjects). */
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->b = b;
+	p->cpu = b->cpu;
+	skb = alloc_skb(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put(skb, 64);
+	psteer_hrtimer_setup(&p->timer, psteer_release_probe_fn,
+			     CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	migrate_disable();
+	hrtimer_start(&p->timer, ns_to_ktime(PSTEER_PROBE_NS),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	while (time_before(jiffies, end) && !ret && skb) {
+		psteer_hold(b, p->cpu);
+		local_bh_disable();
+		ret = psteer_enqueue_held(tbl, b, skb, p->cpu);
+		local_bh_enable();
+		psteer_release_held(tbl, b);
+		psteer_drain_bh(tbl, p->cpu, 1);
+		skb = __skb_dequeue(&psteer_rec.delivered);
+		rounds++;
+	}
+	hrtimer_cancel(&p->timer);
+	migrate_enable();
+	kfree_skb(skb);
+	kunit_info(test, "%u releases, %lu looks (%lu with the packet held or queued), %lu saw the hold ended before the FIFO\n",
+		   rounds, p->seen, p->pending, p->bad);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	/* Some looks fell inside the steps (hundreds do in 3 s). */
+	KUNIT_EXPECT_GT(test, p->pending, 0);
+	KUNIT_EXPECT_EQ(test, p->bad, 0);
+}
+
 static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_fifo_order),
 	KUNIT_CASE(psteer_queue_inline_rule),
@@ -533,6 +618,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_backlog_bytes),
 	KUNIT_CASE(psteer_queue_hold_fence),
 	KUNIT_CASE(psteer_queue_hold_limits),
+	KUNIT_CASE_SLOW(psteer_queue_hold_release_seen),
 	KUNIT_CASE(psteer_queue_budget),
 	KUNIT_CASE(psteer_queue_backlog_cap),
 	{}

@@ -194,7 +194,7 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	if (unlikely(bypass) && READ_ONCE(b->sched) == PSTEER_NO_CPU)
 		goto pass;
 	/* Its NIC's rewrite is fenced: see psteer_enqueue_held(). */
-	held = unlikely(READ_ONCE(b->hold) == cpu);
+	held = unlikely(psteer_held_for(b, cpu));
 	if (!bypass && !held && psteer_may_inline(b, cpu)) {
 		b->packets++;
 		b->inline_packets++;

@@ -29,7 +29,8 @@
  * on the queue's CPU (psteer_hw_idle()): that CPU took any interrupt
  * already raised, so its poll has run and found the ring empty since the
  * rewrite; every older packet went through the hook. Then the held
- * packets join the FIFO behind all of them (psteer_release_held()).
+ * packets join the FIFO behind all of them, and only then does the hold
+ * end (psteer_release_held()).
  * A queue still busy after PSTEER_HW_FENCE_MS releases them anyway and
  * counts a fence timeout: the one case a move may reorder.
  *

@@ -253,7 +253,6 @@ void psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b)
 
 	local_bh_disable();
 	spin_lock(&b->lock);
-	WRITE_ONCE(b->hold, PSTEER_NO_CPU);
 	n = skb_queue_len(&b->held);
 	if (n) {
 		skb_queue_splice_tail_init(&b->held, &b->queue);
@@ -261,6 +260,14 @@ void psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b)
 				     b->hbytes);
 		b->hbytes = 0;
 	}
+	/*
+	 * Last, once the FIFO shows them (b->sched set): the hook of the
+	 * CPU held for reads b->hold, then psteer_may_inline(), without
+	 * the lock, and must not see the hold ended while they are not yet
+	 * queued, or it would pass a newer packet inline ahead of them.
+	 * Pairs with smp_load_acquire() in psteer_held_for().
+	 */
+	smp_store_release(&b->hold, PSTEER_NO_CPU);
 	spin_unlock(&b->lock);
 	if (kick != PSTEER_NO_CPU)
 		tbl->ops->kick(tbl, kick);
