@@ -261,6 +261,7 @@ static inline int psteer_bucket_owner(const struct psteer_bucket *b)
  */
 static inline bool psteer_held_for(const struct psteer_bucket *b, int cpu)
 {
+	/* Pairs with smp_store_release() in psteer_release_held(). */
 	return smp_load_acquire(&b->hold) == cpu;
 }
 
