@@ -88,6 +88,20 @@ static inline u32 psteer_hw_bucket(const struct psteer_hw *hw, u32 nic_hash,
 	return (nic_hash & (hw->entries - 1)) % nbuckets;
 }
 
+/* Did the driver report the NIC's hash of @skb (NETIF_F_RXHASH on)? */
+static inline bool psteer_hw_reported(const struct sk_buff *skb)
+{
+	return skb->hash && !skb->sw_hash;
+}
+
+/* The hash the driver reported for @skb, counted in @hw's nic_hashes. */
+static inline u32 psteer_hw_take_hash(struct psteer_hw *hw,
+				      const struct sk_buff *skb)
+{
+	this_cpu_inc(*hw->nic_hashes);
+	return skb->hash;
+}
+
 /**
  * psteer_hw_hash() - the hash the NIC picked @skb's queue by
  * @hw: the device @skb came from
@@ -102,10 +116,8 @@ static inline u32 psteer_hw_hash(struct psteer_hw *hw,
 				 const struct sk_buff *skb,
 				 const struct psteer_tuple *t)
 {
-	if (skb->hash && !skb->sw_hash) {
-		this_cpu_inc(*hw->nic_hashes);
-		return skb->hash;
-	}
+	if (psteer_hw_reported(skb))
+		return psteer_hw_take_hash(hw, skb);
 	return psteer_hash_ordered(&hw->hash, t);
 }
 

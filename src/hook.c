@@ -162,16 +162,25 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	/* The VRF's own pass: see the principles above. */
 	if (unlikely(netif_is_l3_master(state->in)))
 		return NF_ACCEPT;
-	if (unlikely(psteer_parse_packet(skb, state->pf, &t, &hint) ||
-		     psteer_skb_bridged(skb))) {
-		st->unparsed++;
-		return NF_ACCEPT;
-	}
+	if (unlikely(psteer_skb_bridged(skb)))
+		goto unparsed;
 	/*
 	 * A NIC psteer drives picked the queue from its own hash: so does
-	 * the bucket (src/nic.c). The parsed order is the NIC's.
+	 * the bucket (src/nic.c). When the NIC reported that hash and there
+	 * is no connection table, nothing else needs the packet's tuple: no
+	 * parse, no hash computed.
 	 */
 	hw = psteer_hw_of(ps, state->in);
+	if (unlikely(hw) && !ps->conns && psteer_hw_reported(skb)) {
+		psteer_hw_learn(hw, skb, cpu);
+		hash = psteer_hw_take_hash(hw, skb);
+		index = psteer_hw_bucket(hw, hash, tbl->nbuckets);
+		memset(&hint, 0, sizeof(hint));
+		goto steer;
+	}
+	if (unlikely(psteer_parse_packet(skb, state->pf, &t, &hint)))
+		goto unparsed;
+	/* The parsed order is the NIC's. */
 	if (unlikely(hw)) {
 		psteer_hw_learn(hw, skb, cpu);
 		index = psteer_hw_bucket(hw, psteer_hw_hash(hw, skb, &t),
@@ -183,6 +192,7 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	hash = psteer_hash_ordered(&ps->hash, &t);
 	if (likely(!hw))
 		index = psteer_bucket_index(hash, tbl->nbuckets);
+steer:
 	b = &tbl->buckets[index];
 	/*
 	 * Every CPU of the set is offline (src/hotplug.c): packets pass on
@@ -238,6 +248,10 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 pass:
 	st->inline_pkts++;
 	st->inline_bytes += skb->len;
+	return NF_ACCEPT;
+
+unparsed:
+	st->unparsed++;
 	return NF_ACCEPT;
 }
 
