@@ -376,6 +376,8 @@ setup_nics() {
 	x /sbin/ip link set "$sd" netns srv name $SRVDEV
 	x /sbin/ip link set "$cd" netns cli name $CLIDEV
 	x /sbin/ip -n srv link set $SRVDEV addrgenmode none
+	# run-guest.sh --nic-hash: srv's NIC reports its hash.
+	[ "${PSTEER_GUEST_NIC_HASH:-0}" != 1 ] || x srv ethtool -K $SRVDEV rxhash on
 	x /sbin/ip -n cli link set $CLIDEV addrgenmode none
 	x /sbin/ip -n srv link set $SRVDEV up
 	x /sbin/ip -n cli link set $CLIDEV up
@@ -398,8 +400,17 @@ setup_nics() {
 	for q in 0 1 2 3; do
 		irq_to_cpu "$sv-input.$q" $q
 	done
+	SRVIRQ=$sv
 	irq_to_cpu "$cv-input.0" 0
 	rss_flush_loop
+}
+
+# srv_irqs: "queue interrupts" of srv's NIC, per receive queue (after
+# setup_nics).
+srv_irqs() {
+	awk -v d="$SRVIRQ-input." 'NR == 1 { n = NF; next }
+		index($NF, d) == 1 { s = 0; for (i = 2; i <= n + 1; i++) s += $i
+			q = $NF; sub(/.*-input\./, "", q); print q, s }' /proc/interrupts | sort -n
 }
 
 # irq_to_cpu NAME CPU: the interrupt whose name in /proc/interrupts ends

@@ -19,13 +19,19 @@
 # cpus=0-3, RPS map f.
 #
 # Usage: no arguments; PSTEER_GUEST_ROUNDS (default 3) and
-# PSTEER_GUEST_MODES (colon-separated; default all) tune it.
+# PSTEER_GUEST_MODES (colon-separated; default all but psteer-hw-static)
+# tune it.
 #
 #   rss        the NIC's RSS alone, its table as the driver set it
 #   rps        RSS, and RPS map f on every queue of both NICs
 #   psteer-sw  RSS, and psteer steering in software
 #   psteer-hw  psteer driving srv's NIC's table (psteer device eth0
 #              hardware)
+#   psteer-hw-bare  the same with max_conns=0 rebalance_ms=0: no
+#              connection table, no rebalancing; with the NIC's hash
+#              reported the hook neither parses nor hashes
+#   psteer-hw-static  psteer-hw with rebalance_ms=0 (not in the default
+#              modes: with psteer-hw-bare it splits psteer-hw's cost)
 # The programs run on CPU 0 (the senders in cli, the sinks in srv).
 # Per mode and round:
 #   flood    sequenced UDP from cli (rr -Q, 16 flows, 6000 datagrams a
@@ -37,7 +43,9 @@
 #   hog      a busy loop on CPU 1 and skewed flows: one flow of 1200
 #            datagrams a second and 15 of 53 each (rr -Q twice), 7 s, the
 #            last 5 s measured after 2 s for the steering to settle, and
-#            a light TCP request/response flow (rr -c) in those 5 s: each
+#            a light TCP request/response flow (rr -c, from a source
+#            port whose packets the driver's table puts on queue 1, the
+#            busy loop's CPU; one port per run) in those 5 s: each
 #            CPU's usage/share of the packets ("cpuN=U%/S%": the CPU that
 #            delivered them, psteer's inline + drained, or the NIC's poll
 #            without psteer; "-" with RPS, which softnet_stat counts on
@@ -52,8 +60,8 @@ set -eu
 . /psteer/lib.sh
 
 ROUNDS=${PSTEER_GUEST_ROUNDS:-3}
-ALL_MODES="rss rps psteer-sw psteer-hw"
-MODES=$(bench_modes nicbench "$ALL_MODES")
+ALL_MODES="rss rps psteer-sw psteer-hw psteer-hw-static psteer-hw-bare"
+MODES=$(PSTEER_GUEST_MODES=${PSTEER_GUEST_MODES:-rss:rps:psteer-sw:psteer-hw:psteer-hw-bare} bench_modes nicbench "$ALL_MODES")
 METER=/tmp/meter
 
 rps_map() {
@@ -67,8 +75,12 @@ mode_on() {
 	rss) ;;
 	rps) rps_map f ;;
 	psteer-sw) x insmod "$KO" cpus=0-3 ;;
-	psteer-hw)
-		x insmod "$KO" cpus=0-3
+	psteer-hw*)
+		case $1 in
+		psteer-hw) x insmod "$KO" cpus=0-3 ;;
+		psteer-hw-static) x insmod "$KO" cpus=0-3 rebalance_ms=0 ;;
+		*) x insmod "$KO" cpus=0-3 rebalance_ms=0 max_conns=0 ;;
+		esac
 		x srv psteer device $SRVDEV hardware
 		# psteer learns each queue's CPU from these, then rewrites.
 		cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
@@ -133,6 +145,30 @@ set -- "$@" $(now_ns)
 PER_TURN=$(awk -v t="$(($3 - $1))" -v n="$(($4 - $2))" 'BEGIN { printf "%.4f\n", t / n }')
 ok "the meter: $PER_TURN guest ns per turn"
 
+# The light flow's source ports, one per mode and round (a port's TCP
+# connection leaves a TIME_WAIT behind): ports whose packets RSS puts on
+# srv's queue 1, the busy loop's CPU, with the driver's table (equal 4),
+# found by one transaction each: the flow a static table leaves behind
+# the busy loop, and RPS behind it too (map f: its CPU is its hash's).
+LIGHT=""
+n=0
+p=41000
+need=$((ROUNDS * $(echo "$MODES" | wc -w)))
+while [ $n -lt $need ] && [ $p -lt 42000 ]; do
+	srv_irqs >/tmp/l0
+	if cli taskset 1 rr -u $SRV4 7000 1 1 $p >/dev/null; then
+		srv_irqs >/tmp/l1
+		q=$(awk 'NR == FNR { a[$1] = $2; next } $2 > a[$1] { printf "%s ", $1 }' /tmp/l0 /tmp/l1)
+		if [ "$q" = "1 " ]; then
+			LIGHT="$LIGHT $p"
+			n=$((n + 1))
+		fi
+	fi
+	p=$((p + 1))
+done
+[ $n -ge "$need" ] || fail "only $n of $need source ports in 41000-41999 reach srv's queue 1"
+ok "the light flow's ports:$LIGHT"
+
 results=/tmp/nicbench.txt
 : >$results
 for r in $(seq 1 "$ROUNDS"); do
@@ -178,7 +214,12 @@ for r in $(seq 1 "$ROUNDS"); do
 		busy >/tmp/b0
 		delivered >/tmp/d0
 		t0=$(awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime)
-		cli taskset 1 rr -c $SRV4 7000 5 >/tmp/light
+		# shellcheck disable=SC2086 # the list of ports
+		set -- $LIGHT
+		lport=$1
+		shift
+		LIGHT="$*"
+		cli taskset 1 rr -c $SRV4 7000 5 "$lport" >/tmp/light
 		t1=$(awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime)
 		busy >/tmp/b1
 		delivered >/tmp/d1
