@@ -11,6 +11,7 @@
 #include <linux/rcupdate.h>
 #include <linux/skbuff.h>
 
+#include "compat.h"
 #include "tuple.h"
 
 /* Devices psteer can drive at once. */
@@ -152,5 +153,13 @@ static inline void psteer_hw_learn(struct psteer_hw *hw,
 	if (q < hw->nqueues && READ_ONCE(hw->qcpu[q]) != cpu)
 		WRITE_ONCE(hw->qcpu[q], cpu);
 }
+
+#if PSTEER_KUNIT_VISIBLE
+struct psteer_table;
+
+/* src/nic.c */
+u32 psteer_hw_plan(struct psteer_hw *hw, struct psteer_table *tbl);
+unsigned int psteer_hw_coalesce_us(struct net_device *dev);
+#endif
 
 #endif /* _PSTEER_NIC_H */

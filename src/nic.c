@@ -26,11 +26,12 @@
  * for the new CPU (psteer_hold(): its packets of them wait aside, the
  * old CPU's go on as before, inline or to the bucket's FIFO), and after
  * it psteer waits until each old queue's NAPI is seen idle from a thread
- * on the queue's CPU (psteer_hw_idle()): that CPU took any interrupt
- * already raised, so its poll has run and found the ring empty since the
- * rewrite; every older packet went through the hook. Then the held
- * packets join the FIFO behind all of them, and only then does the hold
- * end (psteer_release_held()).
+ * on the queue's CPU (psteer_hw_idle()), after the NIC's interrupt
+ * coalescing delay: that CPU took any interrupt already raised, so its
+ * poll has run and found the ring empty since the rewrite, and no timer
+ * of a deferred interrupt is armed; every older packet went through the
+ * hook. Then the held packets join the FIFO behind all of them, and only
+ * then does the hold end (psteer_release_held()).
  * A queue still busy after PSTEER_HW_FENCE_MS releases them anyway and
  * counts a fence timeout: the one case a move may reorder.
  *
@@ -46,6 +47,7 @@
 #include <linux/capability.h>
 #include <linux/delay.h>
 #include <linux/ethtool.h>
+#include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/netdevice.h>
@@ -304,6 +306,17 @@ struct psteer_hw_probe {
  * Without the queue's own NAPI (kernels before 6.8, drivers that do not
  * link it) every NAPI of the device must be idle.
  */
+static bool psteer_napi_busy(struct napi_struct *napi)
+{
+	/*
+	 * A poll that completed with its interrupt deferred
+	 * (napi_defer_hard_irqs, gro_flush_timeout) left the interrupt off
+	 * and this timer armed: packets may wait in the ring until it fires.
+	 */
+	return test_bit(NAPI_STATE_SCHED, &napi->state) ||
+	       hrtimer_active(&napi->timer);
+}
+
 static long psteer_hw_probe_fn(void *arg)
 {
 	const struct psteer_hw_probe *p = arg;
@@ -312,10 +325,10 @@ static long psteer_hw_probe_fn(void *arg)
 #ifdef PSTEER_HAVE_RXQ_NAPI
 	napi = __netif_get_rx_queue(p->dev, p->queue)->napi;
 	if (napi)
-		return !test_bit(NAPI_STATE_SCHED, &napi->state);
+		return !psteer_napi_busy(napi);
 #endif
 	list_for_each_entry(napi, &p->dev->napi_list, dev_list)
-		if (test_bit(NAPI_STATE_SCHED, &napi->state))
+		if (psteer_napi_busy(napi))
 			return 0;
 	return 1;
 }
@@ -330,34 +343,28 @@ static bool psteer_hw_idle(struct psteer_hw *hw, u32 queue)
 	return psteer_hw_probe_fn(&probe);
 }
 
-/*
- * Makes @hw's table follow the owners: one write for every entry whose
- * bucket's owner has a queue elsewhere, fenced (see the top of the file).
+/**
+ * psteer_hw_plan() - the rewrite that makes @hw's table follow the owners
+ * @hw: the device; @hw->next holds its table as it is (@hw->cur)
+ * @tbl: the live table
+ *
+ * Every entry whose bucket's owner is not the CPU of the entry's queue
+ * goes to a queue of the owner's: in @hw->next, its old queue in
+ * @hw->oldq, its bucket in @hw->held and held for the owner
+ * (psteer_hold()). An entry already on a queue of the owner's stays,
+ * though the owner has others: moving it between two queues of one CPU
+ * would hold the old queue's packets with the new one's, in whatever
+ * order the CPU polls them.
+ *
  * Context: process, RTNL held.
+ * Return: the number of entries that move.
  */
-static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
+VISIBLE_IF_KUNIT u32 psteer_hw_plan(struct psteer_hw *hw,
+				    struct psteer_table *tbl)
 {
-	struct psteer_table *tbl = ps->tbl;
-	struct net_device *dev = hw->dev;
-	unsigned long deadline;
 	u32 e, q, n = 0, bkt;
-	u8 hfunc;
-	int cpu, err;
+	int cpu;
 
-	if (hw->overridden || !netif_running(dev))
-		return;
-	psteer_netdev_lock_ops(dev);
-	err = -ENODEV;
-	if (dev->real_num_rx_queues == hw->nqueues &&
-	    dev->ethtool_ops->get_rxfh_indir_size(dev) == hw->entries)
-		err = psteer_get_rxfh(dev, hw->next, hw->entries, NULL, &hfunc);
-	psteer_netdev_unlock_ops(dev);
-	if (err || memcmp(hw->next, hw->cur, hw->entries * sizeof(u32))) {
-		WRITE_ONCE(hw->overridden, true);
-		netdev_warn(dev, "psteer: its RSS table or queues changed outside psteer: no longer driving it (write \"hardware %s\" to /proc/net/psteer/devices to drive it again)\n",
-			    dev->name);
-		return;
-	}
 	for_each_possible_cpu(cpu)
 		hw->cpuq[cpu] = -1;
 	for (q = 0; q < hw->nqueues; q++) {
@@ -372,16 +379,75 @@ static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
 		cpu = psteer_bucket_owner(&tbl->buckets[bkt]);
 		if (cpu < 0 || cpu >= nr_cpu_ids || hw->cpuq[cpu] < 0)
 			continue;
-		q = hw->cpuq[cpu];
-		if (q == hw->cur[e])
+		q = hw->cur[e];
+		if (q < hw->nqueues && READ_ONCE(hw->qcpu[q]) == cpu)
 			continue;
-		hw->next[e] = q;
-		if (hw->cur[e] < hw->nqueues)
-			__set_bit(hw->cur[e], hw->oldq);
+		hw->next[e] = hw->cpuq[cpu];
+		if (q < hw->nqueues)
+			__set_bit(q, hw->oldq);
 		if (!__test_and_set_bit(bkt, hw->held))
 			psteer_hold(&tbl->buckets[bkt], cpu);
 		n++;
 	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_hw_plan);
+
+/*
+ * How long @dev may sit on received packets before it interrupts (ethtool
+ * -c: rx-usecs, rx-usecs-irq, and rx-usecs-high with adaptive
+ * coalescing), at most half the fence's bound: until then a queue can
+ * look idle with packets in its ring. Context: RTNL and @dev's ops lock
+ * held.
+ */
+VISIBLE_IF_KUNIT unsigned int psteer_hw_coalesce_us(struct net_device *dev)
+{
+	const struct ethtool_ops *ops = dev->ethtool_ops;
+	struct kernel_ethtool_coalesce kec = {};
+	struct ethtool_coalesce ec = {};
+	unsigned int us;
+
+	if (!ops->get_coalesce || ops->get_coalesce(dev, &ec, &kec, NULL))
+		return 0;
+	us = max(ec.rx_coalesce_usecs, ec.rx_coalesce_usecs_irq);
+	if (ec.use_adaptive_rx_coalesce)
+		us = max(us, ec.rx_coalesce_usecs_high);
+	return min(us, PSTEER_HW_FENCE_MS * USEC_PER_MSEC / 2);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_hw_coalesce_us);
+
+/*
+ * Makes @hw's table follow the owners: one write for every entry whose
+ * bucket's owner has a queue elsewhere, fenced (see the top of the file).
+ * Context: process, RTNL held.
+ */
+static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
+{
+	struct psteer_table *tbl = ps->tbl;
+	struct net_device *dev = hw->dev;
+	unsigned int coalesce_us = 0;
+	unsigned long deadline;
+	u32 q, n, bkt;
+	u8 hfunc;
+	int err;
+
+	if (hw->overridden || !netif_running(dev))
+		return;
+	psteer_netdev_lock_ops(dev);
+	err = -ENODEV;
+	if (dev->real_num_rx_queues == hw->nqueues &&
+	    dev->ethtool_ops->get_rxfh_indir_size(dev) == hw->entries) {
+		err = psteer_get_rxfh(dev, hw->next, hw->entries, NULL, &hfunc);
+		coalesce_us = psteer_hw_coalesce_us(dev);
+	}
+	psteer_netdev_unlock_ops(dev);
+	if (err || memcmp(hw->next, hw->cur, hw->entries * sizeof(u32))) {
+		WRITE_ONCE(hw->overridden, true);
+		netdev_warn(dev, "psteer: its RSS table or queues changed outside psteer: no longer driving it (write \"hardware %s\" to /proc/net/psteer/devices to drive it again)\n",
+			    dev->name);
+		return;
+	}
+	n = psteer_hw_plan(hw, tbl);
 	if (!n)
 		return;
 	err = psteer_hw_write(hw, hw->next, true);
@@ -394,6 +460,9 @@ static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
 		hw->rewrites++;
 		hw->moved += n;
 		deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
+		/* An interrupt the NIC still holds back is not pending yet. */
+		if (coalesce_us)
+			usleep_range(coalesce_us, coalesce_us + 100);
 		for_each_set_bit(q, hw->oldq, hw->nqueues) {
 			hw->fences++;
 			while (!psteer_hw_idle(hw, q)) {
