@@ -300,12 +300,6 @@ struct psteer_hw_probe {
 	u32 queue;
 };
 
-/*
- * Is the queue's NAPI idle? On the queue's CPU, in a thread: an
- * interrupt that CPU had pending has been taken and its poll run first.
- * Without the queue's own NAPI (kernels before 6.8, drivers that do not
- * link it) every NAPI of the device must be idle.
- */
 static bool psteer_napi_busy(struct napi_struct *napi)
 {
 	/*
@@ -317,6 +311,12 @@ static bool psteer_napi_busy(struct napi_struct *napi)
 	       hrtimer_active(&napi->timer);
 }
 
+/*
+ * Is the queue's NAPI idle? On the queue's CPU, in a thread: an
+ * interrupt that CPU had pending has been taken and its poll run first.
+ * Without the queue's own NAPI (kernels before 6.8, drivers that do not
+ * link it) every NAPI of the device must be idle.
+ */
 static long psteer_hw_probe_fn(void *arg)
 {
 	const struct psteer_hw_probe *p = arg;
@@ -425,7 +425,7 @@ static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
 {
 	struct psteer_table *tbl = ps->tbl;
 	struct net_device *dev = hw->dev;
-	unsigned int coalesce_us = 0;
+	unsigned int coalesce_us;
 	unsigned long deadline;
 	u32 q, n, bkt;
 	u8 hfunc;
@@ -436,10 +436,8 @@ static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
 	psteer_netdev_lock_ops(dev);
 	err = -ENODEV;
 	if (dev->real_num_rx_queues == hw->nqueues &&
-	    dev->ethtool_ops->get_rxfh_indir_size(dev) == hw->entries) {
+	    dev->ethtool_ops->get_rxfh_indir_size(dev) == hw->entries)
 		err = psteer_get_rxfh(dev, hw->next, hw->entries, NULL, &hfunc);
-		coalesce_us = psteer_hw_coalesce_us(dev);
-	}
 	psteer_netdev_unlock_ops(dev);
 	if (err || memcmp(hw->next, hw->cur, hw->entries * sizeof(u32))) {
 		WRITE_ONCE(hw->overridden, true);
@@ -461,6 +459,9 @@ static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
 		hw->moved += n;
 		deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
 		/* An interrupt the NIC still holds back is not pending yet. */
+		psteer_netdev_lock_ops(dev);
+		coalesce_us = psteer_hw_coalesce_us(dev);
+		psteer_netdev_unlock_ops(dev);
 		if (coalesce_us)
 			usleep_range(coalesce_us, coalesce_us + 100);
 		for_each_set_bit(q, hw->oldq, hw->nqueues) {
