@@ -405,14 +405,6 @@ setup_nics() {
 	rss_flush_loop
 }
 
-# srv_irqs: "queue interrupts" of srv's NIC, per receive queue (after
-# setup_nics).
-srv_irqs() {
-	awk -v d="$SRVIRQ-input." 'NR == 1 { n = NF; next }
-		index($NF, d) == 1 { s = 0; for (i = 2; i <= n + 1; i++) s += $i
-			q = $NF; sub(/.*-input\./, "", q); print q, s }' /proc/interrupts | sort -n
-}
-
 # irq_to_cpu NAME CPU: the interrupt whose name in /proc/interrupts ends
 # in NAME goes to CPU.
 irq_to_cpu() {
@@ -500,10 +492,14 @@ host() {
 	return "$rc"
 }
 
-# queue_irqs: "QUEUE COUNT" per RX queue of $DEV, interrupts on every CPU.
+# queue_irqs [VIRTIO]: "QUEUE COUNT" per RX queue, interrupts on every
+# CPU: of $DEV, the one NIC of the NIC topology, or of virtio device
+# VIRTIO (virtioN; srv's is $SRVIRQ after setup_nics).
+# shellcheck disable=SC2120 # nicbench.sh passes VIRTIO
 queue_irqs() {
-	awk 'NR == 1 { n = NF; next }
-		$NF ~ /-input\.[0-9]+$/ { s = 0; for (i = 2; i <= n + 1; i++) s += $i
+	awk -v d="${1:-}" 'NR == 1 { n = NF; next }
+		$NF ~ /-input\.[0-9]+$/ && (d == "" || index($NF, d "-input.") == 1) {
+			s = 0; for (i = 2; i <= n + 1; i++) s += $i
 			q = $NF; sub(/.*-input\./, "", q); print q, s }' /proc/interrupts | sort -n
 }
 

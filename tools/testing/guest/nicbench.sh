@@ -155,9 +155,9 @@ n=0
 p=41000
 need=$((ROUNDS * $(echo "$MODES" | wc -w)))
 while [ $n -lt $need ] && [ $p -lt 42000 ]; do
-	srv_irqs >/tmp/l0
+	queue_irqs "$SRVIRQ" >/tmp/l0
 	if cli taskset 1 rr -u $SRV4 7000 1 1 $p >/dev/null; then
-		srv_irqs >/tmp/l1
+		queue_irqs "$SRVIRQ" >/tmp/l1
 		q=$(awk 'NR == FNR { a[$1] = $2; next } $2 > a[$1] { printf "%s ", $1 }' /tmp/l0 /tmp/l1)
 		if [ "$q" = "1 " ]; then
 			LIGHT="$LIGHT $p"
