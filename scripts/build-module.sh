@@ -90,6 +90,98 @@ fi
 
 log=$outdir/build.log
 : >"$log"
+
+# --- sparse (C=1, C=2) -------------------------------------------------------
+# From 6.15 on, Kbuild runs scripts/checker-valid.sh, which asks sparse to
+# parse __typeof_unqual__, and when that fails it checks nothing, with
+# only a warning. Debian's linux-headers packages do not ship the script,
+# and the sparse of Debian 12 and 13 (0.6.4) does not parse
+# __typeof_unqual__. So the script is written into the headers when they
+# lack it, and the checker is the build root's sparse if it passes, else
+# sid's newest, unpacked under the cache (built against glibc 2.38: it
+# runs in a build root, not on Debian 12).
+
+# write_checker_valid FILE: what the kernel's script does, for headers
+# that lack it: prints 1 if the checker ($1, then its flags) parses
+# __typeof_unqual__ without an error, 0 if not; fails if there is none.
+write_checker_valid() {
+	cat >"$1.tmp" <<'SCRIPT'
+#!/bin/sh
+# Written by psteer's scripts/build-module.sh: Debian's linux-headers
+# packages do not ship scripts/checker-valid.sh, which Kbuild runs for C=1
+# and C=2. Prints 1 if the checker ($1, then its flags) parses
+# __typeof_unqual__ without an error, else 0.
+command -v "$1" >/dev/null 2>&1 || exit 1
+f=$(mktemp) || exit 1
+trap 'rm -f "$f"' EXIT
+printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' >"$f"
+if "$@" "$f" 2>&1 | grep -q error; then echo 0; else echo 1; fi
+SCRIPT
+	chmod +x "$1.tmp"
+	mv "$1.tmp" "$1"
+}
+
+# in_root CMD...: CMD on the host, or in the build root.
+in_root() {
+	if [ -n "$buildroot" ]; then
+		"$PSTEER_TOP/scripts/buildroot.sh" --exec "$buildroot" "$@"
+	else
+		"$@"
+	fi
+}
+
+# sid_sparse: the directory sid's newest sparse package is unpacked in.
+sid_sparse() {
+	local ver dir dl
+	suite_apt_update >&2
+	ver=$(suite_apt_cache madison sparse 2>/dev/null |
+		awk -F' [|] ' '$3 ~ / sid\/main / { gsub(/ /, "", $2); print $2; exit }')
+	[ -n "$ver" ] || die "no sparse package in sid"
+	dir=$PSTEER_CACHE/sparse-$ver
+	mkdir -p "$PSTEER_CACHE"
+	exec 7>"$dir.lock"
+	flock 7
+	if [ ! -f "$dir/.done" ]; then
+		log "unpacking sid's sparse $ver into $dir"
+		# apt-get download runs as _apt: a directory it can write to.
+		dl=$(mktemp -d)
+		chmod 777 "$dl"
+		suite_apt_download "$dl" "sparse=$ver" || die "could not download sparse $ver"
+		rm -rf "$dir"
+		dpkg-deb -x "$dl"/sparse_*.deb "$dir" || die "could not unpack sparse $ver"
+		rm -rf "$dl"
+		touch "$dir/.done"
+	fi
+	exec 7>&-
+	echo "$dir"
+}
+
+# checker_arg: CHECK=SPARSE for make when the build root's own sparse is
+# not good enough for KDIR, else nothing.
+checker_arg() {
+	local srctree valid dir
+	srctree=$(sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$kdir/Makefile" | head -n1)
+	[ -n "$srctree" ] || srctree=$kdir
+	grep -q 'scripts/checker-valid\.sh' "$srctree/Makefile" || return 0
+	valid=$srctree/scripts/checker-valid.sh
+	[ -f "$valid" ] || write_checker_valid "$valid"
+	[ "$(in_root "$valid" sparse 2>/dev/null)" != 1 ] || return 0
+	[ -n "$buildroot" ] || die "the host's sparse does not parse __typeof_unqual__, which $kdir's Kbuild asks of it: build in a build root (--root)"
+	dir=$(sid_sparse)
+	[ "$(in_root "$valid" "$dir/usr/bin/sparse" 2>/dev/null)" = 1 ] ||
+		die "neither $buildroot's sparse nor $dir/usr/bin/sparse parses __typeof_unqual__"
+	echo "CHECK=$dir/usr/bin/sparse"
+}
+
+for a in "$@"; do
+	case "$a" in
+	C=1 | C=2)
+		a=$(checker_arg)
+		[ -z "$a" ] || set -- "$@" "$a"
+		break
+		;;
+	esac
+done
 # make_m DIR ARGS...: run kbuild for the external module in DIR.
 make_m() {
 	local dir=$1

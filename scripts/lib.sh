@@ -100,8 +100,9 @@ linux_source() {
 }
 
 # The kernel series lint and the package checks build against
-# (tools/testing/vm/fetch-kernel.sh names).
-PSTEER_SERIES="6.12 6.1 7.2 7.3 latest latest-rt"
+# (tools/testing/vm/fetch-kernel.sh names); PSTEER_SERIES in the
+# environment narrows them (PSTEER_SERIES=7.3 scripts/lint.sh).
+PSTEER_SERIES=${PSTEER_SERIES:-"6.12 6.1 7.2 7.3 latest latest-rt"}
 
 # for_each_kernel FN: for each series of $PSTEER_SERIES, fetch its kernel
 # and call FN SERIES with fetch-kernel.sh's variables set (KVER, KDIR,

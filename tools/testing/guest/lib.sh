@@ -107,8 +107,10 @@ diag() {
 	awk 'NR == 1 || $5 > 0 || $6 > 0' /proc/net/psteer/buckets | head -n 20
 }
 step() {
+	local up
 	STEP=$1
-	echo "=== STEP $STEP"
+	read -r up _ </proc/uptime
+	echo "=== STEP $STEP (uptime $up s)"
 }
 srv() { /sbin/ip netns exec srv "$@"; }
 cli() { /sbin/ip netns exec cli "$@"; }
@@ -229,11 +231,32 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b > 0 ? a / b : 0) }'
 }
 
-# port_state HEXSTATE: true if srv has a socket on port 5201 in that state
-# (0A listening, 01 established).
+# port_state HEXSTATE [HEXPORT]: true if srv has a TCP socket on port
+# HEXPORT (default 1451, iperf3's 5201) in that state (0A listening, 01
+# established).
 port_state() {
 	srv cat /proc/net/tcp /proc/net/tcp6 |
-		awk -v st="$1" '$2 ~ /:1451$/ && $4 == st { f = 1 } END { exit !f }'
+		awk -v st="$1" -v p=":${2:-1451}" 'substr($2, length($2) - 4) == p && $4 == st { f = 1 }
+			END { exit !f }'
+}
+
+# port_idle HEXPORT: true if srv has no TCP socket on port HEXPORT but
+# listening ones: every connection to it is closed on srv's side.
+port_idle() {
+	srv cat /proc/net/tcp /proc/net/tcp6 |
+		awk -v p=":$1" 'substr($2, length($2) - 4) == p && $4 != "0A" { f = 1 } END { exit f }'
+}
+
+# wait_for TRIES WHAT CMD...: runs CMD every 0.1 s until it succeeds; after
+# TRIES failures the step fails with "WHAT after N s".
+wait_for() {
+	local tries=$1 what=$2 i=0
+	shift 2
+	until "$@"; do
+		i=$((i + 1))
+		[ "$i" -le "$tries" ] || fail "$what after $((tries / 10)) s"
+		sleep 0.1
+	done
 }
 
 # iperf_wait_ready: the iperf3 server in srv listens and has no test running
