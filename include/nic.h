@@ -43,9 +43,13 @@
  *	psteer stopped driving it and left it as it found it
  * @rewrites: table writes
  * @moved: entries those writes changed
- * @fences: old queues waited for
+ * @fencing: a rewrite's fence is being waited for, without RTNL: set
+ *	under RTNL, cleared with smp_store_release() when the fence ends;
+ *	psteer_hw_stop() waits for it before @hw goes
+ * @abort: set by psteer_hw_stop(): a fence in progress ends at once
+ * @fences: old queues waited for; written by the fence, READ_ONCE
  * @fence_timeouts: of @fences, those that did not drain within
- *	PSTEER_HW_FENCE_MS (their held packets went anyway)
+ *	PSTEER_HW_FENCE_MS (their held packets went anyway); as @fences
  * @errors: table writes the driver refused
  * @nic_hashes: per CPU, packets whose bucket came from the hash the NIC
  *	reported (psteer_hw_hash())
@@ -66,6 +70,8 @@ struct psteer_hw {
 	unsigned long *oldq;
 	bool configured;
 	bool overridden;
+	bool fencing;
+	bool abort;
 	u64 rewrites;
 	u64 moved;
 	u64 fences;
@@ -155,11 +161,13 @@ static inline void psteer_hw_learn(struct psteer_hw *hw,
 }
 
 #if PSTEER_KUNIT_VISIBLE
+struct psteer;
 struct psteer_table;
 
 /* src/nic.c */
 u32 psteer_hw_plan(struct psteer_hw *hw, struct psteer_table *tbl);
 unsigned int psteer_hw_coalesce_us(struct net_device *dev);
+void psteer_hw_sync_all(struct psteer *ps);
 #endif
 
 #endif /* _PSTEER_NIC_H */

@@ -16,6 +16,7 @@
 #include <linux/netfilter.h>
 #include <linux/notifier.h>
 #include <linux/percpu.h>
+#include <linux/wait.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -90,6 +91,7 @@ struct psteer_net {
  *	that drives none looks no further
  * @hw_work: makes the driven tables follow the owners
  * @hw_stopping: set under RTNL when the module goes: @hw_work stops
+ * @hw_fenced: woken when a fence ends (struct psteer_hw's @fencing)
  */
 struct psteer {
 	struct psteer_table *tbl;
@@ -106,6 +108,7 @@ struct psteer {
 	unsigned int nhw;
 	struct delayed_work hw_work;
 	bool hw_stopping;
+	wait_queue_head_t hw_fenced;
 };
 
 static inline struct psteer_net *psteer_pernet(const struct psteer *ps,

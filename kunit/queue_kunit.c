@@ -11,12 +11,16 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/bottom_half.h>
+#include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 
 #include "nic.h"
+#include "psteer.h"
 #include "table.h"
 #include "test_table.h"
 
@@ -710,6 +714,172 @@ static void psteer_hw_coalesce_wait(struct kunit *test)
 			PSTEER_HW_FENCE_MS * USEC_PER_MSEC / 2);
 }
 
+#ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
+/* The fake driver of psteer_hw_fence_without_rtnl: 4 entries, 2 queues. */
+static u32 psteer_test_indir[4];
+
+static u32 psteer_test_indir_size(struct net_device *dev)
+{
+	return ARRAY_SIZE(psteer_test_indir);
+}
+
+static int psteer_test_get_rxfh(struct net_device *dev,
+				struct ethtool_rxfh_param *rxfh)
+{
+	if (rxfh->indir)
+		memcpy(rxfh->indir, psteer_test_indir,
+		       sizeof(psteer_test_indir));
+	rxfh->hfunc = ETH_RSS_HASH_TOP;
+	return 0;
+}
+
+static int psteer_test_set_rxfh(struct net_device *dev,
+				struct ethtool_rxfh_param *rxfh,
+				struct netlink_ext_ack *extack)
+{
+	if (rxfh->indir)
+		memcpy(psteer_test_indir, rxfh->indir,
+		       sizeof(psteer_test_indir));
+	return 0;
+}
+
+static const struct ethtool_ops psteer_test_rss_ops = {
+	.get_rxfh_indir_size = psteer_test_indir_size,
+	.get_rxfh = psteer_test_get_rxfh,
+	.set_rxfh = psteer_test_set_rxfh,
+};
+
+/* netdev_need_ops_lock() looks at the device's ops (net shapers). */
+static const struct net_device_ops psteer_test_netdev_ops;
+
+/* The fake NAPI's timer: never started. */
+static enum hrtimer_restart psteer_test_napi_timer(struct hrtimer *timer)
+{
+	return HRTIMER_NORESTART;
+}
+
+/* The device is down and its fake NAPI off its list before it goes. */
+static void psteer_fence_dev_free(struct net_device *dev)
+{
+	clear_bit(__LINK_STATE_START, &dev->state);
+	INIT_LIST_HEAD(&dev->napi_list);
+	free_netdev(dev);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(psteer_fence_dev_free_action, psteer_fence_dev_free,
+			    struct net_device *);
+
+struct psteer_fence_run {
+	struct psteer *ps;
+	struct completion done;
+};
+
+static int psteer_fence_run_fn(void *arg)
+{
+	struct psteer_fence_run *run = arg;
+
+	psteer_hw_sync_all(run->ps);
+	kthread_complete_and_exit(&run->done, 0);
+}
+#endif
+
+/*
+ * A rewrite's fence, up to PSTEER_HW_FENCE_MS in every rebalancing round,
+ * is waited for without RTNL (src/nic.c): the stack's configuration
+ * (ip, ethtool, device registration) does not stall behind it. A fake
+ * two-queue driver: entry 0 moves from queue 0 (CPU a) to queue 1 (CPU b),
+ * and the device's only NAPI stays scheduled, so the fence waits its whole
+ * bound and times out. While it waits, RTNL must be free at least once;
+ * at its end the held bucket is released.
+ */
+static void psteer_hw_fence_without_rtnl(struct kunit *test)
+{
+#ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
+	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
+	struct psteer *ps = kunit_kzalloc(test, sizeof(*ps), GFP_KERNEL);
+	struct psteer_hw *hw = kunit_kzalloc(test, sizeof(*hw), GFP_KERNEL);
+	struct napi_struct *napi = kunit_kzalloc(test, sizeof(*napi),
+						 GFP_KERNEL);
+	struct psteer_fence_run *run = kunit_kzalloc(test, sizeof(*run),
+						     GFP_KERNEL);
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	unsigned int looks = 0, free = 0;
+	struct task_struct *t;
+	struct net_device *dev;
+	u32 e;
+
+	KUNIT_ASSERT_TRUE(test, ps && hw && napi && run);
+	dev = alloc_netdev_mqs(0, "psteer_kt%d", NET_NAME_UNKNOWN, ether_setup,
+			       1, 2);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  psteer_fence_dev_free_action,
+						  dev));
+#ifdef PSTEER_HAVE_ETHTOOL_RSS_LOCK
+	/* register_netdevice() would. */
+	mutex_init(&dev->ethtool->rss_lock);
+#endif
+	dev->netdev_ops = &psteer_test_netdev_ops;
+	dev->ethtool_ops = &psteer_test_rss_ops;
+	set_bit(__LINK_STATE_START, &dev->state);
+	/* Scheduled for good: the fence waits its whole bound. */
+	set_bit(NAPI_STATE_SCHED, &napi->state);
+	psteer_hrtimer_setup(&napi->timer, psteer_test_napi_timer,
+			     CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	list_add(&napi->dev_list, &dev->napi_list);
+	memset(psteer_test_indir, 0, sizeof(psteer_test_indir));
+
+	hw->dev = dev;
+	hw->entries = 4;
+	hw->nqueues = 2;
+	hw->qcpu = kunit_kcalloc(test, 2, sizeof(int), GFP_KERNEL);
+	hw->cpuq = kunit_kcalloc(test, nr_cpu_ids, sizeof(int), GFP_KERNEL);
+	hw->cur = kunit_kcalloc(test, 4, sizeof(u32), GFP_KERNEL);
+	hw->next = kunit_kcalloc(test, 4, sizeof(u32), GFP_KERNEL);
+	hw->held = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
+	hw->oldq = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, hw->qcpu && hw->cpuq && hw->cur && hw->next &&
+			  hw->held && hw->oldq);
+	hw->qcpu[0] = a;
+	hw->qcpu[1] = nb;
+	psteer_table_set_owner(tbl, 0, nb);
+	for (e = 1; e < 4; e++)
+		psteer_table_set_owner(tbl, e, a);
+	ps->tbl = tbl;
+	init_waitqueue_head(&ps->hw_fenced);
+	RCU_INIT_POINTER(ps->hw[0], hw);
+	ps->nhw = 1;
+
+	run->ps = ps;
+	init_completion(&run->done);
+	t = kthread_run(psteer_fence_run_fn, run, "psteer_kt_fence");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	/* While the fence waits: from its first look to its timeout. */
+	while (!completion_done(&run->done)) {
+		if (READ_ONCE(hw->fences) && !READ_ONCE(hw->fence_timeouts)) {
+			looks++;
+			if (rtnl_trylock()) {
+				free++;
+				rtnl_unlock();
+			}
+		}
+		usleep_range(500, 1000);
+	}
+	wait_for_completion(&run->done);
+	kunit_info(test, "%u looks during the fence, RTNL free at %u\n", looks,
+		   free);
+	KUNIT_EXPECT_EQ(test, psteer_test_indir[0], 1);
+	KUNIT_EXPECT_EQ(test, hw->fences, 1);
+	KUNIT_EXPECT_EQ(test, hw->fence_timeouts, 1);
+	KUNIT_EXPECT_GT(test, looks, 0);
+	KUNIT_EXPECT_GT(test, free, 0);
+	KUNIT_EXPECT_EQ(test, tbl->buckets[0].hold, PSTEER_NO_CPU);
+#else
+	kunit_skip(test, "the fake driver needs struct ethtool_rxfh_param (6.8)");
+#endif
+}
+
 static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_fifo_order),
 	KUNIT_CASE(psteer_queue_inline_rule),
@@ -731,6 +901,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE_SLOW(psteer_queue_hold_release_seen),
 	KUNIT_CASE(psteer_hw_plan_queues_of_one_cpu),
 	KUNIT_CASE(psteer_hw_coalesce_wait),
+	KUNIT_CASE(psteer_hw_fence_without_rtnl),
 	KUNIT_CASE(psteer_queue_budget),
 	KUNIT_CASE(psteer_queue_backlog_cap),
 	{}

@@ -17,7 +17,8 @@
  * with the device's key computed again from the packet), and learns which
  * CPU handles each queue from the packets.
  * Every rebalance_ms psteer_hw_work() rewrites the entries whose bucket
- * changed owner, all in one write, under RTNL.
+ * changed owner, all in one write, under RTNL, and waits for the fence
+ * below without RTNL.
  *
  * The fence, what keeps a rewrite from reordering: packets of a moved
  * entry that the NIC put in the old queue before the rewrite are handled
@@ -188,6 +189,13 @@ static void psteer_hw_stop(struct psteer *ps, int i, bool restore)
 	struct net_device *dev = hw->dev;
 	int err;
 
+	/*
+	 * A fence waits without RTNL and still uses @hw: told to end, it
+	 * does after its current look (it only trylocks RTNL).
+	 */
+	WRITE_ONCE(hw->abort, true);
+	/* Pairs with the fence's release: it no longer touches @hw. */
+	wait_event(ps->hw_fenced, !smp_load_acquire(&hw->fencing));
 	RCU_INIT_POINTER(ps->hw[i], NULL);
 	WRITE_ONCE(ps->nhw, ps->nhw - 1);
 	if (restore && !hw->overridden) {
@@ -417,22 +425,26 @@ VISIBLE_IF_KUNIT unsigned int psteer_hw_coalesce_us(struct net_device *dev)
 EXPORT_SYMBOL_IF_KUNIT(psteer_hw_coalesce_us);
 
 /*
- * Makes @hw's table follow the owners: one write for every entry whose
- * bucket's owner has a queue elsewhere, fenced (see the top of the file).
+ * The first half of a sync, under RTNL: makes @hw's table follow the
+ * owners, one write for every entry whose bucket's owner has a queue
+ * elsewhere, its buckets held (see the top of the file). The fence comes
+ * after, without RTNL (psteer_hw_fence()).
  * Context: process, RTNL held.
+ * Return: true if the write moved entries: @hw->fencing is set, and
+ * psteer_hw_fence() must follow, @coalesce_us its wait for the NIC's
+ * interrupt coalescing.
  */
-static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
+static bool psteer_hw_rewrite(struct psteer *ps, struct psteer_hw *hw,
+			      unsigned int *coalesce_us)
 {
 	struct psteer_table *tbl = ps->tbl;
 	struct net_device *dev = hw->dev;
-	unsigned int coalesce_us;
-	unsigned long deadline;
-	u32 q, n, bkt;
+	u32 n, bkt;
 	u8 hfunc;
 	int err;
 
 	if (hw->overridden || !netif_running(dev))
-		return;
+		return false;
 	psteer_netdev_lock_ops(dev);
 	err = -ENODEV;
 	if (dev->real_num_rx_queues == hw->nqueues &&
@@ -443,56 +455,135 @@ static void psteer_hw_sync(struct psteer *ps, struct psteer_hw *hw)
 		WRITE_ONCE(hw->overridden, true);
 		netdev_warn(dev, "psteer: its RSS table or queues changed outside psteer: no longer driving it (write \"hardware %s\" to /proc/net/psteer/devices to drive it again)\n",
 			    dev->name);
-		return;
+		return false;
 	}
 	n = psteer_hw_plan(hw, tbl);
 	if (!n)
-		return;
+		return false;
 	err = psteer_hw_write(hw, hw->next, true);
 	if (err) {
 		hw->errors++;
 		netdev_warn_once(dev, "psteer: its driver refused a table rewrite: %d\n",
 				 err);
-	} else {
-		memcpy(hw->cur, hw->next, hw->entries * sizeof(u32));
-		hw->rewrites++;
-		hw->moved += n;
-		deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
-		/* An interrupt the NIC still holds back is not pending yet. */
-		psteer_netdev_lock_ops(dev);
-		coalesce_us = psteer_hw_coalesce_us(dev);
-		psteer_netdev_unlock_ops(dev);
-		if (coalesce_us)
-			usleep_range(coalesce_us, coalesce_us + 100);
-		for_each_set_bit(q, hw->oldq, hw->nqueues) {
-			hw->fences++;
-			while (!psteer_hw_idle(hw, q)) {
-				if (time_after(jiffies, deadline)) {
-					hw->fence_timeouts++;
-					break;
-				}
-				usleep_range(100, 200);
+		for_each_set_bit(bkt, hw->held, tbl->nbuckets)
+			psteer_release_held(tbl, &tbl->buckets[bkt]);
+		return false;
+	}
+	memcpy(hw->cur, hw->next, hw->entries * sizeof(u32));
+	hw->rewrites++;
+	hw->moved += n;
+	/* An interrupt the NIC still holds back is not pending yet. */
+	psteer_netdev_lock_ops(dev);
+	*coalesce_us = psteer_hw_coalesce_us(dev);
+	psteer_netdev_unlock_ops(dev);
+	hw->fencing = true;
+	return true;
+}
+
+/*
+ * Is old queue @q of @hw idle, looked at under RTNL? The device's NAPIs
+ * only stay while RTNL keeps it from closing or changing its channels
+ * (drivers free them there), so each look takes RTNL, with a trylock:
+ * psteer_hw_stop() waits for the fence holding RTNL, and sets @hw->abort.
+ * A device that went down stopped its NAPIs (napi_disable() leaves them
+ * scheduled): nothing to wait for there. Context: process, no RTNL.
+ * Return: 1 idle, 0 not (or RTNL busy), -1 the fence must end now.
+ */
+static int psteer_hw_fence_look(struct psteer_hw *hw, u32 q)
+{
+	int ret;
+
+	if (READ_ONCE(hw->abort))
+		return -1;
+	if (!rtnl_trylock())
+		return 0;
+	if (!netif_running(hw->dev))
+		ret = -1;
+	else
+		ret = psteer_hw_idle(hw, q);
+	rtnl_unlock();
+	return ret;
+}
+
+/*
+ * The second half of a sync, the fence, without RTNL: it may wait up to
+ * PSTEER_HW_FENCE_MS in every round, and the rest of the stack's
+ * configuration must not stall behind it (each look at a queue takes
+ * RTNL for that look only). Waits out the NIC's interrupt coalescing,
+ * then until each old queue is idle, then lets the held packets go. A
+ * fence that ends early, the device down or psteer stopping to drive it,
+ * counts as a timeout: a move it ended may reorder. @hw stays:
+ * psteer_hw_stop() waits for @hw->fencing to clear.
+ * Context: process.
+ */
+static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
+			    unsigned int coalesce_us)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
+	struct psteer_table *tbl = ps->tbl;
+	u32 q, bkt;
+	int idle;
+
+	if (coalesce_us)
+		usleep_range(coalesce_us, coalesce_us + 100);
+	for_each_set_bit(q, hw->oldq, hw->nqueues) {
+		WRITE_ONCE(hw->fences, hw->fences + 1);
+		while ((idle = psteer_hw_fence_look(hw, q)) != 1) {
+			if (idle < 0 || time_after(jiffies, deadline)) {
+				WRITE_ONCE(hw->fence_timeouts,
+					   hw->fence_timeouts + 1);
+				break;
 			}
+			usleep_range(100, 200);
 		}
+		if (idle < 0)
+			break;
 	}
 	for_each_set_bit(bkt, hw->held, tbl->nbuckets)
 		psteer_release_held(tbl, &tbl->buckets[bkt]);
+	/*
+	 * The last touch of @hw: psteer_hw_stop() may free it once it reads
+	 * false (pairs with the acquire there).
+	 */
+	smp_store_release(&hw->fencing, false);
+	wake_up_all(&ps->hw_fenced);
 }
+
+/**
+ * psteer_hw_sync_all() - one round of psteer_hw_work(): every driven
+ * table follows the owners
+ * @ps: the module
+ *
+ * Context: process; takes RTNL.
+ */
+VISIBLE_IF_KUNIT void psteer_hw_sync_all(struct psteer *ps)
+{
+	unsigned int coalesce_us;
+	struct psteer_hw *hw;
+	bool fence;
+	int i;
+
+	for (i = 0; i < PSTEER_HW_MAX; i++) {
+		if (!rcu_access_pointer(ps->hw[i]))
+			continue;
+		rtnl_lock();
+		hw = rtnl_dereference(ps->hw[i]);
+		fence = hw && psteer_hw_rewrite(ps, hw, &coalesce_us);
+		rtnl_unlock();
+		if (fence)
+			psteer_hw_fence(ps, hw, coalesce_us);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_hw_sync_all);
 
 static void psteer_hw_work(struct work_struct *work)
 {
 	struct psteer *ps = container_of(to_delayed_work(work), struct psteer,
 					 hw_work);
 	unsigned int ms = psteer_param_rebalance_ms() ?: PSTEER_HW_SYNC_MS;
-	int i;
 
+	psteer_hw_sync_all(ps);
 	rtnl_lock();
-	for (i = 0; i < PSTEER_HW_MAX; i++) {
-		struct psteer_hw *hw = rtnl_dereference(ps->hw[i]);
-
-		if (hw)
-			psteer_hw_sync(ps, hw);
-	}
 	if (ps->nhw && !ps->hw_stopping)
 		queue_delayed_work(system_dfl_wq, &ps->hw_work,
 				   msecs_to_jiffies(ms));
@@ -521,6 +612,7 @@ void psteer_nic_forget(struct psteer *ps, struct net_device *dev)
 void psteer_nic_init(struct psteer *ps)
 {
 	INIT_DELAYED_WORK(&ps->hw_work, psteer_hw_work);
+	init_waitqueue_head(&ps->hw_fenced);
 }
 
 /**
@@ -642,7 +734,7 @@ int psteer_nic_devices_show(struct seq_file *seq, void *v)
 			   rss.entries, rss.key_bytes,
 			   psteer_hfunc_name(rss.hfunc), rss.queues, state,
 			   hw ? hw->rewrites : 0, hw ? hw->moved : 0,
-			   hw ? hw->fence_timeouts : 0,
+			   hw ? READ_ONCE(hw->fence_timeouts) : 0,
 			   hw ? psteer_hw_nic_hashes(hw) : 0);
 	}
 	rtnl_unlock();
