@@ -612,6 +612,30 @@ static void psteer_queue_hold_release_seen(struct kunit *test)
 }
 
 /*
+ * A driven device's state for the psteer_hw_* cases: @entries (at most
+ * BITS_PER_LONG) table entries, all on queue 0, @nqueues queues, no CPU
+ * known for any (qcpu zero: the case sets them).
+ */
+static struct psteer_hw *psteer_test_hw(struct kunit *test, u32 entries,
+					u32 nqueues)
+{
+	struct psteer_hw *hw = kunit_kzalloc(test, sizeof(*hw), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, hw);
+	hw->entries = entries;
+	hw->nqueues = nqueues;
+	hw->qcpu = kunit_kcalloc(test, nqueues, sizeof(int), GFP_KERNEL);
+	hw->cpuq = kunit_kcalloc(test, nr_cpu_ids, sizeof(int), GFP_KERNEL);
+	hw->cur = kunit_kcalloc(test, entries, sizeof(u32), GFP_KERNEL);
+	hw->next = kunit_kcalloc(test, entries, sizeof(u32), GFP_KERNEL);
+	hw->held = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
+	hw->oldq = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, hw->qcpu && hw->cpuq && hw->cur && hw->next &&
+			  hw->held && hw->oldq);
+	return hw;
+}
+
+/*
  * psteer_hw_plan() (src/nic.c), a NIC with more queues than CPUs: queues 0
  * and 1 on CPU a, queue 2 on b; entries 0-3 carry buckets 0-3. Entry 1
  * is on queue 1 and its bucket's owner is a: it stays, though a's first
@@ -622,23 +646,12 @@ static void psteer_queue_hold_release_seen(struct kunit *test)
 static void psteer_hw_plan_queues_of_one_cpu(struct kunit *test)
 {
 	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
-	struct psteer_hw *hw = kunit_kzalloc(test, sizeof(*hw), GFP_KERNEL);
+	struct psteer_hw *hw = psteer_test_hw(test, 4, 3);
 	int a = psteer_cpu_a, nb = psteer_cpu_b;
 	static const u32 cur[] = { 0, 1, 2, 2 };
 	static const u32 want[] = { 2, 1, 0, 0 };
 	u32 e;
 
-	KUNIT_ASSERT_NOT_NULL(test, hw);
-	hw->entries = 4;
-	hw->nqueues = 3;
-	hw->qcpu = kunit_kcalloc(test, 3, sizeof(int), GFP_KERNEL);
-	hw->cpuq = kunit_kcalloc(test, nr_cpu_ids, sizeof(int), GFP_KERNEL);
-	hw->cur = kunit_kcalloc(test, 4, sizeof(u32), GFP_KERNEL);
-	hw->next = kunit_kcalloc(test, 4, sizeof(u32), GFP_KERNEL);
-	hw->held = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
-	hw->oldq = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, hw->qcpu && hw->cpuq && hw->cur && hw->next &&
-			  hw->held && hw->oldq);
 	hw->qcpu[0] = a;
 	hw->qcpu[1] = a;
 	hw->qcpu[2] = nb;
@@ -797,7 +810,6 @@ static void psteer_hw_fence_without_rtnl(struct kunit *test)
 #ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
 	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
 	struct psteer *ps = kunit_kzalloc(test, sizeof(*ps), GFP_KERNEL);
-	struct psteer_hw *hw = kunit_kzalloc(test, sizeof(*hw), GFP_KERNEL);
 	struct napi_struct *napi = kunit_kzalloc(test, sizeof(*napi),
 						 GFP_KERNEL);
 	struct psteer_fence_run *run = kunit_kzalloc(test, sizeof(*run),
@@ -805,10 +817,11 @@ static void psteer_hw_fence_without_rtnl(struct kunit *test)
 	int a = psteer_cpu_a, nb = psteer_cpu_b;
 	unsigned int looks = 0, free = 0;
 	struct task_struct *t;
+	struct psteer_hw *hw;
 	struct net_device *dev;
 	u32 e;
 
-	KUNIT_ASSERT_TRUE(test, ps && hw && napi && run);
+	KUNIT_ASSERT_TRUE(test, ps && napi && run);
 	dev = alloc_netdev_mqs(0, "psteer_kt%d", NET_NAME_UNKNOWN, ether_setup,
 			       1, 2);
 	KUNIT_ASSERT_NOT_NULL(test, dev);
@@ -830,17 +843,8 @@ static void psteer_hw_fence_without_rtnl(struct kunit *test)
 	list_add(&napi->dev_list, &dev->napi_list);
 	memset(psteer_test_indir, 0, sizeof(psteer_test_indir));
 
+	hw = psteer_test_hw(test, 4, 2);
 	hw->dev = dev;
-	hw->entries = 4;
-	hw->nqueues = 2;
-	hw->qcpu = kunit_kcalloc(test, 2, sizeof(int), GFP_KERNEL);
-	hw->cpuq = kunit_kcalloc(test, nr_cpu_ids, sizeof(int), GFP_KERNEL);
-	hw->cur = kunit_kcalloc(test, 4, sizeof(u32), GFP_KERNEL);
-	hw->next = kunit_kcalloc(test, 4, sizeof(u32), GFP_KERNEL);
-	hw->held = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
-	hw->oldq = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, hw->qcpu && hw->cpuq && hw->cur && hw->next &&
-			  hw->held && hw->oldq);
 	hw->qcpu[0] = a;
 	hw->qcpu[1] = nb;
 	psteer_table_set_owner(tbl, 0, nb);
