@@ -210,9 +210,7 @@ x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
 # carries most of the flows makes it shed buckets, and CPU 2, the least
 # used, must get some. (A busy loop on CPU 1 failed about one run in ten:
 # CPU 1 carried none of the 8 flows.)
-hc=$(flows_cpu 2 5201)
-[ -n "$hc" ] || { conns srv; fail "no CPU carries the iperf3 flows"; }
-hog_start "$hc"
+hog_flows 2 5201 || { conns srv; fail "no CPU carries the iperf3 flows"; }
 i=0
 until [ "$(owned 2)" -gt 0 ]; do
 	i=$((i + 1))
@@ -229,7 +227,7 @@ until [ "$(owned 2)" -gt 0 ]; do
 done
 hog_stop
 echo 0 >$T/events/psteer/rebalance/enable
-echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s of a busy loop on CPU $hc"
+echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s of a busy loop on CPU $HOG_CPU"
 st=$(thread_state psteer_timer/2)
 [ "$st" = S ] || [ "$st" = R ] || fail "psteer_timer/2 is $st after coming back"
 back=$(owned 2)

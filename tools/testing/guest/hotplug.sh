@@ -77,9 +77,7 @@ while [ $r -lt "$ROUNDS" ]; do
 	echo 1 >/sys/devices/system/cpu/cpu2/online
 	# The need: a busy loop on the CPU that carries most of the flows
 	# (see conns.sh's hotplug step).
-	hc=$(flows_cpu 2 5201)
-	[ -n "$hc" ] || { rounds_diag; fail "round $r: no CPU carries the iperf3 flows"; }
-	hog_start "$hc"
+	hog_flows 2 5201 || { rounds_diag; fail "round $r: no CPU carries the iperf3 flows"; }
 	i=0
 	until [ "$(owned 2)" -gt 0 ]; do
 		i=$((i + 1))
@@ -91,7 +89,7 @@ while [ $r -lt "$ROUNDS" ]; do
 	done
 	hog_stop
 	[ $i -le "$slowest" ] || slowest=$i
-	echo "round $r: CPU 2 owns $(owned 2) buckets after ~$((i / 10)).$((i % 10)) s of a busy loop on CPU $hc"
+	echo "round $r: CPU 2 owns $(owned 2) buckets after ~$((i / 10)).$((i % 10)) s of a busy loop on CPU $HOG_CPU"
 done
 iperf_stop_all "$BG"
 ok "$ROUNDS rounds, slowest ~$((slowest / 10)).$((slowest % 10)) s"

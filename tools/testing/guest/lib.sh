@@ -177,6 +177,24 @@ flows_cpu() {
 		      if (m) print best }' /proc/net/psteer/conns
 }
 
+# hog_flows CPU PORT: a busy loop (hog_start) on the CPU other than CPU
+# that carries most of srv's connections to PORT (flows_cpu), so that it
+# sheds buckets and CPU, the least used, gets some; HOG_CPU names it. No
+# loop, HOG_CPU "none", when every connection is on CPU already: the
+# rebalancer gave CPU their buckets by itself (seen once on the NIC
+# topology, 100 ms after CPU 2 came back). Fails if no CPU carries them
+# and CPU owns nothing.
+hog_flows() {
+	HOG="" HOG_CPU=$(flows_cpu "$1" "$2")
+	if [ -n "$HOG_CPU" ]; then
+		hog_start "$HOG_CPU"
+		return 0
+	fi
+	HOG_CPU=none
+	[ "$(owned "$1")" -gt 0 ] || return 1
+	echo "every connection to port $2 is on CPU $1 already: no busy loop"
+}
+
 # total_moves: bucket moves since load, summed over the buckets file.
 total_moves() {
 	awk 'NR > 1 { s += $8 } END { print s + 0 }' /proc/net/psteer/buckets
