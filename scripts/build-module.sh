@@ -134,8 +134,7 @@ in_root() {
 sid_sparse() {
 	local ver dir dl
 	suite_apt_update >&2
-	ver=$(suite_apt_cache madison sparse 2>/dev/null |
-		awk -F' [|] ' '$3 ~ / sid\/main / { gsub(/ /, "", $2); print $2; exit }')
+	ver=$(suite_pkg_version sid sparse)
 	[ -n "$ver" ] || die "no sparse package in sid"
 	dir=$PSTEER_CACHE/sparse-$ver
 	mkdir -p "$PSTEER_CACHE"

@@ -55,9 +55,7 @@ suite_apt_update
 
 pkgs="$cc,make,bc,bison,flex,cpio,kmod,xz-utils,zstd,perl,python3,rsync"
 pkgs+=",libelf-dev,libssl-dev,pahole,sparse"
-# The compiler's version in that suite (madison: "pkg | ver | uri suite/main ...").
-ccver=$(suite_apt_cache madison "$cc" 2>/dev/null |
-	awk -F' [|] ' -v s="$suite" '$3 ~ " " s "/main " { gsub(/ /, "", $2); print $2; exit }')
+ccver=$(suite_pkg_version "$suite" "$cc")
 [ -n "$ccver" ] || die "$suite has no $cc"
 key=$(echo "$pkgs" | sha256sum | cut -c1-8)
 dir=$PSTEER_CACHE/buildroot-$suite-${cc}_$ccver-$key

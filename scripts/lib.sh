@@ -190,6 +190,13 @@ suite_apt_cache() {
 	apt-cache "${opts[@]}" "$@"
 }
 
+# suite_pkg_version SUITE PKG: PKG's version in SUITE's main (madison:
+# "pkg | ver | uri suite/main ..."), or nothing.
+suite_pkg_version() {
+	suite_apt_cache madison "$2" 2>/dev/null |
+		awk -F' [|] ' -v s="$1" '$3 ~ " " s "/main " { gsub(/ /, "", $2); print $2; exit }'
+}
+
 # suite_apt_download DIR PKG=VER...: download the packages into DIR.
 suite_apt_download() {
 	local dir=$1 opts

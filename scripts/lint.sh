@@ -49,7 +49,10 @@ result() {
 # (build-module.sh always passes W=1; a separate W=1 build compiled
 # everything a second time).
 build_checks() {
-	local series=$1 n log=$out/build-$1/build.log
+	local series=$1 n checked log=$out/build-$1/build.log
+	# gcc and sparse print file:line:col: warning: ...; sparse's errors
+	# file:line:col: error: ... (gcc's stop the build).
+	local bad='warning:|^[^ ]+:[0-9]+:[0-9]+: error:'
 	if [ -z "$KVER" ]; then
 		result "W=1 + sparse $series" FAIL "could not fetch the headers"
 		return
@@ -62,19 +65,17 @@ build_checks() {
 	# Kbuild checks nothing, with only a warning, when it finds the
 	# checker missing or too old (scripts/checker-valid.sh, 6.15 on): a
 	# run with no CHECK line checked nothing and is no pass.
-	if ! grep -q '^  CHECK ' "$log"; then
+	checked=$(grep -c '^  CHECK ' "$log" || true)
+	if [ "$checked" = 0 ]; then
 		grep -E 'C=[0-9] specified|checker-valid' "$log" | sort -u >&2 || true
 		result "W=1 + sparse $series ($KVER)" FAIL "sparse checked no file, see $log"
 		return
 	fi
-	# gcc and sparse print file:line:col: warning: ...; sparse's errors
-	# file:line:col: error: ... (gcc's stop the build).
-	n=$(grep -cE 'warning:|^[^ ]+:[0-9]+:[0-9]+: error:' "$log" || true)
+	n=$(grep -cE "$bad" "$log" || true)
 	if [ "$n" = 0 ]; then
-		result "W=1 + sparse $series ($KVER)" ok \
-			"0 warnings, $(grep -c '^  CHECK ' "$log") files checked"
+		result "W=1 + sparse $series ($KVER)" ok "0 warnings, $checked files checked"
 	else
-		grep -E 'warning:|^[^ ]+:[0-9]+:[0-9]+: error:' "$log" >&2
+		grep -E "$bad" "$log" >&2
 		result "W=1 + sparse $series ($KVER)" FAIL "$n warnings"
 	fi
 }

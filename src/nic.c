@@ -424,6 +424,15 @@ VISIBLE_IF_KUNIT unsigned int psteer_hw_coalesce_us(struct net_device *dev)
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_hw_coalesce_us);
 
+/* The packets a rewrite of @hw held go, behind their buckets' queues. */
+static void psteer_hw_release(struct psteer_table *tbl, struct psteer_hw *hw)
+{
+	u32 bkt;
+
+	for_each_set_bit(bkt, hw->held, tbl->nbuckets)
+		psteer_release_held(tbl, &tbl->buckets[bkt]);
+}
+
 /*
  * The first half of a sync, under RTNL: makes @hw's table follow the
  * owners, one write for every entry whose bucket's owner has a queue
@@ -439,8 +448,8 @@ static bool psteer_hw_rewrite(struct psteer *ps, struct psteer_hw *hw,
 {
 	struct psteer_table *tbl = ps->tbl;
 	struct net_device *dev = hw->dev;
-	u32 n, bkt;
 	u8 hfunc;
+	u32 n;
 	int err;
 
 	if (hw->overridden || !netif_running(dev))
@@ -465,8 +474,7 @@ static bool psteer_hw_rewrite(struct psteer *ps, struct psteer_hw *hw,
 		hw->errors++;
 		netdev_warn_once(dev, "psteer: its driver refused a table rewrite: %d\n",
 				 err);
-		for_each_set_bit(bkt, hw->held, tbl->nbuckets)
-			psteer_release_held(tbl, &tbl->buckets[bkt]);
+		psteer_hw_release(tbl, hw);
 		return false;
 	}
 	memcpy(hw->cur, hw->next, hw->entries * sizeof(u32));
@@ -520,8 +528,7 @@ static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
 			    unsigned int coalesce_us)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
-	struct psteer_table *tbl = ps->tbl;
-	u32 q, bkt;
+	u32 q;
 	int idle;
 
 	if (coalesce_us)
@@ -539,8 +546,7 @@ static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
 		if (idle < 0)
 			break;
 	}
-	for_each_set_bit(bkt, hw->held, tbl->nbuckets)
-		psteer_release_held(tbl, &tbl->buckets[bkt]);
+	psteer_hw_release(ps->tbl, hw);
 	/*
 	 * The last touch of @hw: psteer_hw_stop() may free it once it reads
 	 * false (pairs with the acquire there).
@@ -554,6 +560,7 @@ static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
  * table follows the owners
  * @ps: the module
  *
+ * Each device's rewrite under RTNL, then its fence without RTNL.
  * Context: process; takes RTNL.
  */
 VISIBLE_IF_KUNIT void psteer_hw_sync_all(struct psteer *ps)

@@ -280,13 +280,9 @@ wait_for() {
 # iperf_wait_ready: the iperf3 server in srv listens and has no test running
 # (a client started now is not refused as busy). At most 10 s.
 iperf_wait_ready() {
-	local i=0
-	until port_state 0A && ! port_state 01; do
-		i=$((i + 1))
-		[ "$i" -le 100 ] || fail "iperf3 server in srv not ready after 10 s"
-		sleep 0.1
-	done
+	wait_for 100 "iperf3 server in srv not ready" iperf_ready
 }
+iperf_ready() { port_state 0A && ! port_state 01; }
 
 # iperf_stop_all PID: ends the background flows started as "cli iperf3 ...
 # &" (PID, the subshell: killing it leaves the client running) by killing
@@ -294,16 +290,12 @@ iperf_wait_ready() {
 # no iperf3 runs. An unload with the flows running took minutes on the
 # debug kernel (hotplug.sh). setup_netns starts a new server.
 iperf_stop_all() {
-	local i=0
 	kill "$(cat /tmp/iperf3-srv.pid)" 2>/dev/null || true
 	kill "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
-	while pidof iperf3 >/dev/null; do
-		i=$((i + 1))
-		[ $i -le 100 ] || fail "iperf3 still runs 10 s after its server was killed"
-		sleep 0.1
-	done
+	wait_for 100 "iperf3 still runs since its server was killed" iperf_gone
 }
+iperf_gone() { ! pidof iperf3 >/dev/null; }
 
 # iperf NAME ARGS...: iperf3 client in cli against the server in srv.
 # Waits until the server listens and has finished the previous test, and
