@@ -35,6 +35,39 @@
 #define PSTEER_RB_EWMA_SHIFT		3
 
 /*
+ * A bucket's load is smoothed too, but a flow that arrives in a bucket is
+ * a step, not noise: two samples in a row past twice the smoothed load
+ * and PSTEER_RB_STEP (5% of a CPU) replace it, the second sample
+ * (psteer_rb_smooth_load()). The EWMA alone showed a new flow at 23% of
+ * its load after a round (two samples of weight 1/8), and the rebalancer
+ * placed the other buckets around a load it could not see (the
+ * simulator's churn rows, Documentation/rebalance-sim.rst). One sample is
+ * not enough: a TCP stream's bursts doubled a bucket's sample in the VM,
+ * and a smaller step moved buckets after every burst
+ * (tools/testing/bench/stability.sh). A fall is not a step: a sample
+ * that reads half was as often noise.
+ */
+#define PSTEER_RB_STEP			50000
+
+/**
+ * psteer_rb_smooth_load() - a bucket's smoothed load after one sample
+ * @avg: its smoothed load, ppm
+ * @sample: the sample, ppm
+ * @rising: in/out: the previous sample was a step (false at first)
+ */
+static inline u32 psteer_rb_smooth_load(u32 avg, u64 sample, bool *rising)
+{
+	bool step = sample > 2 * (u64)avg + PSTEER_RB_STEP;
+
+	if (step && *rising) {
+		*rising = false;
+		return sample > U32_MAX ? U32_MAX : (u32)sample;
+	}
+	*rising = step;
+	return avg + (((s64)sample - avg) >> PSTEER_RB_EWMA_SHIFT);
+}
+
+/*
  * Noise, and what the rebalancer does not act on (src/rebalance/round.c,
  * "Noise"). A CPU's busy time is charged a tick at a time: over a sample
  * of sample_ms = 50 at HZ = 250, 12.5 ticks, a busy share p reads with a
@@ -158,6 +191,10 @@ struct psteer_rb_cpu {
  *	it is not zero, so it stays PSTEER_RB_HOLD_ROUNDS rounds. Zero on a
  *	fresh table; the caller keeps it from round to round (the module's
  *	array lives as long as the table)
+ * @moved: in/out: its load when it last moved. A bucket on hold whose
+ *	load has since grown past twice that and the threshold has new
+ *	traffic in it (a flow arrived), not a lagging measure, and may move
+ *	again at once; kept by the caller with @hold
  * @conns: in: connections tracked in it; of two buckets with the same
  *	load, the one with fewer is moved first (less state changes CPU)
  * @next: scratch: next bucket of the same owner
@@ -167,6 +204,7 @@ struct psteer_rb_bucket {
 	u16 owner;
 	u8 pinned;
 	u8 hold;
+	u32 moved;
 	u32 conns;
 	u32 next;
 };

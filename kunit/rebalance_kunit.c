@@ -238,12 +238,6 @@ static void psteer_rb_measure(struct psteer_rb_world *w, const u32 *external)
 }
 
 /*
- * An elephant (70% on CPU 0, with 30% besides; fair share 39%) goes alone
- * to the least used CPU 1, whose own bucket (5%) leaves it for the CPU
- * with the most room. Next round, with usages as they then are, nothing
- * moves.
- */
-/*
  * Of two buckets with the same load, the one holding fewer connections
  * moves: less state changes CPU. CPU 0 at 60%, CPU 1 at 40%: 10% to shed,
  * and both its buckets weigh 10%.
@@ -266,6 +260,12 @@ static void psteer_rb_fewer_conns_move(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, w->b[many].owner, 0);
 }
 
+/*
+ * An elephant (70% on CPU 0, with 30% besides; fair share 39%) goes alone
+ * to the least used CPU 1, whose own bucket (5%) leaves it for the CPU
+ * with the most room. Next round, with usages as they then are, nothing
+ * moves.
+ */
 static void psteer_rb_elephant_moves(struct kunit *test)
 {
 	struct psteer_rb_world *w = psteer_rb_world(test, 4);
@@ -467,6 +467,76 @@ static void psteer_rb_rest_persists(struct kunit *test)
 }
 
 /*
+ * Tick noise around a busy loop: CPU 0 runs 30% of a CPU besides its
+ * buckets, read 4% high and 4% low in turn (about the noise of a sample,
+ * PSTEER_RB_USAGE_NOISE). The round must count the 30%: the rest, when it
+ * fell at once to every low reading and rose by an eighth after it, sat
+ * at 26-27%, and a hog on a CPU of many was counted short by as much.
+ */
+static void psteer_rb_rest_noisy(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	u32 ext[4] = {}, i, round;
+
+	for (i = 0; i < 40; i++)
+		psteer_rb_add(w, i % 4, 50 * K);
+	for (i = 0; i < 40; i++)
+		w->b[i].pinned = 1;
+	for (round = 0; round < 60; round++) {
+		ext[0] = round & 1 ? 340 * K : 260 * K;
+		psteer_rb_measure(w, ext);
+		psteer_rb_round(w, &psteer_rb_cfg);
+		if (round < 58)
+			continue;
+		KUNIT_EXPECT_GE_MSG(test, w->cpus[0].rest, 290 * K,
+				    "round %u", round);
+		KUNIT_EXPECT_LE_MSG(test, w->cpus[0].rest, 310 * K,
+				    "round %u", round);
+	}
+}
+
+/*
+ * A bucket's smoothed load: noise and slow change through the EWMA (1/8
+ * of the difference per sample); a flow arriving (two samples in a row
+ * past twice the load and PSTEER_RB_STEP) at the second; one such sample
+ * alone, a burst, and a fall, through the EWMA.
+ */
+static void psteer_rb_smooth_step(struct kunit *test)
+{
+	bool rising = false;
+
+	/* Noise, and one sample past the step: the EWMA. */
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(100 * K, 180 * K, &rising),
+			110 * K);
+	KUNIT_EXPECT_FALSE(test, rising);
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(100 * K, 260 * K, &rising),
+			120 * K);
+	KUNIT_EXPECT_TRUE(test, rising);
+	/* A burst: the next sample is back below the step. */
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(120 * K, 200 * K, &rising),
+			130 * K);
+	KUNIT_EXPECT_FALSE(test, rising);
+	/* A flow arrived: two samples past it. */
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(130 * K, 400 * K, &rising),
+			163750);
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(163750, 420 * K, &rising),
+			420 * K);
+	KUNIT_EXPECT_FALSE(test, rising);
+	/* Small buckets: the step is at least 5% of a CPU. */
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(0, 40 * K, &rising), 5 * K);
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(5 * K, 40 * K, &rising),
+			9375);
+	KUNIT_EXPECT_FALSE(test, rising);
+	/* A fall: the EWMA. */
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(300 * K, 0, &rising),
+			262500);
+	/* Saturates. */
+	psteer_rb_smooth_load(K, 1ULL << 40, &rising);
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(K, 1ULL << 40, &rising),
+			U32_MAX);
+}
+
+/*
  * A bucket just moved stays PSTEER_RB_HOLD_ROUNDS rounds. CPU 0 at 60%
  * (30/20/10%) sheds its 10% bucket to CPU 1 (40%, a pinned 40%). Then the
  * load shifts: CPU 1 reads 60% (the pinned bucket 50%), CPU 0 40%; the
@@ -502,6 +572,40 @@ static void psteer_rb_hold_after_move(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &cfg), 1);
 	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, b10);
 	KUNIT_EXPECT_EQ(test, w->b[b10].owner, 0);
+}
+
+/*
+ * A bucket on hold that a flow arrived in moves again at once: CPU 0 at
+ * 46% (40/6%) sheds its 6% bucket to CPU 1 (a pinned 34%). Then a flow
+ * joins that bucket (18%, past twice its 6% and the 5% dead band) and
+ * CPU 2's work falls to 15%: CPU 1 is the most loaded, at 52%. The
+ * bucket's load is new, not a lagging measure of the move: it goes on to
+ * CPU 2 in the next round, not after its hold (0 moves before).
+ */
+static void psteer_rb_hold_new_flow(struct kunit *test)
+{
+	struct psteer_rb_config cfg = psteer_rb_cfg;
+	struct psteer_rb_world *w = psteer_rb_world(test, 3);
+	static const u32 ext[3] = {};
+	u32 b, p2;
+
+	cfg.cooldown = 0;
+	psteer_rb_add(w, 0, 400 * K);
+	b = psteer_rb_add(w, 0, 60 * K);
+	w->b[psteer_rb_add(w, 1, 340 * K)].pinned = 1;
+	p2 = psteer_rb_add(w, 2, 400 * K);
+	w->b[p2].pinned = 1;
+	psteer_rb_rest_settled(w);
+	psteer_rb_measure(w, ext);
+	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &cfg), 1);
+	KUNIT_ASSERT_EQ(test, w->b[b].owner, 1);
+
+	w->b[b].load = 180 * K;
+	w->b[p2].load = 150 * K;
+	psteer_rb_measure(w, ext);
+	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &cfg), 1);
+	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, b);
+	KUNIT_EXPECT_EQ(test, w->b[b].owner, 2);
 }
 
 /*
@@ -678,7 +782,10 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_noise_ignored),
 	KUNIT_CASE(psteer_rb_hog_sheds),
 	KUNIT_CASE(psteer_rb_rest_persists),
+	KUNIT_CASE(psteer_rb_rest_noisy),
+	KUNIT_CASE(psteer_rb_smooth_step),
 	KUNIT_CASE(psteer_rb_hold_after_move),
+	KUNIT_CASE(psteer_rb_hold_new_flow),
 	KUNIT_CASE_SLOW(psteer_rb_random_invariants),
 	{}
 };

@@ -18,7 +18,9 @@
  *   packets (local_clock() around each batch, in src/queue.c), plus its
  *   inline packets priced at the owner's measured cost per drained
  *   packet: an inline packet's work happens after psteer's hook returns,
- *   where psteer cannot time it.
+ *   where psteer cannot time it. Smoothed the same way, except that a
+ *   step up (a flow arriving) shows after two samples
+ *   (psteer_rb_smooth_load()).
  * - The hot path only counts, in per-bucket and per-CPU fields written by
  *   a single CPU; all arithmetic happens here, in process context.
  */
@@ -148,7 +150,8 @@ static void psteer_sample_buckets(struct psteer_ctl *ctl, u64 dt)
 		if (owner >= 0)
 			work += (inl - bl->inline_prev) *
 				ctl->cpus[owner].packet_ns;
-		bl->load = psteer_ewma(bl->load, psteer_ppm(work, dt));
+		bl->load = psteer_rb_smooth_load(bl->load, psteer_ppm(work, dt),
+						 &bl->rising);
 		bl->ns_prev = ns;
 		bl->inline_prev = inl;
 	}

@@ -85,16 +85,22 @@ static s64 psteer_rb_unexplained(s64 x, s64 mean)
 
 /*
  * The part of @c's usage its buckets (c->excess so far) do not explain,
- * as it persists (PSTEER_RB_REST_DIV): kept in c->rest.
+ * as it persists (PSTEER_RB_REST_DIV): kept in c->rest. It falls at once
+ * when it drops by more than the noise band (work that ended or left);
+ * otherwise it moves by an eighth of the difference either way. Falling
+ * at once to every low reading made it follow the tick noise's troughs:
+ * a busy loop counted about a standard deviation short.
  */
 static void psteer_rb_rest(struct psteer_rb_cpu *c)
 {
 	u32 now = c->excess < c->usage ? c->usage - c->excess : 0;
 
-	if (now <= c->rest)
+	if (now + PSTEER_RB_USAGE_BAND < c->rest)
 		c->rest = now;
-	else
+	else if (now >= c->rest)
 		c->rest += (now - c->rest) / PSTEER_RB_REST_DIV;
+	else
+		c->rest -= (c->rest - now) / PSTEER_RB_REST_DIV;
 }
 
 /*
@@ -139,10 +145,12 @@ static void psteer_rb_count_usage(struct psteer_rb_round *r)
 
 /*
  * Links every bucket on its owner's list, and takes a round off the hold
- * of those moved lately. On the way, the buckets that may be elephants go
- * to the heap: heavier than the fair share can be, at least the mean of
- * the usages as given less PSTEER_RB_USAGE_BAND (the most that counting
- * them can take off a CPU's usage). False on an owner out of range.
+ * of those moved lately (all of it from one a flow arrived in: its load
+ * grew past twice @moved and the threshold). On the way, the buckets that
+ * may be elephants go to the heap: heavier than the fair share can be, at
+ * least the mean of the usages as given less PSTEER_RB_USAGE_BAND (the
+ * most that counting them can take off a CPU's usage). False on an owner
+ * out of range.
  */
 static bool psteer_rb_lists(struct psteer_rb_round *r)
 {
@@ -174,8 +182,10 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 
 		if (b->owner >= r->ncpus)
 			return false;
-		if (b->hold)
-			b->hold--;
+		if (b->hold &&
+		    (--b->hold == 0 ||
+		     b->load > 2 * (u64)b->moved + r->cfg->threshold))
+			b->hold = 0;
 		c = &r->cpus[b->owner];
 		b->next = c->head;
 		c->head = i;

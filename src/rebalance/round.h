@@ -161,6 +161,7 @@ static inline void psteer_rb_move(struct psteer_rb_round *r, u32 bucket, u32 to)
 	m->load = r->b[bucket].load;
 	r->b[bucket].owner = to;
 	r->b[bucket].hold = PSTEER_RB_HOLD_ROUNDS + 1;
+	r->b[bucket].moved = m->load;
 }
 
 /* heap.c */

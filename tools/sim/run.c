@@ -44,6 +44,7 @@ struct sim_run {
 	double *demand;		/* per CPU, true demand */
 	double *seen_b, *seen_u;	/* what the balancer is shown */
 	double *served;		/* per CPU, share of its packet demand served */
+	bool *rising;		/* per bucket, psteer_rb_smooth_load()'s */
 	u32 *load32, *usage32;
 	struct sim_rng noise;
 	/* psteer's arrays; b[].owner is psteer's copy of the owners */
@@ -141,6 +142,7 @@ static void sim_run_init(struct sim_run *s, const struct sim_size *sz,
 	s->seen_b = sim_calloc(nb, sizeof(*s->seen_b));
 	s->seen_u = sim_calloc(n, sizeof(*s->seen_u));
 	s->served = sim_calloc(n, sizeof(*s->served));
+	s->rising = sim_calloc(nb, sizeof(*s->rising));
 	s->load32 = sim_calloc(nb, sizeof(*s->load32));
 	s->usage32 = sim_calloc(n, sizeof(*s->usage32));
 	s->cpus = sim_calloc(n, sizeof(*s->cpus));
@@ -187,6 +189,7 @@ static void sim_run_free(struct sim_run *s)
 	free(s->seen_b);
 	free(s->seen_u);
 	free(s->served);
+	free(s->rising);
 	free(s->load32);
 	free(s->usage32);
 	free(s->cpus);
@@ -289,6 +292,12 @@ static void sim_measure(struct sim_run *s, u32 r)
 	const struct sim_measure *ms = &s->ms;
 	double w = ms->module ? 1.0 / (1 << PSTEER_RB_EWMA_SHIFT) : 1;
 	u32 i, k, samples = ms->module ? ms->samples : 1;
+	/*
+	 * psteer_rb_smooth_load(): a step shows at once. The RSS++ baseline
+	 * keeps the plain EWMA, its better one (a step rule made it worse:
+	 * Documentation/rebalance-sim.rst).
+	 */
+	bool step = ms->module && s->knobs.algo == SIM_PSTEER;
 
 	for (i = 0; i < s->ncpus; i++) {
 		double pkt = s->demand[i] - s->flows.hog[i];
@@ -309,7 +318,15 @@ static void sim_measure(struct sim_run *s, u32 r)
 				v *= 1 + ms->noise_bucket *
 					 sim_rng_gauss(&s->noise);
 			v = sim_clamp(v, 0, 4e9);
-			s->seen_b[i] += w * (v - s->seen_b[i]);
+			if (step && v > 2 * s->seen_b[i] + PSTEER_RB_STEP &&
+			    s->rising[i]) {
+				s->seen_b[i] = v;
+				s->rising[i] = false;
+			} else {
+				s->rising[i] = step &&
+					v > 2 * s->seen_b[i] + PSTEER_RB_STEP;
+				s->seen_b[i] += w * (v - s->seen_b[i]);
+			}
 		}
 		s->load32[i] = (u32)(s->seen_b[i] + 0.5);
 	}
@@ -499,7 +516,8 @@ static void sim_dump(const struct sim_run *s)
 	       "pigeonhole bound\n", s->flows.ncapped, max,
 	       max / sim_pigeonhole(s));
 	qsort_r(order, s->ncpus, sizeof(*order), sim_cmp_demand, s->demand);
-	printf(" cpu    demand    usage    hog buckets cool ded  heaviest buckets (as seen)\n");
+	printf(" cpu    demand    usage  counted     rest    hog buckets cool ded"
+	       "  heaviest buckets (as seen)\n");
 	for (i = 0; i < s->ncpus; i++) {
 		u32 c = order[i], nb = 0, top[4] = { 0 }, k;
 
@@ -516,8 +534,9 @@ static void sim_dump(const struct sim_run *s)
 				}
 			}
 		}
-		printf("%4u %9.0f %8u %6.0f %7u %4u %3d  %u %u %u %u\n", c,
-		       s->demand[c], s->usage32[c], s->flows.hog[c], nb,
+		printf("%4u %9.0f %8u %8u %8u %6.0f %7u %4u %3d  %u %u %u %u\n",
+		       c, s->demand[c], s->usage32[c], s->cpus[c].usage,
+		       s->cpus[c].rest, s->flows.hog[c], nb,
 		       s->cpus[c].cooldown, s->cpus[c].dedicated, top[0],
 		       top[1], top[2], top[3]);
 	}
