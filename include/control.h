@@ -49,12 +49,14 @@ struct psteer_cpu_load {
  * struct psteer_bucket_load - what the sampler knows of one bucket
  * @ns_prev: the bucket's drain time at the last sample
  * @inline_prev: its inline packets at the last sample
+ * @drops_prev: its drops at the last sample
  * @load: its load on its owner, ppm of a CPU, EWMA over samples
  * @rising: the last sample was a step up (psteer_rb_smooth_load())
  */
 struct psteer_bucket_load {
 	u64 ns_prev;
 	u64 inline_prev;
+	u64 drops_prev;
 	u32 load;
 	bool rising;
 };

@@ -376,6 +376,7 @@ struct psteer_ctl *psteer_ctl_create(struct psteer_table *tbl,
 	psteer_sample_init(ctl);
 	return ctl;
 }
+EXPORT_SYMBOL_IF_KUNIT(psteer_ctl_create);
 
 /**
  * psteer_ctl_destroy() - stop the works and free the control state
@@ -391,3 +392,4 @@ void psteer_ctl_destroy(struct psteer_ctl *ctl)
 	mutex_destroy(&ctl->lock);
 	psteer_ctl_free(ctl);
 }
+EXPORT_SYMBOL_IF_KUNIT(psteer_ctl_destroy);

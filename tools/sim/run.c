@@ -43,7 +43,6 @@ struct sim_run {
 	double *bload;		/* per bucket, true load */
 	double *demand;		/* per CPU, true demand */
 	double *seen_b, *seen_u;	/* what the balancer is shown */
-	double *served;		/* per CPU, share of its packet demand served */
 	bool *rising;		/* per bucket, psteer_rb_smooth_load()'s */
 	u32 *load32, *usage32;
 	struct sim_rng noise;
@@ -141,7 +140,6 @@ static void sim_run_init(struct sim_run *s, const struct sim_size *sz,
 	s->demand = sim_calloc(n, sizeof(*s->demand));
 	s->seen_b = sim_calloc(nb, sizeof(*s->seen_b));
 	s->seen_u = sim_calloc(n, sizeof(*s->seen_u));
-	s->served = sim_calloc(n, sizeof(*s->served));
 	s->rising = sim_calloc(nb, sizeof(*s->rising));
 	s->load32 = sim_calloc(nb, sizeof(*s->load32));
 	s->usage32 = sim_calloc(n, sizeof(*s->usage32));
@@ -188,7 +186,6 @@ static void sim_run_free(struct sim_run *s)
 	free(s->demand);
 	free(s->seen_b);
 	free(s->seen_u);
-	free(s->served);
 	free(s->rising);
 	free(s->load32);
 	free(s->usage32);
@@ -299,15 +296,14 @@ static void sim_measure(struct sim_run *s, u32 r)
 	 */
 	bool step = ms->module && s->knobs.algo == SIM_PSTEER;
 
-	for (i = 0; i < s->ncpus; i++) {
-		double pkt = s->demand[i] - s->flows.hog[i];
-
-		/* Packets first (softirq); the hog gets what is left. */
-		s->served[i] = ms->module && pkt > PSTEER_RB_FULL ?
-			       PSTEER_RB_FULL / pkt : 1;
-	}
 	for (i = 0; i < s->nbuckets; i++) {
-		double t = s->bload[i] * s->served[s->owner[i]];
+		/*
+		 * Offered: a saturated owner's buckets are timed as served,
+		 * and the packets its queues drop priced at its cost per
+		 * packet (src/sampler.c). Not modelled: the receiving CPU's
+		 * own (inline) packets, which its NIC drops unseen.
+		 */
+		double t = s->bload[i];
 
 		if (!r || !ms->module)
 			s->seen_b[i] = t;
