@@ -6,6 +6,7 @@
 
 #include <kunit/test.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 
 #include "control.h"
 #include "table.h"
@@ -42,19 +43,28 @@ static void psteer_sample_prices_drops(struct kunit *test)
 	struct psteer_table *tbl = psteer_test_table(test, 4, 2);
 	struct psteer_ctl *ctl = psteer_test_ctl(test, tbl);
 	struct psteer_bucket *b = &tbl->buckets[0];
+	u64 start, dt;
 	u32 load;
 
 	KUNIT_ASSERT_EQ(test, psteer_put(test, tbl, b, 0, 10), 8);
 	KUNIT_ASSERT_EQ(test, b->drops, 8);
 	mutex_lock(&ctl->lock);
 	ctl->cpus[ctl->cpu_idx[b->cpu]].packet_ns = 100 * NSEC_PER_USEC;
-	ctl->stamp = ktime_get_ns() - 50 * NSEC_PER_MSEC;
+	start = ktime_get_ns() - 50 * NSEC_PER_MSEC;
+	ctl->stamp = start;
 	psteer_sample(ctl);
+	dt = ctl->stamp - start;
 	load = ctl->buckets[0].load;
 	mutex_unlock(&ctl->lock);
-	/* 16000 ppm / 8, a little less for the time the test itself took. */
-	KUNIT_EXPECT_LE(test, load, 2000);
-	KUNIT_EXPECT_GE(test, load, 1900);
+	/*
+	 * 16000 ppm / 8 over exactly 50 ms; the sample's interval is a
+	 * little longer, by the time the test itself took.
+	 */
+	KUNIT_EXPECT_GE(test, dt, 50 * NSEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, load,
+			div64_u64(800 * NSEC_PER_USEC * PSTEER_RB_FULL, dt) >>
+			PSTEER_RB_EWMA_SHIFT);
+	KUNIT_EXPECT_GE(test, load, 1000);
 	/* The other buckets saw nothing. */
 	KUNIT_EXPECT_EQ(test, ctl->buckets[1].load, 0);
 }
