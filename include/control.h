@@ -24,7 +24,9 @@
  * @ns_prev: psteer's drain time at the last sample
  * @drained_prev: packets drained at the last sample
  * @usage: share of capacity in use, ppm, EWMA over samples
- * @packet_ns: psteer's drain cost per packet on this CPU, EWMA
+ * @packet_ns: psteer's drain cost per packet on this CPU, EWMA from its
+ *	first measure (PSTEER_DEFAULT_PACKET_NS before)
+ * @measured: it drained packets once, so @packet_ns is its own
  * @index: imbalance distribution index from the last round, ppm
  * @cooldown: rounds left before it may receive buckets again
  * @rest: work its buckets do not explain, as the rounds count it
@@ -39,6 +41,7 @@ struct psteer_cpu_load {
 	u64 drained_prev;
 	u32 usage;
 	u32 packet_ns;
+	bool measured;
 	s32 index;
 	u32 cooldown;
 	u32 rest;
@@ -49,14 +52,12 @@ struct psteer_cpu_load {
  * struct psteer_bucket_load - what the sampler knows of one bucket
  * @ns_prev: the bucket's drain time at the last sample
  * @inline_prev: its inline packets at the last sample
- * @drops_prev: its drops at the last sample
  * @load: its load on its owner, ppm of a CPU, EWMA over samples
  * @rising: the last sample was a step up (psteer_rb_smooth_load())
  */
 struct psteer_bucket_load {
 	u64 ns_prev;
 	u64 inline_prev;
-	u64 drops_prev;
 	u32 load;
 	bool rising;
 };

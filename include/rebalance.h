@@ -52,16 +52,21 @@
 /**
  * psteer_rb_smooth_load() - a bucket's smoothed load after one sample
  * @avg: its smoothed load, ppm
- * @sample: the sample, ppm
+ * @sample: the sample, ppm (at most U32_MAX counts)
  * @rising: in/out: the previous sample was a step (false at first)
+ *
+ * Return: the new smoothed load, ppm.
  */
 static inline u32 psteer_rb_smooth_load(u32 avg, u64 sample, bool *rising)
 {
-	bool step = sample > 2 * (u64)avg + PSTEER_RB_STEP;
+	bool step;
 
+	if (sample > U32_MAX)
+		sample = U32_MAX;
+	step = sample > 2 * (u64)avg + PSTEER_RB_STEP;
 	if (step && *rising) {
 		*rising = false;
-		return sample > U32_MAX ? U32_MAX : (u32)sample;
+		return sample;
 	}
 	*rising = step;
 	return avg + (((s64)sample - avg) >> PSTEER_RB_EWMA_SHIFT);
@@ -84,12 +89,12 @@ static inline u32 psteer_rb_smooth_load(u32 avg, u64 sample, bool *rising)
 /*
  * That part (the work no move of a bucket can take off a CPU: a busy
  * loop, the processes that send and read the packets, the stack's own)
- * counts as it persists: it falls at once, and rises by a
- * 1/PSTEER_RB_REST_DIV of the difference per round, 90% in 1.7 s at
- * rebalance_ms = 100. A busy loop pinned to a CPU stays there; processes
- * the scheduler moves between CPUs every second or so do not, and chasing
- * them moved the heaviest bucket round the CPUs (tools/testing/bench/
- * stability.sh, "elephant").
+ * counts as it persists: it falls at once when it drops by more than
+ * PSTEER_RB_USAGE_BAND, and otherwise moves by 1/PSTEER_RB_REST_DIV of
+ * the difference per round, 90% in 1.7 s at rebalance_ms = 100. A busy
+ * loop pinned to a CPU stays there; processes the scheduler moves between
+ * CPUs every second or so do not, and chasing them moved the heaviest
+ * bucket round the CPUs (tools/testing/bench/stability.sh, "elephant").
  */
 #define PSTEER_RB_REST_DIV		8
 /*

@@ -530,8 +530,9 @@ static void psteer_rb_smooth_step(struct kunit *test)
 	/* A fall: the EWMA. */
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(300 * K, 0, &rising),
 			262500);
-	/* Saturates. */
-	psteer_rb_smooth_load(K, 1ULL << 40, &rising);
+	/* A sample past U32_MAX counts as U32_MAX, smoothed or not. */
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(K, 1ULL << 40, &rising),
+			K + ((U32_MAX - K) >> PSTEER_RB_EWMA_SHIFT));
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(K, 1ULL << 40, &rising),
 			U32_MAX);
 }

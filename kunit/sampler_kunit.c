@@ -31,25 +31,31 @@ static struct psteer_ctl *psteer_test_ctl(struct kunit *test,
 }
 
 /*
- * One sample of 50 ms in which bucket 0's owner delivered nothing and its
- * queue (2 packets) refused 8 of 10: the 8 are priced at the owner's cost
- * per packet, 100 us, 800 us in all, 1.6% of a CPU, of which the EWMA's
- * first sample keeps 1/8. Timed alone, a saturated owner's buckets add up
- * to no more than the CPU, and the rebalancer cannot see how much it must
- * shed; before, this bucket read 0.
+ * One sample of 50 ms in which bucket 0's owner, a CPU that never drained
+ * a packet (its buckets pass inline, as when psteer drives a NIC), let 8
+ * packets through inline, and the other CPU measured 10 us per packet:
+ * they are priced at those 10 us, 80 us in all, 0.16% of a CPU, of which
+ * the EWMA's first sample keeps 1/8. At the default 2 us instead (as
+ * before), the bucket's load changed by 5 when it moved to a CPU that
+ * drains, and could read as a flow arriving.
  */
-static void psteer_sample_prices_drops(struct kunit *test)
+static void psteer_sample_unmeasured_cpu(struct kunit *test)
 {
 	struct psteer_table *tbl = psteer_test_table(test, 4, 2);
 	struct psteer_ctl *ctl = psteer_test_ctl(test, tbl);
 	struct psteer_bucket *b = &tbl->buckets[0];
+	int owner, other;
 	u64 start, dt;
 	u32 load;
 
-	KUNIT_ASSERT_EQ(test, psteer_put(test, tbl, b, 0, 10), 8);
-	KUNIT_ASSERT_EQ(test, b->drops, 8);
 	mutex_lock(&ctl->lock);
-	ctl->cpus[ctl->cpu_idx[b->cpu]].packet_ns = 100 * NSEC_PER_USEC;
+	owner = ctl->cpu_idx[b->cpu];
+	other = ctl->cpu_idx[b->cpu == psteer_cpu_a ? psteer_cpu_b :
+			     psteer_cpu_a];
+	KUNIT_ASSERT_FALSE(test, ctl->cpus[owner].measured);
+	ctl->cpus[other].packet_ns = 10 * NSEC_PER_USEC;
+	ctl->cpus[other].measured = true;
+	WRITE_ONCE(b->inline_packets, 8);
 	start = ktime_get_ns() - 50 * NSEC_PER_MSEC;
 	ctl->stamp = start;
 	psteer_sample(ctl);
@@ -57,20 +63,21 @@ static void psteer_sample_prices_drops(struct kunit *test)
 	load = ctl->buckets[0].load;
 	mutex_unlock(&ctl->lock);
 	/*
-	 * 16000 ppm / 8 over exactly 50 ms; the sample's interval is a
-	 * little longer, by the time the test itself took.
+	 * 1600 ppm / 8 over exactly 50 ms; the sample's interval is a little
+	 * longer, by the time the test itself took.
 	 */
 	KUNIT_EXPECT_GE(test, dt, 50 * NSEC_PER_MSEC);
 	KUNIT_EXPECT_EQ(test, load,
-			div64_u64(800 * NSEC_PER_USEC * PSTEER_RB_FULL, dt) >>
+			div64_u64(80ULL * NSEC_PER_USEC * PSTEER_RB_FULL, dt) >>
 			PSTEER_RB_EWMA_SHIFT);
-	KUNIT_EXPECT_GE(test, load, 1000);
+	KUNIT_EXPECT_GE(test, load, 100);
+	KUNIT_EXPECT_FALSE(test, ctl->buckets[0].rising);
 	/* The other buckets saw nothing. */
 	KUNIT_EXPECT_EQ(test, ctl->buckets[1].load, 0);
 }
 
 static struct kunit_case psteer_sampler_cases[] = {
-	KUNIT_CASE(psteer_sample_prices_drops),
+	KUNIT_CASE(psteer_sample_unmeasured_cpu),
 	{}
 };
 

@@ -18,11 +18,11 @@
  *   packets (local_clock() around each batch, in src/queue.c), plus its
  *   inline packets priced at the owner's measured cost per drained
  *   packet: an inline packet's work happens after psteer's hook returns,
- *   where psteer cannot time it. Its dropped packets are priced so too:
- *   an owner that cannot keep up delivers no more than its capacity, and
- *   timed alone its buckets would add up to no more than the CPU, hiding
- *   how much it must shed (the simulator: a round-robin table with heavy
- *   buckets took 9 to 22 rounds to balance at 64x4096). Smoothed the
+ *   where psteer cannot time it. An owner that never drained (a CPU
+ *   whose buckets all pass inline, as when psteer drives a NIC) prices
+ *   them at the mean cost of the CPUs that did: at the default cost
+ *   instead, a bucket's load changed by their ratio when it changed CPU,
+ *   which could read as a flow arriving and end its hold. Smoothed the
  *   same way, except that a step up (a flow arriving) shows after two
  *   samples (psteer_rb_smooth_load()).
  * - The hot path only counts, in per-bucket and per-CPU fields written by
@@ -129,37 +129,61 @@ static void psteer_sample_cpus(struct psteer_ctl *ctl)
 			cl->usage = psteer_ewma(cl->usage,
 						psteer_ppm(dbusy, dbusy + didle));
 		cl->idle_prev = idle;
-		if (drained > cl->drained_prev)
-			cl->packet_ns = psteer_ewma(cl->packet_ns,
-						    div64_u64(ns - cl->ns_prev,
-							      drained - cl->drained_prev));
+		if (drained > cl->drained_prev) {
+			u64 cost = div64_u64(ns - cl->ns_prev,
+					     drained - cl->drained_prev);
+
+			/* The first measure replaces the default. */
+			cl->packet_ns = cl->measured ?
+					psteer_ewma(cl->packet_ns, cost) :
+					min_t(u64, cost, U32_MAX);
+			cl->measured = true;
+		}
 		cl->busy_prev = busy;
 		cl->ns_prev = ns;
 		cl->drained_prev = drained;
 	}
 }
 
+/*
+ * The mean cost per packet of the CPUs that drained some, for those that
+ * never did; the default if none did.
+ */
+static u64 psteer_mean_packet_ns(const struct psteer_ctl *ctl)
+{
+	u64 sum = 0;
+	u32 i, n = 0;
+
+	for (i = 0; i < ctl->ncpus; i++) {
+		if (ctl->cpus[i].measured) {
+			sum += ctl->cpus[i].packet_ns;
+			n++;
+		}
+	}
+	return n ? div_u64(sum, n) : PSTEER_DEFAULT_PACKET_NS;
+}
+
 static void psteer_sample_buckets(struct psteer_ctl *ctl, u64 dt)
 {
 	struct psteer_table *tbl = ctl->tbl;
+	u64 mean_ns = psteer_mean_packet_ns(ctl);
 	u32 i;
 
 	for (i = 0; i < tbl->nbuckets; i++) {
 		const struct psteer_bucket *b = &tbl->buckets[i];
 		struct psteer_bucket_load *bl = &ctl->buckets[i];
 		u64 ns = READ_ONCE(b->ns), inl = READ_ONCE(b->inline_packets);
-		u64 drops = READ_ONCE(b->drops);
 		int owner = ctl->cpu_idx[psteer_bucket_owner(b)];
 		u64 work = ns - bl->ns_prev;
 
 		if (owner >= 0)
-			work += (inl - bl->inline_prev + drops - bl->drops_prev) *
-				ctl->cpus[owner].packet_ns;
+			work += (inl - bl->inline_prev) *
+				(ctl->cpus[owner].measured ?
+				 ctl->cpus[owner].packet_ns : mean_ns);
 		bl->load = psteer_rb_smooth_load(bl->load, psteer_ppm(work, dt),
 						 &bl->rising);
 		bl->ns_prev = ns;
 		bl->inline_prev = inl;
-		bl->drops_prev = drops;
 	}
 }
 

@@ -43,6 +43,7 @@ struct sim_run {
 	double *bload;		/* per bucket, true load */
 	double *demand;		/* per CPU, true demand */
 	double *seen_b, *seen_u;	/* what the balancer is shown */
+	double *served;		/* per CPU, share of its packet demand served */
 	bool *rising;		/* per bucket, psteer_rb_smooth_load()'s */
 	u32 *load32, *usage32;
 	struct sim_rng noise;
@@ -140,6 +141,7 @@ static void sim_run_init(struct sim_run *s, const struct sim_size *sz,
 	s->demand = sim_calloc(n, sizeof(*s->demand));
 	s->seen_b = sim_calloc(nb, sizeof(*s->seen_b));
 	s->seen_u = sim_calloc(n, sizeof(*s->seen_u));
+	s->served = sim_calloc(n, sizeof(*s->served));
 	s->rising = sim_calloc(nb, sizeof(*s->rising));
 	s->load32 = sim_calloc(nb, sizeof(*s->load32));
 	s->usage32 = sim_calloc(n, sizeof(*s->usage32));
@@ -186,6 +188,7 @@ static void sim_run_free(struct sim_run *s)
 	free(s->demand);
 	free(s->seen_b);
 	free(s->seen_u);
+	free(s->served);
 	free(s->rising);
 	free(s->load32);
 	free(s->usage32);
@@ -280,7 +283,8 @@ static double sim_usage_sample(struct sim_run *s, double p)
  * What the balancer sees of round @r: see struct sim_measure. The module's
  * sampler takes @samples samples per round, each with its own noise, and
  * keeps 1 - 2^-PSTEER_RB_EWMA_SHIFT of the old value per sample
- * (psteer_ewma()); its first round starts from the true values, as if the
+ * (psteer_rb_smooth_load(), psteer's step rule included); its first round
+ * starts from the true values, as if the
  * load had been running for a while. The exact one sees this round's
  * values, noise (if any) added once.
  */
@@ -290,20 +294,23 @@ static void sim_measure(struct sim_run *s, u32 r)
 	double w = ms->module ? 1.0 / (1 << PSTEER_RB_EWMA_SHIFT) : 1;
 	u32 i, k, samples = ms->module ? ms->samples : 1;
 	/*
-	 * psteer_rb_smooth_load(): a step shows at once. The RSS++ baseline
+	 * psteer_rb_smooth_load(): a step shows at the second sample past
+	 * it (both samples of a round see the load of that round). The RSS++
+	 * baseline
 	 * keeps the plain EWMA, its better one (a step rule made it worse:
 	 * Documentation/rebalance-sim.rst).
 	 */
 	bool step = ms->module && s->knobs.algo == SIM_PSTEER;
 
+	for (i = 0; i < s->ncpus; i++) {
+		double pkt = s->demand[i] - s->flows.hog[i];
+
+		/* Packets first (softirq); the hog gets what is left. */
+		s->served[i] = ms->module && pkt > PSTEER_RB_FULL ?
+			       PSTEER_RB_FULL / pkt : 1;
+	}
 	for (i = 0; i < s->nbuckets; i++) {
-		/*
-		 * Offered: a saturated owner's buckets are timed as served,
-		 * and the packets its queues drop priced at its cost per
-		 * packet (src/sampler.c). Not modelled: the receiving CPU's
-		 * own (inline) packets, which its NIC drops unseen.
-		 */
-		double t = s->bload[i];
+		double t = s->bload[i] * s->served[s->owner[i]];
 
 		if (!r || !ms->module)
 			s->seen_b[i] = t;

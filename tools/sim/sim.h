@@ -167,7 +167,8 @@ struct sim_knobs {
  * @hz: usage counted in ticks of this rate, sample_ms * @hz / 1000 ticks
  *	a sample (binomial noise, see sim_usage_sample()); 0: exact
  * @module: as src/sampler.c and src/control.c measure (EWMA of weight
- *	2^-PSTEER_RB_EWMA_SHIFT per sample, 1/8, buckets priced by the time
+ *	2^-PSTEER_RB_EWMA_SHIFT per sample, 1/8, and psteer's step rule for
+ *	buckets, psteer_rb_smooth_load(); buckets priced by the time
  *	spent on them so a saturated CPU's buckets add up to no more than it,
  *	smoothed usages corrected by each move); otherwise exact: usage =
  *	demand capped at a full CPU, bucket load = offered load, both of this
