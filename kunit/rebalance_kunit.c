@@ -479,9 +479,7 @@ static void psteer_rb_rest_noisy(struct kunit *test)
 	u32 ext[4] = {}, i, round;
 
 	for (i = 0; i < 40; i++)
-		psteer_rb_add(w, i % 4, 50 * K);
-	for (i = 0; i < 40; i++)
-		w->b[i].pinned = 1;
+		w->b[psteer_rb_add(w, i % 4, 50 * K)].pinned = 1;
 	for (round = 0; round < 60; round++) {
 		ext[0] = round & 1 ? 340 * K : 260 * K;
 		psteer_rb_measure(w, ext);

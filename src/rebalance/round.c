@@ -182,10 +182,12 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 
 		if (b->owner >= r->ncpus)
 			return false;
-		if (b->hold &&
-		    (--b->hold == 0 ||
-		     b->load > 2 * (u64)b->moved + r->cfg->threshold))
-			b->hold = 0;
+		if (b->hold) {
+			b->hold--;
+			/* A flow arrived in it: not a lagging measure. */
+			if (b->load > 2 * (u64)b->moved + r->cfg->threshold)
+				b->hold = 0;
+		}
 		c = &r->cpus[b->owner];
 		b->next = c->head;
 		c->head = i;

@@ -284,9 +284,9 @@ static double sim_usage_sample(struct sim_run *s, double p)
  * sampler takes @samples samples per round, each with its own noise, and
  * keeps 1 - 2^-PSTEER_RB_EWMA_SHIFT of the old value per sample
  * (psteer_rb_smooth_load(), psteer's step rule included); its first round
- * starts from the true values, as if the
- * load had been running for a while. The exact one sees this round's
- * values, noise (if any) added once.
+ * starts from the true values, as if the load had been running for a
+ * while. The exact one sees this round's values, noise (if any) added
+ * once.
  */
 static void sim_measure(struct sim_run *s, u32 r)
 {
@@ -294,13 +294,12 @@ static void sim_measure(struct sim_run *s, u32 r)
 	double w = ms->module ? 1.0 / (1 << PSTEER_RB_EWMA_SHIFT) : 1;
 	u32 i, k, samples = ms->module ? ms->samples : 1;
 	/*
-	 * psteer_rb_smooth_load(): a step shows at the second sample past
-	 * it (both samples of a round see the load of that round). The RSS++
-	 * baseline
-	 * keeps the plain EWMA, its better one (a step rule made it worse:
-	 * Documentation/rebalance-sim.rst).
+	 * psteer_rb_smooth_load(), in doubles: a step shows at the second
+	 * sample past it (both samples of a round see the load of that
+	 * round). The RSS++ baseline keeps the plain EWMA, its better one (a
+	 * step rule made it worse: Documentation/rebalance-sim.rst).
 	 */
-	bool step = ms->module && s->knobs.algo == SIM_PSTEER;
+	bool step = ms->module && s->knobs.algo == SIM_PSTEER, past;
 
 	for (i = 0; i < s->ncpus; i++) {
 		double pkt = s->demand[i] - s->flows.hog[i];
@@ -321,13 +320,12 @@ static void sim_measure(struct sim_run *s, u32 r)
 				v *= 1 + ms->noise_bucket *
 					 sim_rng_gauss(&s->noise);
 			v = sim_clamp(v, 0, 4e9);
-			if (step && v > 2 * s->seen_b[i] + PSTEER_RB_STEP &&
-			    s->rising[i]) {
+			past = step && v > 2 * s->seen_b[i] + PSTEER_RB_STEP;
+			if (past && s->rising[i]) {
 				s->seen_b[i] = v;
 				s->rising[i] = false;
 			} else {
-				s->rising[i] = step &&
-					v > 2 * s->seen_b[i] + PSTEER_RB_STEP;
+				s->rising[i] = past;
 				s->seen_b[i] += w * (v - s->seen_b[i]);
 			}
 		}
