@@ -52,14 +52,21 @@ struct psteer_cpu_load {
  * struct psteer_bucket_load - what the sampler knows of one bucket
  * @ns_prev: the bucket's drain time at the last sample
  * @inline_prev: its inline packets at the last sample
- * @load: its load on its owner, ppm of a CPU, EWMA over samples
+ * @refused_prev: its refused packets at the last sample
+ * @load: its offered load on its owner (served, and refused priced at
+ *	the owner's cost per packet), ppm of a CPU, EWMA over samples
+ * @served: the part of it its owner served, smoothed the same way
  * @rising: the last sample was a step up (psteer_rb_smooth_load())
+ * @served_rising: the same, for @served
  */
 struct psteer_bucket_load {
 	u64 ns_prev;
 	u64 inline_prev;
+	u64 refused_prev;
 	u32 load;
+	u32 served;
 	bool rising;
+	bool served_rising;
 };
 
 /**

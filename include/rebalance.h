@@ -164,6 +164,12 @@ struct psteer_rb_config {
  *	host, up to mean + threshold, ppm (< 0: none)
  * @heaviest: scratch: load of its heaviest bucket, ppm
  * @tried: scratch: the heavy bucket it last failed to make room for
+ * @other: scratch: the part of @usage as counted that is not its buckets'
+ * @load: scratch: its usage with the round's moves so far (the relief)
+ * @relieved: out: it took a bucket in the relief (src/rebalance/heavy.c),
+ *	which may leave it above mean + threshold
+ * @spent: scratch: the relief is done with it (it gave a bucket this
+ *	round, or took one in the relief)
  * @rank: scratch: the CPU at this slot of the receiver heap
  * @order: scratch: the CPU at this slot of the donor heap
  */
@@ -182,6 +188,10 @@ struct psteer_rb_cpu {
 	s64 room;
 	u32 heaviest;
 	u32 tried;
+	s64 other;
+	s64 load;
+	bool relieved;
+	bool spent;
 	u32 rank;
 	u32 order;
 };
@@ -234,7 +244,8 @@ struct psteer_rb_move {
  * @total_index: D, the sum of the positive imbalance indexes, ppm
  * @nmoves: moves written
  * @elephants: buckets heavier than a CPU's fair share
- * @heavy: buckets too heavy for any receiver's room placed on a host
+ * @heavy: buckets too heavy for any receiver's room placed on a host,
+ *	and buckets the relief moved (src/rebalance/heavy.c)
  */
 struct psteer_rb_summary {
 	u32 mean;

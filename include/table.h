@@ -79,6 +79,9 @@ struct psteer_table_ops {
  * @qbytes: memory of the packets in @queue (skb->truesize); under @lock
  * @drops: packets dropped because @queue held queue_len packets or
  *	queue_bytes of memory, or its drainer's backlog was full, or flushed
+ * @refused: the part of @drops that its queues refused (all but the
+ *	flushed): offered load its owner did not serve, which the sampler
+ *	prices (src/sampler.c); under @lock
  * @hold: while the NIC's rewrite of this bucket's entries is fenced
  *	(src/nic.c), the CPU the NIC now sends them to: its packets of the
  *	bucket wait in @held; PSTEER_NO_CPU otherwise. Written under @lock,
@@ -108,6 +111,7 @@ struct psteer_bucket {
 	u64 inline_packets;
 	u64 ns;
 	u64 drops;
+	u64 refused;
 	u64 moves;
 	int hold;
 	u32 hbytes;

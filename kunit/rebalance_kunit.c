@@ -238,6 +238,32 @@ static void psteer_rb_measure(struct psteer_rb_world *w, const u32 *external)
 }
 
 /*
+ * Runs a round that must move @nmoves buckets, find the mean at @mean
+ * (thousandths) and no elephant, and place @heavy buckets outside claim 5.
+ */
+static void psteer_rb_expect_round(struct kunit *test,
+				   struct psteer_rb_world *w, u32 nmoves,
+				   u32 mean, u32 heavy)
+{
+	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), nmoves);
+	KUNIT_EXPECT_EQ(test, w->sum.mean, mean * K);
+	KUNIT_EXPECT_EQ(test, w->sum.elephants, 0);
+	KUNIT_EXPECT_EQ(test, w->sum.heavy, heavy);
+}
+
+/* Measures again and expects each CPU's usage at @end, in thousandths. */
+static void psteer_rb_expect_usage(struct kunit *test,
+				   struct psteer_rb_world *w,
+				   const u32 *external, const u32 *end)
+{
+	u32 i;
+
+	psteer_rb_measure(w, external);
+	for (i = 0; i < w->ncpus; i++)
+		KUNIT_EXPECT_EQ(test, w->cpus[i].usage, end[i] * K);
+}
+
+/*
  * Of two buckets with the same load, the one holding fewer connections
  * moves: less state changes CPU. CPU 0 at 60%, CPU 1 at 40%: 10% to shed,
  * and both its buckets weigh 10%.
@@ -349,10 +375,7 @@ static void psteer_rb_heavy_pair(struct kunit *test)
 		psteer_rb_add(w, i, 520 * K);
 	psteer_rb_measure(w, ext);
 
-	KUNIT_ASSERT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 5);
-	KUNIT_EXPECT_EQ(test, w->sum.mean, 575 * K);
-	KUNIT_EXPECT_EQ(test, w->sum.elephants, 0);
-	KUNIT_EXPECT_EQ(test, w->sum.heavy, 1);
+	psteer_rb_expect_round(test, w, 5, 575, 1);
 	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, b40);
 	KUNIT_EXPECT_EQ(test, w->moves[0].to, 1);
 	for (i = 1; i < 5; i++) {
@@ -364,9 +387,7 @@ static void psteer_rb_heavy_pair(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, w->cpus[1].host);
 	KUNIT_EXPECT_FALSE(test, w->cpus[0].host);
 	KUNIT_EXPECT_FALSE(test, w->cpus[1].dedicated);
-	psteer_rb_measure(w, ext);
-	for (i = 0; i < 6; i++)
-		KUNIT_EXPECT_EQ(test, w->cpus[i].usage, end[i] * K);
+	psteer_rb_expect_usage(test, w, ext, end);
 
 	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
 	for (i = 0; i < 6; i++)
@@ -374,6 +395,74 @@ static void psteer_rb_heavy_pair(struct kunit *test)
 	psteer_rb_measure(w, ext);
 	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
 	KUNIT_EXPECT_EQ(test, w->b[b40].owner, 1);
+}
+
+/*
+ * A host that fails to make room undoes its moves, and the buckets it
+ * tried stay free to move: before, the undo left them on hold
+ * (PSTEER_RB_HOLD_ROUNDS) as if they had moved, and the relief below
+ * could not use them. A table a random search found: CPU 0 (1150%)
+ * tries its 400 and 500 on hosts that cannot make room.
+ */
+static void psteer_rb_failed_host_frees(struct kunit *test)
+{
+	static const u32 load[] = { 100, 150, 450, 600, 350, 300, 400, 450,
+				    150, 250, 500, 450 };
+	static const u16 owner[] = { 0, 1, 2, 3, 4, 1, 0, 3, 0, 1, 0, 2 };
+	struct psteer_rb_world *w = psteer_rb_world(test, 5);
+	static const u32 ext[5] = {};
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(load); i++)
+		psteer_rb_add(w, owner[i], load[i] * K);
+	psteer_rb_measure(w, ext);
+	psteer_rb_round(w, &psteer_rb_cfg);
+	for (i = 0; i < w->nbuckets; i++)
+		if (w->b[i].owner == owner[i])
+			KUNIT_EXPECT_EQ_MSG(test, w->b[i].hold, 0,
+					    "bucket %u did not move", i);
+}
+
+/*
+ * The relief, on a coarse table: usage 90/65/60/45% in two buckets each
+ * (60 + 30, 35 + 30, 30 + 30, 25 + 20), m = 65%. CPU 0 must shed 25%,
+ * but every bucket (20% at least) is heavier than every room (CPU 3's is
+ * 20% + 5%), and no CPU can make room for its 30% with buckets that fit
+ * the others. Moving that 30% to CPU 3 still lowers the larger of the two
+ * from 90% to 75%: the relief does it, and then the table is still, as
+ * no single move lowers the largest load any more. Before the relief the
+ * round moved nothing.
+ */
+static void psteer_rb_relief_coarse(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	static const u32 ext[4] = {};
+	static const u32 end[4] = { 600, 650, 600, 750 };
+	u32 b30;
+
+	psteer_rb_add(w, 0, 600 * K);
+	b30 = psteer_rb_add(w, 0, 300 * K);
+	psteer_rb_add(w, 1, 350 * K);
+	psteer_rb_add(w, 1, 300 * K);
+	psteer_rb_add(w, 2, 300 * K);
+	psteer_rb_add(w, 2, 300 * K);
+	psteer_rb_add(w, 3, 250 * K);
+	psteer_rb_add(w, 3, 200 * K);
+	psteer_rb_measure(w, ext);
+
+	psteer_rb_expect_round(test, w, 1, 650, 1);
+	KUNIT_EXPECT_EQ(test, w->moves[0].bucket, b30);
+	KUNIT_EXPECT_EQ(test, w->moves[0].to, 3);
+	KUNIT_EXPECT_TRUE(test, w->cpus[3].relieved);
+	KUNIT_EXPECT_FALSE(test, w->cpus[3].host);
+	KUNIT_EXPECT_FALSE(test, w->cpus[0].relieved);
+	psteer_rb_expect_usage(test, w, ext, end);
+
+	/* Cooling, then still: 20, 25 or 30% from CPU 3 lowers no maximum. */
+	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
+	psteer_rb_measure(w, ext);
+	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
+	KUNIT_EXPECT_EQ(test, w->b[b30].owner, 3);
 }
 
 /*
@@ -635,6 +724,7 @@ static u32 psteer_rb_check_round(struct kunit *test,
 	s64 usage[16], limit = (s64)w->sum.mean + cfg->threshold, room = -1;
 	u64 got[16] = {}, gave[16] = {}, biggest[16] = {};
 	bool *moved = w->moved, took_big[16] = {};
+	u32 relief[16];
 	u32 i, hosts = 0;
 
 	memset(moved, 0, sizeof(w->moved));
@@ -665,8 +755,12 @@ static u32 psteer_rb_check_round(struct kunit *test,
 	}
 	for (i = 0; i < w->nbuckets; i++) {
 		KUNIT_EXPECT_LT(test, w->b[i].owner, w->ncpus);
-		if (!moved[i])
+		if (!moved[i]) {
 			KUNIT_EXPECT_EQ(test, w->b[i].owner, w->owner0[i]);
+			/* A hold this fresh only comes with a move. */
+			KUNIT_EXPECT_NE(test, w->b[i].hold,
+					PSTEER_RB_HOLD_ROUNDS + 1);
+		}
 		if (w->b[i].pinned)
 			KUNIT_EXPECT_FALSE(test, moved[i]);
 	}
@@ -681,6 +775,8 @@ static u32 psteer_rb_check_round(struct kunit *test,
 				  usage[m->from] > limit);
 		/* Cooling CPUs receive nothing. */
 		KUNIT_EXPECT_EQ(test, w->cooling[m->to], 0);
+		if (w->cpus[m->to].relieved)
+			relief[m->to] = m->from;
 	}
 	/*
 	 * The largest room left to a CPU that may receive: at or below the
@@ -707,8 +803,19 @@ static u32 psteer_rb_check_round(struct kunit *test,
 		if (took_big[i])
 			KUNIT_EXPECT_LE(test, gave[i], got[i]);
 		/* (c) Every other receiver stays within the dead band. */
-		if (got[i] && !took_big[i] && !w->cpus[i].dedicated)
+		if (got[i] && !took_big[i] && !w->cpus[i].dedicated &&
+		    !w->cpus[i].relieved)
 			KUNIT_EXPECT_LE(test, end, limit);
+		/*
+		 * (d) A receiver of the relief (the round's last move to it)
+		 * ends at least the dead band below where its donor stood
+		 * then: its usage and what it took, having given nothing.
+		 */
+		if (w->cpus[i].relieved)
+			KUNIT_EXPECT_LE(test, end,
+					usage[relief[i]] +
+					(s64)got[relief[i]] -
+					(s64)cfg->threshold);
 	}
 	return hosts;
 }
@@ -778,6 +885,8 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_elephant_moves),
 	KUNIT_CASE(psteer_rb_elephant_stays),
 	KUNIT_CASE(psteer_rb_heavy_pair),
+	KUNIT_CASE(psteer_rb_failed_host_frees),
+	KUNIT_CASE(psteer_rb_relief_coarse),
 	KUNIT_CASE(psteer_rb_noise_ignored),
 	KUNIT_CASE(psteer_rb_hog_sheds),
 	KUNIT_CASE(psteer_rb_rest_persists),

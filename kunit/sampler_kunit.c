@@ -76,8 +76,126 @@ static void psteer_sample_unmeasured_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctl->buckets[1].load, 0);
 }
 
+/*
+ * One sample of 50 ms (or a little more) of @tbl's buckets, with the
+ * owner of bucket 0 measured at @packet_ns per packet. Returns the
+ * sample's interval.
+ */
+static u64 psteer_test_sample(struct kunit *test, struct psteer_ctl *ctl,
+			      u64 packet_ns)
+{
+	struct psteer_cpu_load *cl;
+	u64 start;
+
+	mutex_lock(&ctl->lock);
+	cl = &ctl->cpus[ctl->cpu_idx[ctl->tbl->buckets[0].cpu]];
+	cl->packet_ns = packet_ns;
+	cl->measured = true;
+	start = ktime_get_ns() - 50 * NSEC_PER_MSEC;
+	ctl->stamp = start;
+	psteer_sample(ctl);
+	mutex_unlock(&ctl->lock);
+	KUNIT_EXPECT_GE(test, ctl->stamp - start, 50 * NSEC_PER_MSEC);
+	return ctl->stamp - start;
+}
+
+/*
+ * Bucket 0's owner delivered nothing in the sample and its queue (2
+ * packets) refused 8 of 10: the 8 are priced at the owner's 100 us per
+ * packet, 800 us in all, 1.6% of a CPU of which the EWMA's first sample
+ * keeps 1/8; none of it was served. Timed alone, a saturated owner's
+ * buckets add up to no more than the CPU, and the rebalancer cannot see
+ * how much it must shed: before, this bucket read 0.
+ */
+static void psteer_sample_prices_refusals(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 2);
+	struct psteer_ctl *ctl = psteer_test_ctl(test, tbl);
+	u64 dt;
+
+	KUNIT_ASSERT_EQ(test, psteer_put(test, tbl, &tbl->buckets[0], 0, 10),
+			8);
+	KUNIT_ASSERT_EQ(test, tbl->buckets[0].refused, 8);
+	dt = psteer_test_sample(test, ctl, 100 * NSEC_PER_USEC);
+	KUNIT_EXPECT_EQ(test, ctl->buckets[0].load,
+			div64_u64(800 * NSEC_PER_USEC * PSTEER_RB_FULL, dt) >>
+			PSTEER_RB_EWMA_SHIFT);
+	KUNIT_EXPECT_GE(test, ctl->buckets[0].load, 1000);
+	KUNIT_EXPECT_EQ(test, ctl->buckets[0].served, 0);
+	/* The other buckets saw nothing. */
+	KUNIT_EXPECT_EQ(test, ctl->buckets[1].load, 0);
+}
+
+static bool psteer_test_any(const struct sk_buff *skb, const void *arg)
+{
+	return true;
+}
+
+/*
+ * Packets flushed (a device going away, a namespace leaving) are drops
+ * but were never refused: they are no load. A review of the first
+ * pricing of drops found them priced.
+ */
+static void psteer_sample_flush_unpriced(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 2);
+	struct psteer_ctl *ctl = psteer_test_ctl(test, tbl);
+
+	KUNIT_ASSERT_EQ(test, psteer_put(test, tbl, &tbl->buckets[0], 0, 2),
+			0);
+	KUNIT_ASSERT_EQ(test, psteer_table_flush(tbl, psteer_test_any, NULL),
+			2);
+	KUNIT_ASSERT_EQ(test, tbl->buckets[0].drops, 2);
+	KUNIT_EXPECT_EQ(test, tbl->buckets[0].refused, 0);
+	psteer_test_sample(test, ctl, 100 * NSEC_PER_USEC);
+	KUNIT_EXPECT_EQ(test, ctl->buckets[0].load, 0);
+}
+
+/*
+ * A move takes off its donor's usage what the donor served of the
+ * bucket, not its offered load: CPU a, saturated (100%), owns two buckets
+ * of 800k and 700k offered, 500k served each, and CPU b idles. Taking the
+ * offered load off a hog's CPU so would show it idle for rounds (the
+ * review of the first pricing of drops).
+ */
+static void psteer_ctl_move_takes_served(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 2);
+	struct psteer_ctl *ctl = psteer_test_ctl(test, tbl);
+	int a = ctl->cpu_idx[psteer_cpu_a], b = ctl->cpu_idx[psteer_cpu_b];
+	u32 i, moved = 0, offered = 0, served, load = 800 * 1000;
+
+	mutex_lock(&ctl->lock);
+	ctl->cpus[a].usage = PSTEER_RB_FULL;
+	ctl->cpus[b].usage = 0;
+	for (i = 0; i < tbl->nbuckets; i++) {
+		if (tbl->buckets[i].cpu != psteer_cpu_a)
+			continue;
+		ctl->buckets[i].load = load;
+		ctl->buckets[i].served = 500 * 1000;
+		load -= 100 * 1000;
+	}
+	psteer_ctl_round(ctl);
+	for (i = 0; i < tbl->nbuckets; i++) {
+		if (tbl->buckets[i].cpu == psteer_cpu_a &&
+		    tbl->buckets[i].target == psteer_cpu_b) {
+			moved++;
+			offered += ctl->buckets[i].load;
+		}
+	}
+	served = min(PSTEER_RB_FULL, moved * 500 * 1000);
+	offered = min(PSTEER_RB_FULL, offered);
+	KUNIT_EXPECT_GE(test, moved, 1);
+	KUNIT_EXPECT_EQ(test, ctl->cpus[a].usage, PSTEER_RB_FULL - served);
+	KUNIT_EXPECT_EQ(test, ctl->cpus[b].usage, offered);
+	mutex_unlock(&ctl->lock);
+}
+
 static struct kunit_case psteer_sampler_cases[] = {
 	KUNIT_CASE(psteer_sample_unmeasured_cpu),
+	KUNIT_CASE(psteer_sample_prices_refusals),
+	KUNIT_CASE(psteer_sample_flush_unpriced),
+	KUNIT_CASE(psteer_ctl_move_takes_served),
 	{}
 };
 

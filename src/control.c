@@ -14,8 +14,9 @@
  *   (the one-drainer rule and "Moves" of src/queue.c), so a move never
  *   reorders a connection.
  * - After a move the sampler's smoothed usages are corrected by the
- *   moved load (taken off the donor, added to the receiver): otherwise
- *   the next round would still see the donor's old usage and move again.
+ *   moved load (the part the donor served taken off it, the offered load
+ *   added to the receiver): otherwise the next round would still see the
+ *   donor's old usage and move again.
  * - Pinned buckets (written to /proc/net/psteer/buckets) never move.
  */
 
@@ -96,11 +97,13 @@ static void psteer_ctl_apply(struct psteer_ctl *ctl,
 {
 	u32 fi = ctl->rb_map[m->from], ti = ctl->rb_map[m->to];
 	struct psteer_cpu_load *from = &ctl->cpus[fi];
+	/* Its donor loses what it served of it, no more (src/sampler.c). */
+	u32 served = min(m->load, ctl->buckets[m->bucket].served);
 	int to = ctl->cpu_ids[ti];
 
 	psteer_table_set_owner(ctl->tbl, m->bucket, to);
 	ctl->tbl->buckets[m->bucket].moves++;
-	from->usage -= min(from->usage, m->load);
+	from->usage -= min(from->usage, served);
 	ctl->cpus[ti].usage = min(PSTEER_RB_FULL, ctl->cpus[ti].usage + m->load);
 	trace_bucket_move(m->bucket, ctl->cpu_ids[fi], to, m->load);
 }
@@ -146,6 +149,7 @@ void psteer_ctl_round(struct psteer_ctl *ctl)
 	trace_rebalance(ctl->ncpus, ctl->usage_seen, sum.mean, sum.total_index,
 			n, ns);
 }
+EXPORT_SYMBOL_IF_KUNIT(psteer_ctl_round);
 
 static void psteer_rebalance_fn(struct work_struct *work)
 {

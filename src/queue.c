@@ -123,6 +123,7 @@ static int psteer_enqueue_to(struct psteer_table *tbl, struct psteer_bucket *b,
 		     atomic_long_read(&drainer->backlog_bytes) >=
 		     READ_ONCE(tbl->backlog_bytes))) {
 		b->drops++;
+		b->refused++;
 		spin_unlock(&b->lock);
 		return -ENOBUFS;
 	}
@@ -210,6 +211,7 @@ int psteer_enqueue_held(struct psteer_table *tbl, struct psteer_bucket *b,
 	if (unlikely(skb_queue_len(&b->held) >= READ_ONCE(tbl->queue_len) ||
 		     b->hbytes >= READ_ONCE(tbl->queue_bytes))) {
 		b->drops++;
+		b->refused++;
 		spin_unlock(&b->lock);
 		return -ENOBUFS;
 	}

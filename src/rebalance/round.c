@@ -53,9 +53,15 @@
  * that fits a receiver's room goes there directly. A CPU still cooling
  * down gives none away.
  *
+ * The relief, last (heavy.c): on a coarse table no rule above may find a
+ * move while a CPU stays far above the mean; such a CPU gives a bucket
+ * heavier than every room to the least loaded CPU when that lowers the
+ * larger of the two loads by more than the dead band.
+ *
  * Cost: O(nbuckets + the buckets of the donors and hosts + ncpus * hosts
- * tried + moves * log nbuckets): donors, receivers and a donor's buckets
- * are taken from heaps (the buckets as compact keys, after a few scans).
+ * tried + moves * log nbuckets + ncpus^2 for the relief): donors,
+ * receivers and a donor's buckets are taken from heaps (the buckets as
+ * compact keys, after a few scans).
  * No allocation: the caller passes a scratch array of nbuckets u32. Plain
  * C: the host simulator compiles this file.
  */
@@ -137,7 +143,8 @@ static void psteer_rb_count_usage(struct psteer_rb_round *r)
 	for (i = 0; i < r->ncpus; i++) {
 		struct psteer_rb_cpu *c = &r->cpus[i];
 
-		u = c->excess + psteer_rb_unexplained(c->rest, mean);
+		c->other = psteer_rb_unexplained(c->rest, mean);
+		u = c->excess + c->other;
 		c->usage = u > U32_MAX ? U32_MAX : u;
 		c->excess = 0;
 	}
@@ -171,6 +178,8 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		c->room = -1;
 		c->heaviest = 0;
 		c->tried = PSTEER_RB_NONE;
+		c->relieved = false;
+		c->spent = false;
 		floor += c->usage;
 	}
 	floor /= r->ncpus;
@@ -361,6 +370,7 @@ u32 psteer_rebalance(const struct psteer_rb_config *cfg,
 	       (donor = psteer_rb_next_donor(&r)) != PSTEER_RB_NONE)
 		psteer_rb_shed(&r, donor);
 	sum->heavy += psteer_rb_heavy(&r, false);
+	sum->heavy += psteer_rb_relieve(&r);
 
 	for (i = 0; i < r.nmoves; i++)
 		cpus[moves[i].to].received = true;

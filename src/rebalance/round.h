@@ -186,5 +186,6 @@ u32 psteer_rb_elephants(struct psteer_rb_round *r, u64 fair);
 
 /* heavy.c */
 u32 psteer_rb_heavy(struct psteer_rb_round *r, bool pre);
+u32 psteer_rb_relieve(struct psteer_rb_round *r);
 
 #endif /* _PSTEER_REBALANCE_ROUND_H */

@@ -309,7 +309,13 @@ static void sim_measure(struct sim_run *s, u32 r)
 			       PSTEER_RB_FULL / pkt : 1;
 	}
 	for (i = 0; i < s->nbuckets; i++) {
-		double t = s->bload[i] * s->served[s->owner[i]];
+		/*
+		 * Offered: a saturated owner's buckets are timed as served,
+		 * and the packets its queues refuse priced at its cost per
+		 * packet (src/sampler.c). Not modelled: the receiving CPU's
+		 * own (inline) packets, which its NIC drops unseen.
+		 */
+		double t = s->bload[i];
 
 		if (!r || !ms->module)
 			s->seen_b[i] = t;
@@ -409,9 +415,14 @@ static void sim_apply(struct sim_run *s, u32 r, u32 n)
 		s->nmoved[m->bucket]++;
 		s->owner[m->bucket] = m->to;
 		if (s->ms.module) {
-			/* As psteer_ctl_apply() corrects the smoothed usage. */
-			s->seen_u[m->from] -= s->seen_u[m->from] < m->load ?
-					      s->seen_u[m->from] : m->load;
+			/*
+			 * As psteer_ctl_apply() corrects the smoothed usage:
+			 * the donor loses the part of the load it served.
+			 */
+			double served = m->load * s->served[m->from];
+
+			s->seen_u[m->from] -= s->seen_u[m->from] < served ?
+					      s->seen_u[m->from] : served;
 			s->seen_u[m->to] += m->load;
 			if (s->seen_u[m->to] > PSTEER_RB_FULL)
 				s->seen_u[m->to] = PSTEER_RB_FULL;
