@@ -164,6 +164,8 @@ struct psteer_rb_config {
  *	host, up to mean + threshold, ppm (< 0: none)
  * @heaviest: scratch: load of its heaviest bucket, ppm
  * @tried: scratch: the heavy bucket it last failed to make room for
+ * @served: scratch: what its buckets' loads add up to, less what they
+ *	refused (the part of @usage they explain), ppm
  * @other: scratch: the part of @usage as counted that is not its buckets'
  * @load: scratch: its usage with the round's moves so far (the relief)
  * @relieved: out: it took a bucket in the relief (src/rebalance/heavy.c),
@@ -188,6 +190,7 @@ struct psteer_rb_cpu {
 	s64 room;
 	u32 heaviest;
 	u32 tried;
+	s64 served;
 	s64 other;
 	s64 load;
 	bool relieved;
@@ -198,7 +201,10 @@ struct psteer_rb_cpu {
 
 /**
  * struct psteer_rb_bucket - one bucket, as the rebalancer sees it
- * @load: in: load it put on its owner, ppm of a CPU
+ * @load: in: load it put on its owner, ppm of a CPU: its offered load,
+ *	what the owner served and what its queues refused (src/sampler.c)
+ * @refused: in: the part of @load its owner did not serve, ppm; the rest
+ *	of a CPU's usage is what its buckets' served loads do not explain
  * @owner: in/out: index of its owner in the CPU array; moves update it
  * @pinned: in: never moved
  * @hold: in/out: a move sets it to PSTEER_RB_HOLD_ROUNDS + 1; each round
@@ -216,6 +222,7 @@ struct psteer_rb_cpu {
  */
 struct psteer_rb_bucket {
 	u32 load;
+	u32 refused;
 	u16 owner;
 	u8 pinned;
 	u8 hold;

@@ -426,7 +426,7 @@ static void psteer_rb_failed_host_frees(struct kunit *test)
 /*
  * The relief, on a coarse table: usage 90/65/60/45% in two buckets each
  * (60 + 30, 35 + 30, 30 + 30, 25 + 20), m = 65%. CPU 0 must shed 25%,
- * but every bucket (20% at least) is heavier than every room (CPU 3's is
+ * but its buckets are heavier than every room (CPU 3's, the largest, is
  * 20% + 5%), and no CPU can make room for its 30% with buckets that fit
  * the others. Moving that 30% to CPU 3 still lowers the larger of the two
  * from 90% to 75%: the relief does it, and then the table is still, as
@@ -463,6 +463,51 @@ static void psteer_rb_relief_coarse(struct kunit *test)
 	psteer_rb_measure(w, ext);
 	KUNIT_EXPECT_EQ(test, psteer_rb_round(w, &psteer_rb_cfg), 0);
 	KUNIT_EXPECT_EQ(test, w->b[b30].owner, 3);
+}
+
+/*
+ * The relief lowers the larger load strictly: with a dead band of 0,
+ * 60/30% in buckets of 30% would swap for nothing (30/60%), then back,
+ * every other round. Before the comparison was strict, it did.
+ */
+static void psteer_rb_relief_strict(struct kunit *test)
+{
+	struct psteer_rb_config cfg = psteer_rb_cfg;
+	struct psteer_rb_world *w = psteer_rb_world(test, 2);
+	static const u32 ext[2] = {};
+	u32 round, moves = 0;
+
+	cfg.threshold = 0;
+	psteer_rb_add(w, 0, 300 * K);
+	psteer_rb_add(w, 0, 300 * K);
+	psteer_rb_add(w, 1, 300 * K);
+	for (round = 0; round < 6; round++) {
+		psteer_rb_measure(w, ext);
+		moves += psteer_rb_round(w, &cfg);
+	}
+	KUNIT_EXPECT_EQ(test, moves, 0);
+}
+
+/*
+ * A saturated CPU's rest is its usage less what its buckets served, not
+ * less their offered load: CPU 0 (100%) shares with a busy loop of 50%
+ * that has persisted, and its buckets offer 90% of which 40% was refused.
+ * Less the offered 90%, the loop read 10% and its rest fell at once.
+ */
+static void psteer_rb_rest_saturated(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 2);
+	u32 b;
+
+	b = psteer_rb_add(w, 0, 900 * K);
+	w->b[b].refused = 400 * K;
+	psteer_rb_add(w, 1, 300 * K);
+	w->cpus[0].usage = PSTEER_RB_FULL;
+	w->cpus[0].rest = 500 * K;
+	w->cpus[1].usage = 300 * K;
+	psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->cpus[0].rest, 500 * K);
+	KUNIT_EXPECT_EQ(test, w->cpus[1].rest, 0);
 }
 
 /*
@@ -719,12 +764,12 @@ static void psteer_rb_hold_new_flow(struct kunit *test)
  */
 static u32 psteer_rb_check_round(struct kunit *test,
 				 struct psteer_rb_world *w,
-				 const struct psteer_rb_config *cfg)
+				 const struct psteer_rb_config *cfg, u32 *reliefs)
 {
 	s64 usage[16], limit = (s64)w->sum.mean + cfg->threshold, room = -1;
 	u64 got[16] = {}, gave[16] = {}, biggest[16] = {};
 	bool *moved = w->moved, took_big[16] = {};
-	u32 relief[16];
+	const struct psteer_rb_move *relief[16] = {};
 	u32 i, hosts = 0;
 
 	memset(moved, 0, sizeof(w->moved));
@@ -775,8 +820,9 @@ static u32 psteer_rb_check_round(struct kunit *test,
 				  usage[m->from] > limit);
 		/* Cooling CPUs receive nothing. */
 		KUNIT_EXPECT_EQ(test, w->cooling[m->to], 0);
+		/* The relief runs last: a receiver's last move is its. */
 		if (w->cpus[m->to].relieved)
-			relief[m->to] = m->from;
+			relief[m->to] = m;
 	}
 	/*
 	 * The largest room left to a CPU that may receive: at or below the
@@ -802,20 +848,29 @@ static u32 psteer_rb_check_round(struct kunit *test,
 		/* (b) A CPU that took an elephant or a heavy bucket. */
 		if (took_big[i])
 			KUNIT_EXPECT_LE(test, gave[i], got[i]);
-		/* (c) Every other receiver stays within the dead band. */
-		if (got[i] && !took_big[i] && !w->cpus[i].dedicated &&
-		    !w->cpus[i].relieved)
-			KUNIT_EXPECT_LE(test, end, limit);
 		/*
-		 * (d) A receiver of the relief (the round's last move to it)
-		 * ends at least the dead band below where its donor stood
-		 * then: its usage and what it took, having given nothing.
+		 * (c) Every other receiver stays within the dead band, but
+		 * for what the relief gave it.
 		 */
-		if (w->cpus[i].relieved)
-			KUNIT_EXPECT_LE(test, end,
-					usage[relief[i]] +
-					(s64)got[relief[i]] -
-					(s64)cfg->threshold);
+		s64 own = relief[i] ? relief[i]->load : 0;
+
+		if (got[i] > own && !took_big[i] && !w->cpus[i].dedicated)
+			KUNIT_EXPECT_LE(test, end - own, limit);
+		/*
+		 * (d) The relief lowers the larger of its two CPUs' loads by
+		 * more than the dead band: the donor had given nothing, so it
+		 * stood at its usage and what it took; it gives more than the
+		 * dead band, and the receiver ends below it less the band.
+		 */
+		if (relief[i]) {
+			const struct psteer_rb_move *m = relief[i];
+			s64 donor = usage[m->from] + (s64)got[m->from];
+
+			KUNIT_EXPECT_EQ(test, gave[m->from], m->load);
+			KUNIT_EXPECT_GT(test, m->load, cfg->threshold);
+			KUNIT_EXPECT_LT(test, end, donor - cfg->threshold);
+			(*reliefs)++;
+		}
 	}
 	return hosts;
 }
@@ -832,7 +887,7 @@ static u32 psteer_rb_check_round(struct kunit *test,
 static void psteer_rb_random_invariants(struct kunit *test)
 {
 	struct psteer_rb_config cfg = psteer_rb_cfg;
-	u32 external[16], hosts = 0;
+	u32 external[16], hosts = 0, reliefs = 0;
 	int iter;
 
 	for (iter = 0; iter < 200; iter++) {
@@ -862,7 +917,8 @@ static void psteer_rb_random_invariants(struct kunit *test)
 			for (i = 0; i < w->nbuckets; i++)
 				w->owner0[i] = w->b[i].owner;
 			psteer_rb_round(w, &cfg);
-			hosts += psteer_rb_check_round(test, w, &cfg);
+			hosts += psteer_rb_check_round(test, w, &cfg,
+						       &reliefs);
 			quiet = w->sum.nmoves ? 0 : quiet + 1;
 		}
 		/* Settled: the last rounds moved nothing. */
@@ -872,6 +928,8 @@ static void psteer_rb_random_invariants(struct kunit *test)
 	}
 	/* The heavy bucket rule ran, so (b) was checked on hosts too. */
 	KUNIT_EXPECT_GT(test, hosts, 0);
+	/* And the relief ran, so (d) was checked. */
+	KUNIT_EXPECT_GT(test, reliefs, 0);
 }
 
 static struct kunit_case psteer_rebalance_cases[] = {
@@ -887,6 +945,8 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_heavy_pair),
 	KUNIT_CASE(psteer_rb_failed_host_frees),
 	KUNIT_CASE(psteer_rb_relief_coarse),
+	KUNIT_CASE(psteer_rb_relief_strict),
+	KUNIT_CASE(psteer_rb_rest_saturated),
 	KUNIT_CASE(psteer_rb_noise_ignored),
 	KUNIT_CASE(psteer_rb_hog_sheds),
 	KUNIT_CASE(psteer_rb_rest_persists),

@@ -78,6 +78,8 @@ static u32 psteer_ctl_snapshot(struct psteer_ctl *ctl)
 		u32 owner = ctl->rb_rmap[ctl->cpu_idx[cpu]];
 
 		rb->load = ctl->buckets[i].load;
+		/* The two are smoothed apart: served may lead for a sample. */
+		rb->refused = rb->load - min(rb->load, ctl->buckets[i].served);
 		rb->pinned = READ_ONCE(tbl->buckets[i].pinned);
 		rb->conns = ct ? psteer_conn_count(ct, i) : 0;
 		rb->owner = owner;
@@ -104,7 +106,8 @@ static void psteer_ctl_apply(struct psteer_ctl *ctl,
 	psteer_table_set_owner(ctl->tbl, m->bucket, to);
 	ctl->tbl->buckets[m->bucket].moves++;
 	from->usage -= min(from->usage, served);
-	ctl->cpus[ti].usage = min(PSTEER_RB_FULL, ctl->cpus[ti].usage + m->load);
+	ctl->cpus[ti].usage = min_t(u64, PSTEER_RB_FULL,
+				    (u64)ctl->cpus[ti].usage + m->load);
 	trace_bucket_move(m->bucket, ctl->cpu_ids[fi], to, m->load);
 }
 

@@ -27,8 +27,13 @@
  *   offered load. Timed alone, a saturated owner's buckets add up to no
  *   more than the CPU and hide how much it must shed (in the simulator, a
  *   table dealt round-robin took 9 to 22 rounds to come within 1.05 of
- *   the bound at 64x4096, against 1 to 9). The served part is kept too:
- *   a move takes no more than that off its donor's usage (src/control.c).
+ *   the bound at 64x4096, against 1 to 9). A refusal is priced whatever
+ *   filled the queue (a burst past queue_len too, smoothed like the rest),
+ *   and a refused TCP segment that comes back is counted again: the
+ *   offered load reads high by the loss rate. The served part is kept
+ *   too: a move takes no more than that off its donor's usage
+ *   (src/control.c), and the rebalancer counts a CPU's other work (its
+ *   rest) from it.
  *   Smoothed the same way, except that a step up (a flow arriving) shows
  *   after two samples (psteer_rb_smooth_load()).
  * - The hot path only counts, in per-bucket and per-CPU fields written by

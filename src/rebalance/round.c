@@ -90,8 +90,11 @@ static s64 psteer_rb_unexplained(s64 x, s64 mean)
 }
 
 /*
- * The part of @c's usage its buckets (c->excess so far) do not explain,
- * as it persists (PSTEER_RB_REST_DIV): kept in c->rest. It falls at once
+ * The part of @c's usage its buckets do not explain (c->served: their
+ * loads less what they refused, as a CPU that served them was busy only
+ * for what it served: with the offered loads, a saturated CPU's hog would
+ * read as nothing), as it persists (PSTEER_RB_REST_DIV): kept in c->rest.
+ * It falls at once
  * when it drops by more than the noise band (work that ended or left);
  * otherwise it moves by an eighth of the difference either way. Falling
  * at once to every low reading made it follow the tick noise's troughs:
@@ -99,7 +102,7 @@ static s64 psteer_rb_unexplained(s64 x, s64 mean)
  */
 static void psteer_rb_rest(struct psteer_rb_cpu *c)
 {
-	u32 now = c->excess < c->usage ? c->usage - c->excess : 0;
+	u32 now = c->served < c->usage ? c->usage - c->served : 0;
 
 	if (now + PSTEER_RB_USAGE_BAND < c->rest)
 		c->rest = now;
@@ -174,6 +177,7 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		c->head = PSTEER_RB_NONE;
 		c->elephant = PSTEER_RB_NONE;
 		c->excess = 0;
+		c->served = 0;
 		c->target = -1;
 		c->room = -1;
 		c->heaviest = 0;
@@ -201,6 +205,8 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		b->next = c->head;
 		c->head = i;
 		c->excess += b->load;
+		c->served += b->load - (b->refused < b->load ? b->refused :
+							       b->load);
 		if (b->load > c->heaviest)
 			c->heaviest = b->load;
 		if (!b->pinned && b->load > floor &&

@@ -8,7 +8,7 @@
  *               psteer_rebalance(), which runs a round in order
  *   elephant.c  a bucket heavier than a CPU's fair share gets a CPU alone
  *   heavy.c     a bucket heavier than any receiver's room goes to a host
- *               that makes room for it
+ *               that makes room for it; the relief, for coarse tables
  *   cpus.c      heaps of CPUs: receivers by room or share, donors by excess
  *   heap.c      the heap of buckets a CPU gives away, heaviest first
  *

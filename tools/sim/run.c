@@ -371,8 +371,12 @@ static u32 sim_balance(struct sim_run *s, u32 r)
 	case SIM_PSTEER:
 		for (i = 0; i < s->ncpus; i++)
 			s->cpus[i].usage = s->usage32[i];
-		for (i = 0; i < s->nbuckets; i++)
+		for (i = 0; i < s->nbuckets; i++) {
 			s->b[i].load = s->load32[i];
+			/* The part its saturated owner did not serve. */
+			s->b[i].refused = (u32)(s->load32[i] *
+						(1 - s->served[s->owner[i]]));
+		}
 		t0 = sim_now();
 		n = psteer_rebalance(&s->cfg, s->cpus, s->ncpus, s->b,
 				     s->nbuckets, s->scratch, s->moves,
