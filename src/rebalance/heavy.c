@@ -258,8 +258,6 @@ static void psteer_rb_loads(struct psteer_rb_round *r)
 		r->cpus[i].load = r->cpus[i].other > 0 ? r->cpus[i].other : 0;
 	for (i = 0; i < r->nbuckets; i++)
 		r->cpus[r->b[i].owner].load += r->b[i].load;
-	for (i = 0; i < r->nmoves; i++)
-		r->cpus[r->moves[i].from].spent = true;
 }
 
 /* The most (@most) or least loaded CPU the relief may use, or NONE. */
@@ -316,9 +314,12 @@ static u32 psteer_rb_relief_bucket(const struct psteer_rb_round *r,
 u32 psteer_rb_relieve(struct psteer_rb_round *r)
 {
 	s64 over = (s64)r->mean + r->cfg->threshold;
-	u32 n = 0, donor, to, bucket;
+	u32 n = 0, i, donor, to, bucket;
 
 	psteer_rb_loads(r);
+	/* A donor of the rules above gives none here. */
+	for (i = 0; i < r->nmoves; i++)
+		r->cpus[r->moves[i].from].spent = true;
 	while (!psteer_rb_full(r)) {
 		donor = psteer_rb_relief_cpu(r, true);
 		if (donor == PSTEER_RB_NONE || r->cpus[donor].load <= over)

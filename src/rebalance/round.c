@@ -205,8 +205,7 @@ static bool psteer_rb_lists(struct psteer_rb_round *r)
 		b->next = c->head;
 		c->head = i;
 		c->excess += b->load;
-		c->served += b->load - (b->refused < b->load ? b->refused :
-							       b->load);
+		c->served += b->load - psteer_rb_min(b->refused, b->load);
 		if (b->load > c->heaviest)
 			c->heaviest = b->load;
 		if (!b->pinned && b->load > floor &&
