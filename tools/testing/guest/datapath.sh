@@ -7,13 +7,16 @@
 #   tools/testing/vm/run-guest.sh --kernel KERNEL --guest datapath
 # (tests.list: datapath-6.12, datapath-debug).
 #
-# initramfs-modules: vrf nf_tables nft_flow_offload nf_flow_table_inet
+# initramfs-modules: vrf nf_tables nft_flow_offload nf_flow_table_inet sch_netem
 #
 #   netns cli (10.0.0.1/24) --veth-- netns srv (10.0.0.2/24)
 #                                    veth1 enslaved to vrf-blue (table 10)
 #
 # proc-at-load: reading /proc/net/psteer/cpus while insmod sets psteer up in
 # 40 namespaces.
+#
+# order-judge: the verdict integration.sh and rebalance.sh give on TCP's
+# out-of-order counters, on traffic whose fate netem decides.
 #
 # bypass-order: CPU 2, the only CPU of the set, offline and back under a
 # flood of sequenced datagrams (rr -Q / rr -q): none out of order.
@@ -68,6 +71,40 @@ step setup
 setup_netns
 x insmod "$KO" rebalance_ms=0
 ok
+
+# order-judge: order_verdict (lib.sh), which integration.sh and rebalance.sh
+# use to tell a reordering from a loss, on paced TCP whose fate netem on
+# cli's veth0 decides, without psteer: segments lost on the way (as a full
+# tap of the NIC topology loses them) fill srv's out-of-order queue but are
+# not a reordering; segments delayed behind later ones are.
+# judge_run NETEM...: 4 x 2 Mbit/s for 3 s through netem NETEM; sets OFO
+# (TCPOFOQueue growth), V (order_verdict's status) and VERDICT.
+judge_run() {
+	local o0 l0
+	o0=$(ofo) l0=$(tcp_loss)
+	x cli /sbin/tc qdisc add dev $CLIDEV root netem "$@"
+	iperf judge -c $SRV4 -P 4 -b 2M -t 3
+	x cli /sbin/tc qdisc del dev $CLIDEV root
+	OFO=$(($(ofo) - o0))
+	V=0 VERDICT=$(order_verdict $OFO 0 "$l0" "$(tcp_loss)") || V=$?
+	echo "netem $*: TCPOFOQueue +$OFO ($(tcp_loss_since "$l0")): $VERDICT"
+}
+
+step order-judge
+set +e
+(
+set -e
+x rmmod psteer
+judge_run loss 3%
+[ "$OFO" -gt 2 ] || fail "3% loss left TCPOFOQueue at +$OFO: the case tests nothing"
+[ "$V" = 0 ] || fail "3% loss judged as: $VERDICT"
+judge_run delay 10ms reorder 50%
+[ "$V" = 1 ] || fail "half the segments delayed by 10 ms judged as: $VERDICT"
+x insmod "$KO" rebalance_ms=0
+ok "loss: in order; delay: reordered"
+)
+step_done $?
+cli /sbin/tc qdisc del dev $CLIDEV root 2>/dev/null || true
 
 # bypass-order: with a set of one CPU (2), every packet, arriving on CPU 0,
 # is queued for CPU 2. When CPU 2 goes offline psteer steps aside (bypass),

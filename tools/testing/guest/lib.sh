@@ -217,25 +217,63 @@ ofo() {
 		$1 == "TcpExt:" && col { print $col; exit }'
 }
 
-# tcp_loss: "retrans ofo_drop rcvq_drop backlog_drop" so far: segments
-# cli retransmitted (Tcp RetransSegs) and segments srv's sockets dropped
-# (TcpExt TCPOFODrop, TCPRcvQDrop, TCPBacklogDrop). Out-of-order segments
-# come from reordering or from a loss; these tell the two apart.
+# tcp_loss: "retrans ofo_drop rcvq_drop backlog_drop reorder" so far:
+# segments cli retransmitted (Tcp RetransSegs), segments srv's sockets
+# dropped (TcpExt TCPOFODrop, TCPRcvQDrop, TCPBacklogDrop) and the
+# reorderings cli's senders detected (TcpExt TCPSACKReorder, TCPTSReorder,
+# TCPRenoReorder: a segment sent once and acknowledged after a later one
+# was, which a loss never gives: a lost segment is acknowledged only once
+# sent again). Out-of-order segments come from reordering or from a loss;
+# these tell the two apart.
 tcp_loss() {
 	local r
-	r=$(cli cat /proc/net/snmp | awk '
-		$1 == "Tcp:" && !col { for (i = 2; i <= NF; i++) if ($i == "RetransSegs") col = i; next }
-		$1 == "Tcp:" && col { print $col; exit }')
-	srv cat /proc/net/netstat | awk -v r="$r" '
+	r=$(cli cat /proc/net/snmp /proc/net/netstat | awk '
+		$1 == "Tcp:" && !tc { for (i = 2; i <= NF; i++) if ($i == "RetransSegs") tc = i; next }
+		$1 == "Tcp:" && tc { r = $tc; next }
+		$1 == "TcpExt:" && !n { n = split($0, h); next }
+		$1 == "TcpExt:" { for (i = 2; i <= n; i++) v[h[i]] = $i; next }
+		END { print r + 0, v["TCPSACKReorder"] + v["TCPTSReorder"] + v["TCPRenoReorder"] }')
+	srv cat /proc/net/netstat | awk -v r="${r% *}" -v o="${r#* }" '
 		$1 == "TcpExt:" && !n { n = split($0, h); next }
 		$1 == "TcpExt:" { for (i = 2; i <= n; i++) v[h[i]] = $i; exit }
-		END { print r + 0, v["TCPOFODrop"] + 0, v["TCPRcvQDrop"] + 0, v["TCPBacklogDrop"] + 0 }'
+		END { print r + 0, v["TCPOFODrop"] + 0, v["TCPRcvQDrop"] + 0, v["TCPBacklogDrop"] + 0, o + 0 }'
 }
 
 # tcp_loss_since "BEFORE": what tcp_loss grew by since BEFORE, named.
 tcp_loss_since() {
-	echo "$1 $(tcp_loss)" | awk '{ printf "retransmitted %d, socket drops: ofo %d, rcvq %d, backlog %d\n",
-		$5 - $1, $6 - $2, $7 - $3, $8 - $4 }'
+	echo "$1 $(tcp_loss)" | awk '{ printf "retransmitted %d, socket drops: ofo %d, rcvq %d, backlog %d, reorderings the senders saw %d\n",
+		$6 - $1, $7 - $2, $8 - $3, $9 - $4, $10 - $5 }'
+}
+
+# order_verdict OFO BASE_OFO BEFORE AFTER: whether TCPOFOQueue growth OFO,
+# over an interval whose tcp_loss readings were BEFORE and AFTER, is a
+# reordering, against BASE_OFO measured the same way without what is under
+# test (psteer, or its moves). Prints the reason; returns 0 (in order),
+# 1 (reordered) or 2 (not judged). What srv's sockets drop when srv falls
+# behind comes back out of order, and then nothing here can tell a
+# reordering (not judged). A segment lost on the way (a full tap or ring
+# of the NIC topology, which no counter in the guest sees) fills srv's
+# out-of-order queue too, until it is sent again: growth above the
+# baseline's is a reordering only if cli's senders saw one.
+order_verdict() {
+	local slack sockdrops reord
+	slack=$(ofo_slack "$2")
+	set -- "$1" "$2" "$(echo "$3 $4" | awk '{ print $7 - $2 + $8 - $3 + $9 - $4, $10 - $5 }')"
+	sockdrops=${3% *} reord=${3#* }
+	if [ "$1" -le $(($2 + slack)) ]; then
+		echo "in order: TCPOFOQueue +$1, baseline +$2, allowed up to +$(($2 + slack))"
+		return 0
+	fi
+	if [ "$sockdrops" != 0 ]; then
+		echo "not judged: srv's sockets dropped $sockdrops segments (the receiver fell behind)"
+		return 2
+	fi
+	if [ "$reord" = 0 ]; then
+		echo "in order: TCPOFOQueue +$1 against +$2 came from segments lost on the way (cli's senders saw no reordering)"
+		return 0
+	fi
+	echo "reordered: TCPOFOQueue +$1 against +$2, and cli's senders saw $reord reorderings"
+	return 1
 }
 
 # ofo_slack BASE: how much more TCPOFOQueue growth than BASE (a baseline

@@ -19,11 +19,12 @@
 #              its lines "# initramfs-modules: NAME ..." act as --module NAME
 #              (e.g. pktgen), so that a guest script names what it needs
 #
-# The image has busybox (static), iproute2's ip as /sbin/ip, iperf3, ethtool,
-# nft and the libraries they need, and /usr/bin/rr (tools/testing/vm/rr.c,
-# built static here: TCP request/response, short connections, UDP flows),
-# /usr/bin/fuzz (tools/testing/vm/fuzz.c, static: malformed frames) and
-# /usr/sbin/psteer (tools/psteer/, static: the administrator's command).
+# The image has busybox (static), iproute2's ip and tc as /sbin/ip and
+# /sbin/tc, iperf3, ethtool, nft and the libraries they need, and
+# /usr/bin/rr (tools/testing/vm/rr.c, built static here: TCP
+# request/response, short connections, UDP flows), /usr/bin/fuzz
+# (tools/testing/vm/fuzz.c, static: malformed frames) and /usr/sbin/psteer
+# (tools/psteer/, static: the administrator's command).
 # Debian's busybox sh runs its own applets before searching PATH, and
 # busybox's ip has no netns support: guest scripts must call iproute2's ip
 # as /sbin/ip.
@@ -109,6 +110,7 @@ copy_bin() {
 # --- layer 1: tools and /init (cached by content) ---------------------------
 busybox=$(command -v busybox) || die "busybox missing (busybox-static)"
 ipbin=$(command -v ip) || die "ip missing (iproute2)"
+tcbin=$(command -v tc) || die "tc missing (iproute2)"
 iperf=$(command -v iperf3) || die "iperf3 missing"
 ethtool=$(command -v ethtool) || die "ethtool missing"
 nft=$(command -v nft) || die "nft missing (nftables)"
@@ -178,9 +180,9 @@ reboot -f
 EOF
 
 key=$( {
-	cat "$busybox" "$ipbin" "$iperf" "$ethtool" "$nft" "$rrsrc" "$fuzzsrc" "$0" \
+	cat "$busybox" "$ipbin" "$tcbin" "$iperf" "$ethtool" "$nft" "$rrsrc" "$fuzzsrc" "$0" \
 		"${cmdsrc[@]}"
-	libs_of "$ipbin" "$iperf" "$ethtool" "$nft" | xargs readlink -f | xargs cat
+	libs_of "$ipbin" "$tcbin" "$iperf" "$ethtool" "$nft" | xargs readlink -f | xargs cat
 } | sha256sum | cut -c1-16) # by content, not by path
 base=$cache/base-$key.cpio.gz
 if [ ! -f "$base" ]; then
@@ -194,6 +196,7 @@ if [ ! -f "$base" ]; then
 		[ -e "$d/bin/$applet" ] || ln -s busybox "$d/bin/$applet"
 	done
 	copy_bin "$ipbin" /sbin/ip "$d"
+	copy_bin "$tcbin" /sbin/tc "$d"
 	copy_bin "$iperf" /usr/bin/iperf3 "$d"
 	copy_bin "$ethtool" /usr/sbin/ethtool "$d"
 	copy_bin "$nft" /usr/sbin/nft "$d"
