@@ -94,6 +94,13 @@ step order-judge
 set +e
 (
 set -e
+# The debug kernel (tools/testing/vm/debug.config) has no qdiscs: the
+# verdict is shell, judged here on Debian's kernel (datapath-6.12).
+if ! cli /sbin/tc qdisc add dev lo root netem delay 0 2>/dev/null; then
+	skip "this kernel has no netem"
+	exit 0
+fi
+x cli /sbin/tc qdisc del dev lo root
 x rmmod psteer
 judge_run loss 3%
 [ "$OFO" -gt 2 ] || fail "3% loss left TCPOFOQueue at +$OFO: the case tests nothing"
