@@ -145,12 +145,38 @@ static inline void psteer_netdev_unlock_ops(struct net_device *dev)
 {
 	netdev_unlock_ops(dev);
 }
+
+/*
+ * A device's NAPIs are added and deleted under its own lock since 6.15
+ * (__netif_napi_del_locked() asserts it), for every device and not only
+ * under RTNL: a queue restarted for a memory provider (io_uring zcrx,
+ * devmem) frees its NAPI holding that lock alone.
+ */
+static inline bool psteer_netdev_trylock_napis(struct net_device *dev)
+{
+	return netdev_trylock(dev);
+}
+
+static inline void psteer_netdev_unlock_napis(struct net_device *dev)
+{
+	netdev_unlock(dev);
+}
 #else
 static inline void psteer_netdev_lock_ops(struct net_device *dev)
 {
 }
 
 static inline void psteer_netdev_unlock_ops(struct net_device *dev)
+{
+}
+
+/* Before 6.15 RTNL alone keeps a device's NAPIs. */
+static inline bool psteer_netdev_trylock_napis(struct net_device *dev)
+{
+	return true;
+}
+
+static inline void psteer_netdev_unlock_napis(struct net_device *dev)
 {
 }
 #endif
@@ -190,16 +216,56 @@ static inline void psteer_rxfh_set_configured(struct net_device *dev,
 #endif
 
 /*
+ * The header fields @dev hashes for @flow_type (TCP_V4_FLOW, ...): RXH_*
+ * bits, as "ethtool -n DEV rx-flow-hash tcp4" shows them, in @data.
+ * get_rxfh_fields() since 6.16, under the RSS lock; the get_rxnfc()
+ * command ETHTOOL_GRXFH before. Context: process, RTNL and the device's
+ * ops lock held. Return: 0, -EOPNOTSUPP when the driver cannot say, or
+ * its error.
+ */
+static inline int psteer_get_rxfh_fields(struct net_device *dev,
+					 u32 flow_type, u64 *data)
+{
+	const struct ethtool_ops *ops = dev->ethtool_ops;
+	int err;
+#ifdef PSTEER_HAVE_GET_RXFH_FIELDS
+	struct ethtool_rxfh_fields f = { .flow_type = flow_type };
+
+	if (!ops->get_rxfh_fields)
+		return -EOPNOTSUPP;
+	mutex_lock(&dev->ethtool->rss_lock);
+	err = ops->get_rxfh_fields(dev, &f);
+	mutex_unlock(&dev->ethtool->rss_lock);
+	*data = f.data;
+#else
+	struct ethtool_rxnfc info = {
+		.cmd = ETHTOOL_GRXFH,
+		.flow_type = flow_type,
+	};
+
+	if (!ops->get_rxnfc)
+		return -EOPNOTSUPP;
+	err = ops->get_rxnfc(dev, &info, NULL);
+	*data = info.data;
+#endif
+	return err;
+}
+
+/*
  * Reads @dev's RSS indirection table (@size entries) into @indir, its key
- * into @key (NULL: not wanted) and its hash function into @hfunc; writes
- * a table with psteer_set_rxfh(), key and hash function unchanged. The
+ * into @key (NULL: not wanted), its hash function into @hfunc and its
+ * input transform (RXH_XFRM_*, 0 before 6.8) into @xfrm; writes a table
+ * with psteer_set_rxfh(), key and hash function unchanged and no input
+ * transform, the only one psteer drives: drivers read
+ * RXH_XFRM_NO_CHANGE as they like (ice and iavf test its bits and turn
+ * symmetric hashing on), so the write says 0, what the device has. The
  * ops take struct ethtool_rxfh_param since 6.8, and are called under the
  * RSS lock where there is one. Context: process, RTNL and the device's
  * ops lock (psteer_netdev_lock_ops()) held.
  */
 #ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
 static inline int psteer_get_rxfh(struct net_device *dev, u32 *indir,
-				  u32 size, u8 *key, u8 *hfunc)
+				  u32 size, u8 *key, u8 *hfunc, u8 *xfrm)
 {
 	struct ethtool_rxfh_param rxfh = {
 		.indir_size = size,
@@ -218,6 +284,7 @@ static inline int psteer_get_rxfh(struct net_device *dev, u32 *indir,
 	mutex_unlock(&dev->ethtool->rss_lock);
 #endif
 	*hfunc = rxfh.hfunc;
+	*xfrm = rxfh.input_xfrm;
 	return err;
 }
 
@@ -228,6 +295,7 @@ static inline int psteer_set_rxfh(struct net_device *dev, u32 *indir,
 		.hfunc = ETH_RSS_HASH_NO_CHANGE,
 		.indir_size = size,
 		.indir = indir,
+		.input_xfrm = 0,
 	};
 	int err;
 
@@ -244,8 +312,9 @@ static inline int psteer_set_rxfh(struct net_device *dev, u32 *indir,
 }
 #else
 static inline int psteer_get_rxfh(struct net_device *dev, u32 *indir,
-				  u32 size, u8 *key, u8 *hfunc)
+				  u32 size, u8 *key, u8 *hfunc, u8 *xfrm)
 {
+	*xfrm = 0;
 	return dev->ethtool_ops->get_rxfh(dev, indir, key, hfunc);
 }
 

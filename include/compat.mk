@@ -15,6 +15,9 @@ ccflags-y += $(call psteer-probe,struct sockaddr_unsized,linux/socket.h,PSTEER_H
 ccflags-y += $(call psteer-probe,struct ethtool_rxfh_param {,linux/ethtool.h,PSTEER_HAVE_ETHTOOL_RXFH_PARAM)
 ccflags-y += $(call psteer-probe,struct mutex[[:space:]]*rss_lock;,linux/ethtool.h,PSTEER_HAVE_ETHTOOL_RSS_LOCK)
 ccflags-y += $(call psteer-probe,void netdev_lock_ops,net/netdev_lock.h,PSTEER_HAVE_NETDEV_LOCK_OPS)
+# The fields hashed per flow type (rx-flow-hash): get_rxfh_fields() since
+# 6.16, the get_rxnfc() command ETHTOOL_GRXFH before.
+ccflags-y += $(call psteer-probe,(\*get_rxfh_fields),linux/ethtool.h,PSTEER_HAVE_GET_RXFH_FIELDS)
 # "The table was set by hand" moved from IFF_RXFH_CONFIGURED to a count.
 ccflags-y += $(call psteer-probe,rss_indir_user_size;,linux/ethtool.h,PSTEER_HAVE_RSS_INDIR_USER_SIZE)
 # A receive queue knows its NAPI since 6.8 (net/netdev_rx_queue.h).

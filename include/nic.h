@@ -53,6 +53,9 @@
  * @errors: table writes the driver refused
  * @nic_hashes: per CPU, packets whose bucket came from the hash the NIC
  *	reported (psteer_hw_hash())
+ * @addr_only: the flow types (PSTEER_HW_TCP4 ...) the NIC hashes by their
+ *	addresses alone (ethtool -N DEV rx-flow-hash udp4 sd), read when
+ *	psteer took the table
  */
 struct psteer_hw {
 	struct net_device *dev;
@@ -78,7 +81,34 @@ struct psteer_hw {
 	u64 fence_timeouts;
 	u64 errors;
 	u64 __percpu *nic_hashes;
+	u8 addr_only;
 };
+
+/* Flow types of struct psteer_hw's @addr_only. */
+#define PSTEER_HW_TCP4		BIT(0)
+#define PSTEER_HW_UDP4		BIT(1)
+#define PSTEER_HW_TCP6		BIT(2)
+#define PSTEER_HW_UDP6		BIT(3)
+
+/*
+ * Does @hw's NIC hash @t's ports? TCP and UDP as it says it does (most
+ * hash TCP's, and some UDP's by addresses alone by default); every other
+ * protocol by its addresses, as the Microsoft RSS specification and
+ * virtio's hash types have it.
+ */
+static inline bool psteer_hw_hashes_ports(const struct psteer_hw *hw,
+					  const struct psteer_tuple *t)
+{
+	u8 type;
+
+	if (t->proto == IPPROTO_TCP)
+		type = t->family == AF_INET ? PSTEER_HW_TCP4 : PSTEER_HW_TCP6;
+	else if (t->proto == IPPROTO_UDP)
+		type = t->family == AF_INET ? PSTEER_HW_UDP4 : PSTEER_HW_UDP6;
+	else
+		return false;
+	return !(hw->addr_only & type);
+}
 
 /**
  * psteer_hw_bucket() - the bucket of a packet of a driven device
@@ -117,15 +147,22 @@ static inline u32 psteer_hw_take_hash(struct psteer_hw *hw,
  *
  * A driver that reports the NIC's RSS hash (NETIF_F_RXHASH on) set it in
  * skb->hash, not computed by the stack (sw_hash): the hash its table used,
- * at no cost. Otherwise Toeplitz with the device's key, computed again.
+ * at no cost. Otherwise Toeplitz with the device's key over the fields the
+ * NIC hashes (psteer_hw_hashes_ports()), computed again.
  */
 static inline u32 psteer_hw_hash(struct psteer_hw *hw,
 				 const struct sk_buff *skb,
 				 const struct psteer_tuple *t)
 {
+	struct psteer_tuple a;
+
 	if (psteer_hw_reported(skb))
 		return psteer_hw_take_hash(hw, skb);
-	return psteer_hash_ordered(&hw->hash, t);
+	if (!t->ports || psteer_hw_hashes_ports(hw, t))
+		return psteer_hash_ordered(&hw->hash, t);
+	a = *t;
+	a.ports = 0;
+	return psteer_hash_ordered(&hw->hash, &a);
 }
 
 /* @hw's nic_hashes, all CPUs together. */
@@ -166,6 +203,8 @@ struct psteer_table;
 
 /* src/nic.c */
 u32 psteer_hw_plan(struct psteer_hw *hw, struct psteer_table *tbl);
+bool psteer_hw_changed(struct psteer_hw *hw);
+int psteer_hw_restore(struct psteer_hw *hw);
 unsigned int psteer_hw_coalesce_us(struct net_device *dev);
 void psteer_hw_sync_all(struct psteer *ps);
 #endif

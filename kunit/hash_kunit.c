@@ -361,6 +361,7 @@ static void psteer_hw_hash_reported(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	psteer_vector_tuple(test, v, &t);
 	t.ports = 1;
+	t.proto = IPPROTO_TCP;
 
 	local_bh_disable();
 	KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t), v->hash_ports);
@@ -380,8 +381,58 @@ static void psteer_hw_hash_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, psteer_hw_bucket(hw, 0x89abcdef, 100), 11);
 }
 
+/*
+ * A driven NIC that does not report its hash hashes some flow types by
+ * their addresses alone (ethtool -N eth0 rx-flow-hash udp4 sd, ixgbe's
+ * default for UDP): psteer computes its hash over the same fields, or a
+ * flow's bucket is not the entry the NIC picked for it, and a rewrite's
+ * fence does not hold it. TCP keeps its ports; SCTP, whose ports no NIC
+ * hashes by default, goes by its addresses. Both Microsoft vectors of a
+ * family, IPv4 and IPv6.
+ */
+static void psteer_hw_hash_fields(struct kunit *test)
+{
+	struct psteer_hw *hw = kunit_kzalloc(test, sizeof(*hw), GFP_KERNEL);
+	static const unsigned int vec[] = { 0, 5 };
+	struct psteer_tuple t;
+	struct sk_buff *skb;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, hw);
+	hw->entries = 128;
+	hw->hash = psteer_rss_cfg(false);
+	skb = alloc_skb(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	for (i = 0; i < ARRAY_SIZE(vec); i++) {
+		const struct psteer_rss_vector *v = &psteer_rss_vectors[vec[i]];
+		bool v4 = v->family == AF_INET;
+
+		psteer_vector_tuple(test, v, &t);
+		t.ports = 1;
+		t.proto = IPPROTO_UDP;
+		hw->addr_only = 0;
+		KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t),
+				v->hash_ports);
+		hw->addr_only = v4 ? PSTEER_HW_UDP4 : PSTEER_HW_UDP6;
+		KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t), v->hash_ip);
+		/* The other family's bit is not this flow's. */
+		hw->addr_only = v4 ? PSTEER_HW_UDP6 : PSTEER_HW_UDP4;
+		KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t),
+				v->hash_ports);
+		t.proto = IPPROTO_TCP;
+		hw->addr_only = v4 ? PSTEER_HW_UDP4 : PSTEER_HW_UDP6;
+		KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t),
+				v->hash_ports);
+		t.proto = IPPROTO_SCTP;
+		hw->addr_only = 0;
+		KUNIT_EXPECT_EQ(test, psteer_hw_hash(hw, skb, &t), v->hash_ip);
+	}
+	kfree_skb(skb);
+}
+
 static struct kunit_case psteer_hash_cases[] = {
 	KUNIT_CASE(psteer_hw_hash_reported),
+	KUNIT_CASE(psteer_hw_hash_fields),
 	KUNIT_CASE_PARAM(psteer_toeplitz_addresses_only, psteer_rss_gen_params),
 	KUNIT_CASE_PARAM(psteer_toeplitz_with_ports, psteer_rss_gen_params),
 	KUNIT_CASE(psteer_toeplitz_table_matches),

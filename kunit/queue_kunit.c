@@ -728,12 +728,31 @@ static void psteer_hw_coalesce_wait(struct kunit *test)
 }
 
 #ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
-/* The fake driver of psteer_hw_fence_without_rtnl: 4 entries, 2 queues. */
+/*
+ * The fake driver of the psteer_hw_* cases that write a table: 4 entries,
+ * 2 queues, a 40-byte Toeplitz key (zeros, as psteer_test_hw()'s), and an
+ * input transform it sets as ice does: symmetric if the write's
+ * input_xfrm has RXH_XFRM_SYM_XOR (RXH_XFRM_NO_CHANGE does), else not.
+ */
 static u32 psteer_test_indir[4];
+static u8 psteer_test_key[PSTEER_RSS_KEY_LEN];
+static u8 psteer_test_xfrm;
+
+static void psteer_test_rss_reset(void)
+{
+	memset(psteer_test_indir, 0, sizeof(psteer_test_indir));
+	memset(psteer_test_key, 0, sizeof(psteer_test_key));
+	psteer_test_xfrm = 0;
+}
 
 static u32 psteer_test_indir_size(struct net_device *dev)
 {
 	return ARRAY_SIZE(psteer_test_indir);
+}
+
+static u32 psteer_test_key_size(struct net_device *dev)
+{
+	return sizeof(psteer_test_key);
 }
 
 static int psteer_test_get_rxfh(struct net_device *dev,
@@ -742,7 +761,10 @@ static int psteer_test_get_rxfh(struct net_device *dev,
 	if (rxfh->indir)
 		memcpy(rxfh->indir, psteer_test_indir,
 		       sizeof(psteer_test_indir));
+	if (rxfh->key)
+		memcpy(rxfh->key, psteer_test_key, sizeof(psteer_test_key));
 	rxfh->hfunc = ETH_RSS_HASH_TOP;
+	rxfh->input_xfrm = psteer_test_xfrm;
 	return 0;
 }
 
@@ -753,11 +775,13 @@ static int psteer_test_set_rxfh(struct net_device *dev,
 	if (rxfh->indir)
 		memcpy(psteer_test_indir, rxfh->indir,
 		       sizeof(psteer_test_indir));
+	psteer_test_xfrm = rxfh->input_xfrm & RXH_XFRM_SYM_XOR;
 	return 0;
 }
 
 static const struct ethtool_ops psteer_test_rss_ops = {
 	.get_rxfh_indir_size = psteer_test_indir_size,
+	.get_rxfh_key_size = psteer_test_key_size,
 	.get_rxfh = psteer_test_get_rxfh,
 	.set_rxfh = psteer_test_set_rxfh,
 };
@@ -794,6 +818,32 @@ static int psteer_fence_run_fn(void *arg)
 	psteer_hw_sync_all(run->ps);
 	kthread_complete_and_exit(&run->done, 0);
 }
+
+/*
+ * A fake two-queue device with psteer_test_rss_ops, up (no NAPI on its
+ * list yet), freed at the test's end; the fake table reset.
+ */
+static struct net_device *psteer_test_fake_dev(struct kunit *test)
+{
+	struct net_device *dev;
+
+	dev = alloc_netdev_mqs(0, "psteer_kt%d", NET_NAME_UNKNOWN, ether_setup,
+			       1, 2);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  psteer_fence_dev_free_action,
+						  dev));
+#ifdef PSTEER_HAVE_ETHTOOL_RSS_LOCK
+	/* register_netdevice() would. */
+	mutex_init(&dev->ethtool->rss_lock);
+#endif
+	dev->netdev_ops = &psteer_test_netdev_ops;
+	dev->ethtool_ops = &psteer_test_rss_ops;
+	set_bit(__LINK_STATE_START, &dev->state);
+	psteer_test_rss_reset();
+	return dev;
+}
 #endif
 
 /*
@@ -822,26 +872,12 @@ static void psteer_hw_fence_without_rtnl(struct kunit *test)
 	u32 e;
 
 	KUNIT_ASSERT_TRUE(test, ps && napi && run);
-	dev = alloc_netdev_mqs(0, "psteer_kt%d", NET_NAME_UNKNOWN, ether_setup,
-			       1, 2);
-	KUNIT_ASSERT_NOT_NULL(test, dev);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test,
-						  psteer_fence_dev_free_action,
-						  dev));
-#ifdef PSTEER_HAVE_ETHTOOL_RSS_LOCK
-	/* register_netdevice() would. */
-	mutex_init(&dev->ethtool->rss_lock);
-#endif
-	dev->netdev_ops = &psteer_test_netdev_ops;
-	dev->ethtool_ops = &psteer_test_rss_ops;
-	set_bit(__LINK_STATE_START, &dev->state);
+	dev = psteer_test_fake_dev(test);
 	/* Scheduled for good: the fence waits its whole bound. */
 	set_bit(NAPI_STATE_SCHED, &napi->state);
 	psteer_hrtimer_setup(&napi->timer, psteer_test_napi_timer,
 			     CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	list_add(&napi->dev_list, &dev->napi_list);
-	memset(psteer_test_indir, 0, sizeof(psteer_test_indir));
 
 	hw = psteer_test_hw(test, 4, 2);
 	hw->dev = dev;
@@ -884,6 +920,122 @@ static void psteer_hw_fence_without_rtnl(struct kunit *test)
 #endif
 }
 
+#ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
+/*
+ * A two-queue fake device driven by psteer for the cases below: entry 0
+ * on queue 0 (CPU a), the others on queue 1 (CPU b) as psteer last wrote
+ * them (@hw->cur), and bucket 0 owned by b, so that a round rewrites entry
+ * 0. Its NAPI list is empty: a fence finds the old queue idle at once.
+ */
+static struct psteer *psteer_test_driven(struct kunit *test,
+					 struct psteer_hw **hwp)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
+	struct psteer *ps = kunit_kzalloc(test, sizeof(*ps), GFP_KERNEL);
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	struct psteer_hw *hw;
+	struct net_device *dev;
+	u32 e;
+
+	KUNIT_ASSERT_NOT_NULL(test, ps);
+	dev = psteer_test_fake_dev(test);
+	hw = psteer_test_hw(test, 4, 2);
+	hw->saved = kunit_kcalloc(test, 4, sizeof(u32), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, hw->saved);
+	hw->dev = dev;
+	hw->qcpu[0] = a;
+	hw->qcpu[1] = nb;
+	for (e = 1; e < 4; e++) {
+		hw->cur[e] = 1;
+		psteer_test_indir[e] = 1;
+		hw->saved[e] = e & 1;
+		psteer_table_set_owner(tbl, e, nb);
+	}
+	psteer_table_set_owner(tbl, 0, nb);
+	ps->tbl = tbl;
+	init_waitqueue_head(&ps->hw_fenced);
+	RCU_INIT_POINTER(ps->hw[0], hw);
+	ps->nhw = 1;
+	*hwp = hw;
+	return ps;
+}
+#endif
+
+/*
+ * An administrator's change to a driven device is theirs (src/nic.c,
+ * psteer_hw_changed()): symmetric hashing turned on (ethtool -X eth0
+ * xfrm symmetric-xor) or a new key (hkey) makes psteer stop driving it
+ * before its next rewrite. A rewrite would write the table with no input
+ * transform, which turns symmetric hashing off again in drivers such as
+ * ice, and with a new key psteer's buckets would no longer be the
+ * entries the NIC picks. With nothing changed, the round rewrites.
+ */
+static void psteer_hw_admin_change_kept(struct kunit *test)
+{
+#ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
+	struct psteer_hw *hw;
+	struct psteer *ps;
+
+	ps = psteer_test_driven(test, &hw);
+	psteer_test_xfrm = RXH_XFRM_SYM_XOR;
+	psteer_hw_sync_all(ps);
+	KUNIT_EXPECT_EQ(test, psteer_test_xfrm, RXH_XFRM_SYM_XOR);
+	KUNIT_EXPECT_EQ(test, psteer_test_indir[0], 0);
+	KUNIT_EXPECT_TRUE(test, hw->overridden);
+
+	ps = psteer_test_driven(test, &hw);
+	psteer_test_key[0] = 0x6d;
+	psteer_hw_sync_all(ps);
+	KUNIT_EXPECT_EQ(test, psteer_test_indir[0], 0);
+	KUNIT_EXPECT_TRUE(test, hw->overridden);
+
+	ps = psteer_test_driven(test, &hw);
+	psteer_hw_sync_all(ps);
+	KUNIT_EXPECT_EQ(test, psteer_test_indir[0], 1);
+	KUNIT_EXPECT_EQ(test, psteer_test_xfrm, 0);
+	KUNIT_EXPECT_FALSE(test, hw->overridden);
+	/* The old queue has no busy NAPI: the fence saw it idle. */
+	KUNIT_EXPECT_EQ(test, hw->fences, 1);
+	KUNIT_EXPECT_EQ(test, hw->fence_timeouts, 0);
+	KUNIT_EXPECT_EQ(test, ps->tbl->buckets[0].hold, PSTEER_NO_CPU);
+#else
+	kunit_skip(test, "the fake driver needs struct ethtool_rxfh_param (6.8)");
+#endif
+}
+
+/*
+ * Unloading, or "software DEV", writes back the table psteer found
+ * (psteer_hw_restore()), but not over one the administrator set after
+ * psteer's last rewrite and before psteer noticed (ethtool -X eth0
+ * weight 0 1, up to rebalance_ms earlier): that table stays.
+ */
+static void psteer_hw_restore_keeps_admin_table(struct kunit *test)
+{
+#ifdef PSTEER_HAVE_ETHTOOL_RXFH_PARAM
+	static const u32 mine[4] = { 1, 1, 1, 1 };
+	struct psteer_hw *hw;
+	int err;
+
+	psteer_test_driven(test, &hw);
+	memcpy(psteer_test_indir, mine, sizeof(mine));
+	rtnl_lock();
+	err = psteer_hw_restore(hw);
+	rtnl_unlock();
+	KUNIT_EXPECT_EQ(test, err, -EBUSY);
+	KUNIT_EXPECT_EQ(test, memcmp(psteer_test_indir, mine, sizeof(mine)), 0);
+
+	psteer_test_driven(test, &hw);
+	rtnl_lock();
+	err = psteer_hw_restore(hw);
+	rtnl_unlock();
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, memcmp(psteer_test_indir, hw->saved,
+				     sizeof(psteer_test_indir)), 0);
+#else
+	kunit_skip(test, "the fake driver needs struct ethtool_rxfh_param (6.8)");
+#endif
+}
+
 static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_fifo_order),
 	KUNIT_CASE(psteer_queue_inline_rule),
@@ -906,6 +1058,8 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_hw_plan_queues_of_one_cpu),
 	KUNIT_CASE(psteer_hw_coalesce_wait),
 	KUNIT_CASE(psteer_hw_fence_without_rtnl),
+	KUNIT_CASE(psteer_hw_admin_change_kept),
+	KUNIT_CASE(psteer_hw_restore_keeps_admin_table),
 	KUNIT_CASE(psteer_queue_budget),
 	KUNIT_CASE(psteer_queue_backlog_cap),
 	{}

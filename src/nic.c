@@ -91,6 +91,7 @@ static int psteer_nic_rss(struct net_device *dev, struct psteer_rss *rss)
 	const struct ethtool_ops *ops = dev->ethtool_ops;
 	unsigned long *used;
 	u32 *indir, i;
+	u8 xfrm;
 	int err;
 
 	ASSERT_RTNL();
@@ -111,7 +112,7 @@ static int psteer_nic_rss(struct net_device *dev, struct psteer_rss *rss)
 	used = bitmap_zalloc(dev->real_num_rx_queues, GFP_KERNEL);
 	if (indir && used)
 		err = psteer_get_rxfh(dev, indir, rss->entries, NULL,
-				      &rss->hfunc);
+				      &rss->hfunc, &xfrm);
 	for (i = 0; !err && i < rss->entries; i++)
 		if (indir[i] < dev->real_num_rx_queues)
 			__set_bit(indir[i], used);
@@ -179,6 +180,88 @@ static int psteer_hw_write(struct psteer_hw *hw, u32 *indir, bool configured)
 }
 
 /*
+ * The flow types @dev hashes by their addresses alone, no L4 bytes in
+ * their rx-flow-hash fields (psteer_hw_hash() leaves their ports out): a
+ * driver that cannot say counts as hashing ports. Context: process, RTNL
+ * and the device's ops lock held.
+ */
+static u8 psteer_hw_read_fields(struct net_device *dev)
+{
+	static const struct {
+		u32 flow;
+		u8 type;
+	} types[] = {
+		{ TCP_V4_FLOW, PSTEER_HW_TCP4 },
+		{ UDP_V4_FLOW, PSTEER_HW_UDP4 },
+		{ TCP_V6_FLOW, PSTEER_HW_TCP6 },
+		{ UDP_V6_FLOW, PSTEER_HW_UDP6 },
+	};
+	u8 addr_only = 0;
+	unsigned int i;
+	u64 data;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		if (!psteer_get_rxfh_fields(dev, types[i].flow, &data) &&
+		    !(data & (RXH_L4_B_0_1 | RXH_L4_B_2_3)))
+			addr_only |= types[i].type;
+	return addr_only;
+}
+
+/**
+ * psteer_hw_changed() - did someone else change @hw's device?
+ * @hw: a driven device; @hw->cur is what psteer last wrote
+ *
+ * Reads the device's table into @hw->next, and its key, hash function,
+ * input transform and fields hashed: any of them not as psteer drives
+ * them (@hw->cur, the key and fields it hashes with, Toeplitz, no
+ * transform), or another number of receive queues or entries, is someone
+ * else's doing (ethtool -X, -N, -L).
+ *
+ * Context: process, RTNL held.
+ * Return: true if changed, or if it could not be read.
+ */
+VISIBLE_IF_KUNIT bool psteer_hw_changed(struct psteer_hw *hw)
+{
+	const struct ethtool_ops *ops = hw->dev->ethtool_ops;
+	struct net_device *dev = hw->dev;
+	u8 key[PSTEER_RSS_KEY_LEN];
+	u8 hfunc = 0, xfrm = 0;
+	int err = -ENODEV;
+
+	psteer_netdev_lock_ops(dev);
+	if (dev->real_num_rx_queues == hw->nqueues &&
+	    ops->get_rxfh_indir_size(dev) == hw->entries &&
+	    ops->get_rxfh_key_size(dev) == PSTEER_RSS_KEY_LEN)
+		err = psteer_get_rxfh(dev, hw->next, hw->entries, key, &hfunc,
+				      &xfrm);
+	if (!err && psteer_hw_read_fields(dev) != hw->addr_only)
+		err = -EBUSY;
+	psteer_netdev_unlock_ops(dev);
+	return err || hfunc != ETH_RSS_HASH_TOP || xfrm ||
+	       memcmp(key, hw->hash.rss_key, sizeof(key)) ||
+	       memcmp(hw->next, hw->cur, hw->entries * sizeof(u32));
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_hw_changed);
+
+/**
+ * psteer_hw_restore() - write back the table psteer found
+ * @hw: a driven device
+ *
+ * Only if the device is as psteer left it (psteer_hw_changed()): a table
+ * someone else set since, even after psteer's last rewrite, is theirs.
+ *
+ * Context: process, RTNL held.
+ * Return: 0, -EBUSY if someone else changed it, or the driver's error.
+ */
+VISIBLE_IF_KUNIT int psteer_hw_restore(struct psteer_hw *hw)
+{
+	if (psteer_hw_changed(hw))
+		return -EBUSY;
+	return psteer_hw_write(hw, hw->saved, hw->configured);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_hw_restore);
+
+/*
  * Stops driving the device of slot @i, writing back the table psteer
  * found when @restore (not for a device going away, nor one whose table
  * someone else took). Context: process, RTNL held.
@@ -199,8 +282,10 @@ static void psteer_hw_stop(struct psteer *ps, int i, bool restore)
 	RCU_INIT_POINTER(ps->hw[i], NULL);
 	WRITE_ONCE(ps->nhw, ps->nhw - 1);
 	if (restore && !hw->overridden) {
-		err = psteer_hw_write(hw, hw->saved, hw->configured);
-		if (err)
+		err = psteer_hw_restore(hw);
+		if (err == -EBUSY)
+			netdev_warn(dev, "psteer: its RSS table or key changed outside psteer: left as it is\n");
+		else if (err)
 			netdev_warn(dev, "psteer: could not restore its RSS table: %d\n",
 				    err);
 	}
@@ -221,7 +306,7 @@ static int psteer_hw_start(struct psteer *ps, struct net_device *dev)
 	const struct ethtool_ops *ops = dev->ethtool_ops;
 	struct psteer_hw *hw;
 	u8 key[PSTEER_RSS_KEY_LEN];
-	u8 hfunc = 0;
+	u8 hfunc = 0, xfrm = 0;
 	int i, slot, err;
 
 	slot = psteer_hw_slot(ps, dev);
@@ -274,11 +359,17 @@ static int psteer_hw_start(struct psteer *ps, struct net_device *dev)
 	if (!hw->saved || !hw->cur || !hw->next || !hw->qcpu || !hw->cpuq ||
 	    !hw->held || !hw->oldq || !hw->tz || !hw->nic_hashes)
 		goto unlock;
-	err = psteer_get_rxfh(dev, hw->saved, hw->entries, key, &hfunc);
+	err = psteer_get_rxfh(dev, hw->saved, hw->entries, key, &hfunc, &xfrm);
 	if (!err && hfunc != ETH_RSS_HASH_TOP) {
 		netdev_warn(dev, "psteer: its RSS hash is not Toeplitz\n");
 		err = -EOPNOTSUPP;
 	}
+	if (!err && xfrm) {
+		netdev_warn(dev, "psteer: its RSS hash transforms its input (ethtool -x: symmetric), psteer drives plain Toeplitz\n");
+		err = -EOPNOTSUPP;
+	}
+	if (!err)
+		hw->addr_only = psteer_hw_read_fields(dev);
 unlock:
 	psteer_netdev_unlock_ops(dev);
 	if (err) {
@@ -323,22 +414,36 @@ static bool psteer_napi_busy(struct napi_struct *napi)
  * Is the queue's NAPI idle? On the queue's CPU, in a thread: an
  * interrupt that CPU had pending has been taken and its poll run first.
  * Without the queue's own NAPI (kernels before 6.8, drivers that do not
- * link it) every NAPI of the device must be idle.
+ * link it) every NAPI of the device must be idle. The caller holds RTNL;
+ * the device's own lock too is taken here, where there is one
+ * (psteer_netdev_trylock_napis()).
  */
 static long psteer_hw_probe_fn(void *arg)
 {
 	const struct psteer_hw_probe *p = arg;
 	struct napi_struct *napi;
+	long idle = 1;
 
+	/* Busy: the next look tries again. */
+	if (!psteer_netdev_trylock_napis(p->dev))
+		return 0;
 #ifdef PSTEER_HAVE_RXQ_NAPI
 	napi = __netif_get_rx_queue(p->dev, p->queue)->napi;
-	if (napi)
-		return !psteer_napi_busy(napi);
+	if (napi) {
+		idle = !psteer_napi_busy(napi);
+		goto unlock;
+	}
 #endif
 	list_for_each_entry(napi, &p->dev->napi_list, dev_list)
-		if (psteer_napi_busy(napi))
-			return 0;
-	return 1;
+		if (psteer_napi_busy(napi)) {
+			idle = 0;
+			break;
+		}
+#ifdef PSTEER_HAVE_RXQ_NAPI
+unlock:
+#endif
+	psteer_netdev_unlock_napis(p->dev);
+	return idle;
 }
 
 static bool psteer_hw_idle(struct psteer_hw *hw, u32 queue)
@@ -448,21 +553,14 @@ static bool psteer_hw_rewrite(struct psteer *ps, struct psteer_hw *hw,
 {
 	struct psteer_table *tbl = ps->tbl;
 	struct net_device *dev = hw->dev;
-	u8 hfunc;
 	u32 n;
 	int err;
 
 	if (hw->overridden || !netif_running(dev))
 		return false;
-	psteer_netdev_lock_ops(dev);
-	err = -ENODEV;
-	if (dev->real_num_rx_queues == hw->nqueues &&
-	    dev->ethtool_ops->get_rxfh_indir_size(dev) == hw->entries)
-		err = psteer_get_rxfh(dev, hw->next, hw->entries, NULL, &hfunc);
-	psteer_netdev_unlock_ops(dev);
-	if (err || memcmp(hw->next, hw->cur, hw->entries * sizeof(u32))) {
+	if (psteer_hw_changed(hw)) {
 		WRITE_ONCE(hw->overridden, true);
-		netdev_warn(dev, "psteer: its RSS table or queues changed outside psteer: no longer driving it (write \"hardware %s\" to /proc/net/psteer/devices to drive it again)\n",
+		netdev_warn(dev, "psteer: its RSS table, key, hash or queues changed outside psteer: no longer driving it (write \"hardware %s\" to /proc/net/psteer/devices to drive it again)\n",
 			    dev->name);
 		return false;
 	}
@@ -491,8 +589,10 @@ static bool psteer_hw_rewrite(struct psteer *ps, struct psteer_hw *hw,
 /*
  * Is old queue @q of @hw idle, looked at under RTNL? The device's NAPIs
  * only stay while RTNL keeps it from closing or changing its channels
- * (drivers free them there), so each look takes RTNL, with a trylock:
- * psteer_hw_stop() waits for the fence holding RTNL, and sets @hw->abort.
+ * (drivers free them there), and, since 6.15, while the device's own lock
+ * keeps a queue from being restarted (psteer_hw_probe_fn() takes it), so
+ * each look takes both, with trylocks: psteer_hw_stop() waits for the
+ * fence holding RTNL, and sets @hw->abort.
  * A device that went down stopped its NAPIs (napi_disable() leaves them
  * scheduled): nothing to wait for there. Context: process, no RTNL.
  * Return: 1 idle, 0 not (or RTNL busy), -1 the fence must end now.
@@ -602,14 +702,17 @@ static void psteer_hw_work(struct work_struct *work)
  * @ps: the module
  * @dev: the device (NETDEV_UNREGISTER, also when it changes namespace)
  *
- * Its table goes with it: nothing to restore. Context: RTNL held.
+ * A device unregistered takes its table with it: nothing to restore. One
+ * that moves to another namespace stays registered (reg_state stays
+ * NETREG_REGISTERED, net/core/dev.c) with its table, and gets back the
+ * one psteer found. Context: RTNL held.
  */
 void psteer_nic_forget(struct psteer *ps, struct net_device *dev)
 {
 	int i = psteer_hw_slot(ps, dev);
 
 	if (i >= 0)
-		psteer_hw_stop(ps, i, false);
+		psteer_hw_stop(ps, i, dev->reg_state == NETREG_REGISTERED);
 }
 
 /**

@@ -299,4 +299,30 @@ if [ "${PSTEER_GUEST_NIC_HASH:-0}" = 1 ]; then
 	ok "$((p1 - p0 - s1 + s0)) of $((p1 - p0)) on their owner, $rewrites rewrites, 0 reordered"
 fi
 
+step hardware-netns
+# A driven device moved to another namespace stays registered, with its
+# table: psteer stops driving it and writes back the table it found, as
+# on unload (src/nic.c, psteer_nic_forget()).
+ethtool -x $DEV >/tmp/found
+x insmod "$KO" rebalance_ms=0
+x sh -c "echo 'hardware $DEV' >/proc/net/psteer/devices"
+phase
+# Bucket 0 to another CPU: entry 0 moves to that CPU's queue.
+to=$(awk 'NR > 1 && $1 == 0 { print ($2 + 1) % 4 }' /proc/net/psteer/buckets)
+echo "0 $to" >/proc/net/psteer/buckets
+sleep 1
+[ "$(dev_col 9)" -ge 1 ] || fail "no rewrite after bucket 0 went to CPU $to"
+x /sbin/ip netns add away
+x /sbin/ip link set $DEV netns away
+/sbin/ip netns exec away ethtool -x $DEV >/tmp/after
+if ! cmp -s /tmp/found /tmp/after; then
+	diff /tmp/found /tmp/after || true
+	fail "$DEV took psteer's table to another namespace"
+fi
+awk -v d="$DEV" '$1 == d' /proc/net/psteer/devices | grep -q . &&
+	fail "psteer still lists $DEV after it left the namespace"
+x rmmod psteer
+check_unloaded "after rmmod (the device moved away)"
+ok "the table is back as psteer found it"
+
 echo "nic: all steps passed"
