@@ -33,6 +33,9 @@
  *	(struct psteer_rb_cpu)
  * @down: going or gone offline: owns nothing, and the rebalancer leaves
  *	it out until it is back
+ * @cap: scratch of a sample: the most its buckets may have been served in
+ *	it, ppm of the sample (psteer_sample_buckets())
+ * @sum: scratch of a sample: what its buckets' served parts add up to, ppm
  */
 struct psteer_cpu_load {
 	u64 busy_prev;
@@ -46,6 +49,8 @@ struct psteer_cpu_load {
 	u32 cooldown;
 	u32 rest;
 	bool down;
+	u64 cap;
+	u64 sum;
 };
 
 /**
@@ -58,6 +63,8 @@ struct psteer_cpu_load {
  * @served: the part of it its owner served, smoothed the same way
  * @rising: the last sample was a step up (psteer_rb_smooth_load())
  * @served_rising: the same, for @served
+ * @sample_served: scratch of a sample: its served part in it, ppm
+ * @sample_unserved: scratch of a sample: its refused part in it, ppm
  */
 struct psteer_bucket_load {
 	u64 ns_prev;
@@ -67,6 +74,8 @@ struct psteer_bucket_load {
 	u32 served;
 	bool rising;
 	bool served_rising;
+	u32 sample_served;
+	u32 sample_unserved;
 };
 
 /**

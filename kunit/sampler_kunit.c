@@ -191,11 +191,52 @@ static void psteer_ctl_move_takes_served(struct kunit *test)
 	mutex_unlock(&ctl->lock);
 }
 
+/*
+ * A CPU's buckets cannot have been served longer than it was busy. Bucket
+ * 0's owner was idle for at least 40 ms of the 50 ms sample, yet its
+ * buckets' drain times add up to 400 ms (300 and 100: each batch timed
+ * with local_clock(), which counts the time a hypervisor, or QEMU's
+ * single-threaded TCG, kept the CPU away). Their served loads are scaled
+ * down to its cap (10 ms busy, PSTEER_RB_USAGE_BAND, two ticks where idle
+ * is counted by the tick: under half of the sample) and keep their
+ * ratio, 3 to 1. Before, they read 6 and 2 CPUs, and the rebalance test
+ * with a busy loop on the NIC topology saw the loop's CPU as the least
+ * loaded.
+ */
+static void psteer_sample_caps_served(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 2);
+	struct psteer_ctl *ctl = psteer_test_ctl(test, tbl);
+	struct psteer_bucket *b0 = &tbl->buckets[0], *b1 = NULL;
+	u32 i, l0, l1;
+
+	for (i = 1; i < tbl->nbuckets; i++)
+		if (tbl->buckets[i].cpu == b0->cpu)
+			b1 = &tbl->buckets[i];
+	KUNIT_ASSERT_NOT_NULL(test, b1);
+	mutex_lock(&ctl->lock);
+	ctl->cpus[ctl->cpu_idx[b0->cpu]].idle_prev -= 40 * NSEC_PER_MSEC;
+	mutex_unlock(&ctl->lock);
+	WRITE_ONCE(b0->ns, 300 * NSEC_PER_MSEC);
+	WRITE_ONCE(b1->ns, 100 * NSEC_PER_MSEC);
+	psteer_test_sample(test, ctl, 10 * NSEC_PER_USEC);
+	l0 = ctl->buckets[0].served;
+	l1 = ctl->buckets[b1 - tbl->buckets].served;
+	kunit_info(test, "served after one sample: %u and %u ppm\n", l0, l1);
+	KUNIT_EXPECT_GT(test, l1, 0);
+	KUNIT_EXPECT_LE(test, l0 + l1, (PSTEER_RB_FULL / 2) >>
+			PSTEER_RB_EWMA_SHIFT);
+	KUNIT_EXPECT_GE(test, l0, 3 * l1 - 3);
+	KUNIT_EXPECT_LE(test, l0, 3 * l1 + 3);
+	KUNIT_EXPECT_EQ(test, ctl->buckets[0].load, l0);
+}
+
 static struct kunit_case psteer_sampler_cases[] = {
 	KUNIT_CASE(psteer_sample_unmeasured_cpu),
 	KUNIT_CASE(psteer_sample_prices_refusals),
 	KUNIT_CASE(psteer_sample_flush_unpriced),
 	KUNIT_CASE(psteer_ctl_move_takes_served),
+	KUNIT_CASE(psteer_sample_caps_served),
 	{}
 };
 

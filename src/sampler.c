@@ -58,14 +58,15 @@ static u64 psteer_busy_ns(int cpu)
 
 /*
  * Idle and iowait time as /proc/stat counts it: from NO_HZ's precise idle
- * accounting when it runs, else from the tick-based counters.
+ * accounting when it runs (*@precise), else from the tick-based counters.
  */
-static u64 psteer_idle_ns(int cpu)
+static u64 psteer_idle_ns(int cpu, bool *precise)
 {
 	const u64 *t = kcpustat_cpu(cpu).cpustat;
 	u64 idle = get_cpu_idle_time_us(cpu, NULL);
 	u64 iowait = get_cpu_iowait_time_us(cpu, NULL);
 
+	*precise = idle != -1ULL && iowait != -1ULL;
 	idle = idle == -1ULL ? t[CPUTIME_IDLE] : idle * NSEC_PER_USEC;
 	iowait = iowait == -1ULL ? t[CPUTIME_IOWAIT] : iowait * NSEC_PER_USEC;
 	return idle + iowait;
@@ -115,16 +116,24 @@ void psteer_sample_restart(struct psteer_ctl *ctl, u32 i)
 {
 	const struct psteer_cpu *pc = per_cpu_ptr(ctl->tbl->pcpu,
 						  ctl->cpu_ids[i]);
+	bool precise;
 
 	ctl->cpus[i].busy_prev = psteer_busy_ns(ctl->cpu_ids[i]);
-	ctl->cpus[i].idle_prev = psteer_idle_ns(ctl->cpu_ids[i]);
+	ctl->cpus[i].idle_prev = psteer_idle_ns(ctl->cpu_ids[i], &precise);
 	ctl->cpus[i].ns_prev = READ_ONCE(pc->ns);
 	ctl->cpus[i].drained_prev = READ_ONCE(pc->drained);
 	ctl->cpus[i].usage = 0;
 }
 
-static void psteer_sample_cpus(struct psteer_ctl *ctl)
+/*
+ * Each CPU's usage over the sample of @dt ns, its cost per packet, and
+ * the cap of its buckets' served loads in the sample (cl->cap): the time
+ * it was not idle, plus PSTEER_RB_USAGE_BAND, and two ticks more where
+ * idle time is counted by the tick.
+ */
+static void psteer_sample_cpus(struct psteer_ctl *ctl, u64 dt)
 {
+	u64 margin = div64_u64(dt * PSTEER_RB_USAGE_BAND, PSTEER_RB_FULL);
 	u32 i;
 
 	for (i = 0; i < ctl->ncpus; i++) {
@@ -132,10 +141,15 @@ static void psteer_sample_cpus(struct psteer_ctl *ctl)
 		const struct psteer_cpu *pc = per_cpu_ptr(ctl->tbl->pcpu,
 							  ctl->cpu_ids[i]);
 		u64 busy = psteer_busy_ns(ctl->cpu_ids[i]);
-		u64 idle = psteer_idle_ns(ctl->cpu_ids[i]);
+		bool precise;
+		u64 idle = psteer_idle_ns(ctl->cpu_ids[i], &precise);
 		u64 ns = READ_ONCE(pc->ns), drained = READ_ONCE(pc->drained);
 		u64 dbusy = busy - cl->busy_prev, didle = idle - cl->idle_prev;
+		u64 cap = (didle < dt ? dt - didle : 0) + margin;
 
+		if (!precise)
+			cap += 2 * TICK_NSEC;
+		cl->cap = psteer_ppm(cap, dt);
 		if (dbusy + didle)
 			cl->usage = psteer_ewma(cl->usage,
 						psteer_ppm(dbusy, dbusy + didle));
@@ -174,12 +188,25 @@ static u64 psteer_mean_packet_ns(const struct psteer_ctl *ctl)
 	return n ? div_u64(sum, n) : PSTEER_DEFAULT_PACKET_NS;
 }
 
+/*
+ * Each bucket's load over the sample of @dt ns. The served parts of a
+ * CPU's buckets add up to no more than the time it was not idle (its
+ * cap, psteer_sample_cpus()); past it, they are scaled down to it. Timed
+ * with local_clock(), a batch during which the CPU was taken away (a
+ * hypervisor's steal, QEMU's single-threaded TCG running other vCPUs, up
+ * to 1.7 s seen in the rebalance test with a busy loop) counts the time
+ * away, and the cost per packet that prices its inline packets grows
+ * with it; a CPU whose buckets read several times what it did then
+ * looked busier than the busy loop's CPU, which took buckets from it.
+ */
 static void psteer_sample_buckets(struct psteer_ctl *ctl, u64 dt)
 {
 	struct psteer_table *tbl = ctl->tbl;
 	u64 mean_ns = psteer_mean_packet_ns(ctl);
 	u32 i;
 
+	for (i = 0; i < ctl->ncpus; i++)
+		ctl->cpus[i].sum = 0;
 	for (i = 0; i < tbl->nbuckets; i++) {
 		const struct psteer_bucket *b = &tbl->buckets[i];
 		struct psteer_bucket_load *bl = &ctl->buckets[i];
@@ -195,16 +222,28 @@ static void psteer_sample_buckets(struct psteer_ctl *ctl, u64 dt)
 			served += (inl - bl->inline_prev) * cost;
 			unserved = (refused - bl->refused_prev) * cost;
 		}
-		bl->load = psteer_rb_smooth_load(bl->load,
-						 psteer_ppm(served + unserved,
-							    dt),
-						 &bl->rising);
-		bl->served = psteer_rb_smooth_load(bl->served,
-						   psteer_ppm(served, dt),
-						   &bl->served_rising);
+		bl->sample_served = min_t(u64, psteer_ppm(served, dt), U32_MAX);
+		bl->sample_unserved = min_t(u64, psteer_ppm(unserved, dt),
+					    U32_MAX);
+		if (owner >= 0)
+			ctl->cpus[owner].sum += bl->sample_served;
 		bl->ns_prev = ns;
 		bl->inline_prev = inl;
 		bl->refused_prev = refused;
+	}
+	for (i = 0; i < tbl->nbuckets; i++) {
+		struct psteer_bucket_load *bl = &ctl->buckets[i];
+		int owner = ctl->cpu_idx[psteer_bucket_owner(&tbl->buckets[i])];
+		u64 served = bl->sample_served;
+
+		if (owner >= 0 && ctl->cpus[owner].sum > ctl->cpus[owner].cap)
+			served = div64_u64(served * ctl->cpus[owner].cap,
+					   ctl->cpus[owner].sum);
+		bl->load = psteer_rb_smooth_load(bl->load,
+						 served + bl->sample_unserved,
+						 &bl->rising);
+		bl->served = psteer_rb_smooth_load(bl->served, served,
+						   &bl->served_rising);
 	}
 }
 
@@ -221,7 +260,7 @@ void psteer_sample(struct psteer_ctl *ctl)
 	lockdep_assert_held(&ctl->lock);
 	if (!dt)
 		return;
-	psteer_sample_cpus(ctl);
+	psteer_sample_cpus(ctl, dt);
 	psteer_sample_buckets(ctl, dt);
 	ctl->stamp = now;
 }
