@@ -34,10 +34,12 @@
 #   flood    sequenced UDP datagrams from 64 ports as fast as the sender
 #            goes (rr -Q), counted by a sink (rr -q): received per guest
 #            second, and how many arrived out of order
-#   tcp_rr   one TCP request/response connection (rr -c, a local port
-#            that RPS sends to a CPU other than 0, found at setup):
+#   tcp_rr   one TCP request/response connection (rr -c):
 #            transactions per guest second and the round trip's mean,
-#            p50, p99 and p999, alone and with a busy loop on that CPU
+#            p50, p99 and p999, alone and then, on the same connection,
+#            with a busy loop on the CPU other than 0 that took most of
+#            its packets while alone (RPS picks it by the socket's random
+#            txhash, psteer by the bucket's owner)
 # Prints COST lines, one per run, and COST-SUMMARY lines: medians, the
 # spread (max-min over median) and ratios against rps and none; first,
 # when /psteer/psteer_bench.ko is there, its PSTEER-BENCH lines: the
@@ -75,19 +77,6 @@ step setup
 setup_netns
 x srv taskset 1 rr -s 7000 &
 sleep 1
-# The light TCP flow: a local port that RPS (map f on veth1) gives a CPU
-# other than 0, the same flow in every mode; the busy loop goes to that
-# CPU, the client and server stay on CPU 0.
-srv sh -c 'echo f >/sys/class/net/veth1/queues/rx-0/rps_cpus'
-LPORT=40000 HOGCPU=0
-while [ $LPORT -lt 40032 ]; do
-	HOGCPU=$(rps_cpu_of $LPORT)
-	[ "$HOGCPU" = 0 ] || break
-	LPORT=$((LPORT + 1))
-done
-srv sh -c 'echo 1 >/sys/class/net/veth1/queues/rx-0/rps_cpus'
-[ "$HOGCPU" != 0 ] || fail "RPS gave CPU 0 every local port tried"
-echo "RPS sends the light flow (local port $LPORT) to CPU $HOGCPU: the busy loop runs there"
 ok
 
 # The pieces of the hot path, one by one (tools/testing/bench/pieces/),
@@ -132,10 +121,23 @@ for r in $(seq 1 "$ROUNDS"); do
 			printf "COST mode=%s round=%s flood pps=%.0f sent=%s recv=%s reordered=%s\n",
 				m, r, n / d, sent, n, o }'
 
-		rr1=$(cli taskset 1 rr -c $SRV4 7000 "$SECS" $LPORT)
-		hog_start "$HOGCPU"
-		rr2=$(cli taskset 1 rr -c $SRV4 7000 "$SECS" $LPORT)
+		# The light TCP flow: one connection, alone, then with a busy
+		# loop on the CPU that took its packets in the first phase
+		# (CPU 1 if they all stayed on CPU 0, the application's).
+		netrx_cpus >/tmp/netrx0
+		cli taskset 1 rr -c $SRV4 7000 "$SECS" 0 2 >/tmp/rr.txt &
+		RR=$!
+		wait_lines /tmp/rr.txt 2 $RR || fail "rr -c ended before its first phase"
+		# shellcheck disable=SC2046 # "CPU GROWTH"
+		set -- $(busiest_since /tmp/netrx0)
+		echo "the light flow's packets: $2 NET_RX softirqs on CPU $1, the most of CPUs 1-3: the busy loop runs there"
+		hog_start "$1"
+		# rr itself: $! is the shell that runs cli.
+		kill -USR1 "$(sed -n 's/^rr: waiting.* pid=//p' /tmp/rr.txt)"
+		wait $RR || fail "rr -c failed"
 		hog_stop
+		rr1=$(grep '^rr: trans' /tmp/rr.txt | sed -n 1p)
+		rr2=$(grep '^rr: trans' /tmp/rr.txt | sed -n 2p)
 		for v in "alone $rr1" "hog $rr2"; do
 			echo "$v" | awk -v m="$mode" -v r="$r" '{
 				for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

@@ -127,15 +127,30 @@ softnet_col() {
 		{ print NR - 1, hex($c) }' /proc/net/softnet_stat
 }
 
-# rps_cpu_of LPORT: the CPU that RPS gives TCP from cli's local port LPORT
-# to port 7000 in srv (an rr server must listen there): the CPU whose
-# count of packets received from RPS grows most over a short exchange.
-rps_cpu_of() {
-	softnet_col 10 >/tmp/rps0
-	cli taskset 1 rr -c $SRV4 7000 0.2 "$1" >/dev/null
-	softnet_col 10 >/tmp/rps1
-	awk 'NR == FNR { a[$1] = $2; next }
-		{ d = $2 - a[$1]; if (d > m) { m = d; c = $1 } } END { print c + 0 }' /tmp/rps0 /tmp/rps1
+# netrx_cpus: NET_RX softirqs so far, a line "CPU COUNT" per CPU.
+netrx_cpus() { awk '$1 == "NET_RX:" { for (i = 2; i <= NF; i++) print i - 2, $i }' /proc/softirqs; }
+
+# busiest_since FILE: of the CPUs but 0, the one whose NET_RX softirqs grew
+# most since FILE (netrx_cpus), and by how much: "CPU GROWTH", "1 0" when
+# none grew. Over one light flow, the CPU that took its packets through
+# the stack away from CPU 0: RPS's (by the sending socket's txhash,
+# random per connection, which veth keeps) or psteer's bucket owner.
+busiest_since() {
+	netrx_cpus | awk 'NR == FNR { a[$1] = $2; next }
+		$1 != 0 && $2 - a[$1] > m { m = $2 - a[$1]; c = $1 }
+		END { print (m ? c : 1), m + 0 }' "$1" -
+}
+
+# wait_lines FILE N PID: wait until FILE has N lines or PID has exited
+# (at most 60 s); true if it has them.
+wait_lines() {
+	local i=0
+	while [ "$(grep -c . "$1" 2>/dev/null || true)" -lt "$2" ]; do
+		kill -0 "$3" 2>/dev/null || return 1
+		i=$((i + 1))
+		[ $i -lt 600 ] || return 1
+		sleep 0.1
+	done
 }
 
 # hog_start CPU...: a busy loop pinned to each CPU, in the background

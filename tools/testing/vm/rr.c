@@ -8,18 +8,24 @@
  *	connection sends, and every UDP datagram to its sender. One process,
  *	any number of connections; runs until killed.
  *
- *   rr -c ADDR PORT SECONDS [LPORT]
+ *   rr -c ADDR PORT SECONDS [LPORT [PHASES]]
  *	request/response: one TCP connection (from local port LPORT if
- *	given), TCP_NODELAY; send 64 bytes, wait for them back, again, for
- *	SECONDS (the handshake and the last reply are waited for up to 1 s
- *	past the end; a handshake that did not finish by then reports
- *	transactions=0 stalled=1). Closes
+ *	given and not 0), TCP_NODELAY; send 64 bytes, wait for them back,
+ *	again, for SECONDS (the handshake and the last reply are waited for
+ *	up to 1 s past the end; a handshake that did not finish by then
+ *	reports transactions=0 stalled=1). Closes
  *	with a RST (no TIME_WAIT: LPORT is free at once). Prints
  *	"rr: transactions=N tps=T rtt_us_mean=M rtt_us_p99=P rtt_us_max=X
  *	stalled=0|1 rtt_us_p50=H rtt_us_p999=Q" (percentiles over the first
  *	MAXRTT round trips): tps is N over the time until the last reply or the
  *	give-up; stalled=1 when the last reply never came (that wait counts
  *	in rtt_us_max and in the time for tps, not in the mean).
+ *	With PHASES (default 1), that many such measurements of SECONDS
+ *	each on the same connection, a line each: after each but the last,
+ *	rr prints its line and "rr: waiting for SIGUSR1 pid=PID", then waits
+ *	for SIGUSR1 (blocked from the start: none is lost). The connection,
+ *	hence the hash the sender's socket gives its packets, stays: what
+ *	the first phase showed about where the flow goes holds for the next.
  *
  *   rr -n ADDR PORT N
  *	N short TCP connections one after another: connect, send 64 bytes,
@@ -69,6 +75,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,32 +271,18 @@ static int tcp_to(const struct sockaddr_storage *dst, socklen_t dl, int lport,
 	return s;
 }
 
-static int client(const char *addr, int port, double secs, int lport)
+/*
+ * One phase of client(): request/response on @s for @secs; prints its line.
+ * Returns 0, or 1 when the connection was lost; *@stalled set when a reply
+ * never came (the connection is then of no use for another phase).
+ */
+static int client_phase(int s, double secs, int *stalled)
 {
 	static double rtt[MAXRTT];
-	struct sockaddr_storage dst;
-	socklen_t dl = addr_of(addr, port, &dst);
-	double start, end, sum = 0, max = 0, t = 0;
+	double start = now(), end = start + secs, sum = 0, max = 0, t = 0;
 	char buf[MSG] = "psteer";
-	int s, stalled = 0;
 	long n = 0, k;
 
-	if (!dl)
-		return 2;
-	start = now();
-	end = start + secs;
-	s = tcp_to(&dst, dl, lport, end + 1);
-	if (s == -1) {
-		perror("rr: connect");
-		return 1;
-	}
-	if (s == -2) {
-		/* Not even the handshake got through: a measurement too. */
-		t = now() - start;
-		printf("rr: transactions=0 tps=0 rtt_us_mean=0 rtt_us_p99=0 rtt_us_max=%.0f stalled=1 rtt_us_p50=0 rtt_us_p999=0\n",
-		       t * 1e6);
-		return 0;
-	}
 	while ((t = now()) < end) {
 		if (full(s, buf, MSG, 0)) {
 			fprintf(stderr, "rr: connection lost\n");
@@ -297,7 +290,7 @@ static int client(const char *addr, int port, double secs, int lport)
 		}
 		/* A reply not back a second after the end is not waited for. */
 		if (!wait_in(s, end + 1)) {
-			stalled = 1;
+			*stalled = 1;
 			t = now() - t;
 			max = t > max ? t : max;
 			break;
@@ -313,18 +306,56 @@ static int client(const char *addr, int port, double secs, int lport)
 			rtt[n] = t;
 		n++;
 	}
+	k = n < MAXRTT ? n : MAXRTT;
+	qsort(rtt, k, sizeof(rtt[0]), cmp);
+	printf("rr: transactions=%ld tps=%.0f rtt_us_mean=%.0f rtt_us_p99=%.0f rtt_us_max=%.0f stalled=%d rtt_us_p50=%.0f rtt_us_p999=%.0f\n",
+	       n, n / (now() - start), n ? sum / n * 1e6 : 0,
+	       k ? rtt[k * 99 / 100] * 1e6 : 0, max * 1e6, *stalled,
+	       k ? rtt[k / 2] * 1e6 : 0, k ? rtt[k * 999 / 1000] * 1e6 : 0);
+	fflush(stdout);
+	return 0;
+}
+
+static int client(const char *addr, int port, double secs, int lport,
+		  int phases)
+{
+	struct sockaddr_storage dst;
+	socklen_t dl = addr_of(addr, port, &dst);
+	int s, sig, stalled = 0, ret = 0;
+	double start;
+	sigset_t usr1;
+
+	if (!dl)
+		return 2;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	start = now();
+	s = tcp_to(&dst, dl, lport, start + secs + 1);
+	if (s == -1) {
+		perror("rr: connect");
+		return 1;
+	}
+	if (s == -2) {
+		/* Not even the handshake got through: a measurement too. */
+		printf("rr: transactions=0 tps=0 rtt_us_mean=0 rtt_us_p99=0 rtt_us_max=%.0f stalled=1 rtt_us_p50=0 rtt_us_p999=0\n",
+		       (now() - start) * 1e6);
+		return 0;
+	}
+	while (phases-- > 0) {
+		ret = client_phase(s, secs, &stalled);
+		if (ret || stalled || !phases)
+			break;
+		printf("rr: waiting for SIGUSR1 pid=%d\n", (int)getpid());
+		fflush(stdout);
+		sigwait(&usr1, &sig);
+	}
 	/* Abortive close: no TIME_WAIT, so LPORT can be used again at once. */
 	setsockopt(s, SOL_SOCKET, SO_LINGER,
 		   &(struct linger){ .l_onoff = 1, .l_linger = 0 },
 		   sizeof(struct linger));
 	close(s);
-	k = n < MAXRTT ? n : MAXRTT;
-	qsort(rtt, k, sizeof(rtt[0]), cmp);
-	printf("rr: transactions=%ld tps=%.0f rtt_us_mean=%.0f rtt_us_p99=%.0f rtt_us_max=%.0f stalled=%d rtt_us_p50=%.0f rtt_us_p999=%.0f\n",
-	       n, n / (now() - start), n ? sum / n * 1e6 : 0,
-	       k ? rtt[k * 99 / 100] * 1e6 : 0, max * 1e6, stalled,
-	       k ? rtt[k / 2] * 1e6 : 0, k ? rtt[k * 999 / 1000] * 1e6 : 0);
-	return 0;
+	return ret;
 }
 
 static int conns(const char *addr, int port, long count)
@@ -517,7 +548,7 @@ static int seq_source(const char *addr, int port, int k, double secs,
 static int usage(void)
 {
 	fprintf(stderr, "usage: rr -s PORT\n"
-		"       rr -c ADDR PORT SECONDS [LPORT]\n"
+		"       rr -c ADDR PORT SECONDS [LPORT [PHASES]]\n"
 		"       rr -n ADDR PORT N\n"
 		"       rr -u ADDR PORT K [COUNT [LPORT]]\n"
 		"       rr -t USEC\n"
@@ -534,9 +565,13 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "-s"))
 		return serve(atoi(argv[2]));
-	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "-c"))
+	if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "-c")) {
+		k = argc == 7 ? atoi(argv[6]) : 1;
+		if (k < 1)
+			return usage();
 		return client(argv[2], atoi(argv[3]), atof(argv[4]),
-			      argc == 6 ? atoi(argv[5]) : 0);
+			      argc >= 6 ? atoi(argv[5]) : 0, k);
+	}
 	if (argc == 5 && !strcmp(argv[1], "-n"))
 		return conns(argv[2], atoi(argv[3]), atol(argv[4]));
 	if (argc == 3 && !strcmp(argv[1], "-t") && atol(argv[2]) > 0)
