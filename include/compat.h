@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Compatibility between the kernels psteer supports (6.1 and 6.12).
+ * Compatibility between the kernels psteer supports, 6.1 up to the newest
+ * that Debian carries (README.md, "Supported kernels").
  *
  * Needs no probe: lockdep_assert_in_softirq() (6.1 has it), pde_data()
  * (5.17).

@@ -343,7 +343,10 @@ static void __exit psteer_exit(void)
 {
 	psteer_proc_exit(&psteer);
 	unregister_pernet_subsys(&psteer_net_ops);
-	/* Every driven table written back while the hooks still steer. */
+	/*
+	 * Every driven table written back: the namespaces' hooks are gone
+	 * already; the device notifier and the bucket table go after.
+	 */
 	psteer_nic_exit(&psteer);
 	psteer_hook_exit(&psteer);
 	psteer_hotplug_stop(&psteer);
