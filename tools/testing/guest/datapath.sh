@@ -139,7 +139,9 @@ bypass_round() {
 	cat /tmp/seq-src.txt /tmp/seq.txt
 	recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 	reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
-	[ "${recv:-0}" -gt 1000 ] || fail "round $1: only ${recv:-0} datagrams received"
+	# A floor, not a rate: the debug kernel received 1536 to 2136 a
+	# round on a slow host (1000 was the floor before).
+	[ "${recv:-0}" -ge 400 ] || fail "round $1: only ${recv:-0} datagrams received"
 	[ "$reordered" = 0 ] ||
 		fail "round $1: $reordered datagrams arrived after a later one of their flow"
 }
@@ -297,7 +299,10 @@ echo "$rounds rounds of 16 moves during the flood"
 x srv ethtool -K veth1 gro off
 nic_queue 1
 [ "$rounds" -ge 10 ] || fail "only $rounds rounds of moves"
-[ "${recv:-0}" -gt 1000 ] || fail "only ${recv:-0} datagrams received"
+# Enough to judge order, whatever the machine's speed: 10 a flow (the
+# debug kernel sent 736 in the 6 s on a slow host, Debian's 6.12 69008;
+# a floor of 1000 failed there with none lost and none reordered).
+[ "${recv:-0}" -ge 160 ] || fail "only ${recv:-0} datagrams received"
 [ "$reordered" = 0 ] ||
 	fail "$reordered datagrams arrived after a later one of their flow"
 x rmmod psteer
@@ -458,7 +463,10 @@ NFT
 		reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 		rt nft list flowtable inet ft f >/dev/null
 		echo "flowtable: $sent sent, $recv received, psteer in rt saw $c, $reordered overtaken at the offload"
-		[ "${recv:-0}" -gt 1000 ] || fail "only ${recv:-0} datagrams forwarded"
+		# A floor, not a rate (the debug kernel forwarded 1072 on a slow
+		# host), high enough for the offload check below: psteer sees
+		# about 2 packets a flow before the offload.
+		[ "${recv:-0}" -ge 500 ] || fail "only ${recv:-0} datagrams forwarded"
 		[ "$c" -lt $((recv / 10)) ] ||
 			fail "psteer saw $c of $recv forwarded packets: the flows were not offloaded"
 		ok "$recv forwarded, $c seen by psteer, $reordered overtaken"
