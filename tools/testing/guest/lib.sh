@@ -141,16 +141,12 @@ busiest_since() {
 		END { print (m ? c : 1), m + 0 }' "$1" -
 }
 
-# wait_lines FILE N PID: wait until FILE has N lines or PID has exited
-# (at most 60 s); true if it has them.
-wait_lines() {
-	local i=0
-	while [ "$(grep -c . "$1" 2>/dev/null || true)" -lt "$2" ]; do
-		kill -0 "$3" 2>/dev/null || return 1
-		i=$((i + 1))
-		[ $i -lt 600 ] || return 1
-		sleep 0.1
-	done
+# has_lines FILE N PID: true if FILE has N lines; fails the step if PID,
+# which writes them, has ended without (for wait_for).
+has_lines() {
+	[ "$(grep -c . "$1" 2>/dev/null || true)" -lt "$2" ] || return 0
+	kill -0 "$3" 2>/dev/null || fail "process $3 ended before $1 had $2 lines"
+	return 1
 }
 
 # hog_start CPU...: a busy loop pinned to each CPU, in the background
@@ -678,6 +674,7 @@ bench_modes() {
 	echo "$modes"
 }
 
-# netrx: NET_RX softirqs so far, all CPUs; ipis: function-call interrupts.
-netrx() { awk '$1 == "NET_RX:" { for (i = 2; i <= NF; i++) n += $i } END { print n }' /proc/softirqs; }
+# netrx: NET_RX softirqs so far, all CPUs (netrx_cpus summed); ipis:
+# function-call interrupts.
+netrx() { netrx_cpus | awk '{ n += $2 } END { print n }'; }
 ipis() { awk '$1 == "CAL:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i } END { print n + 0 }' /proc/interrupts; }

@@ -312,7 +312,6 @@ static int client_phase(int s, double secs, int *stalled)
 	       n, n / (now() - start), n ? sum / n * 1e6 : 0,
 	       k ? rtt[k * 99 / 100] * 1e6 : 0, max * 1e6, *stalled,
 	       k ? rtt[k / 2] * 1e6 : 0, k ? rtt[k * 999 / 1000] * 1e6 : 0);
-	fflush(stdout);
 	return 0;
 }
 
@@ -346,8 +345,8 @@ static int client(const char *addr, int port, double secs, int lport,
 		ret = client_phase(s, secs, &stalled);
 		if (ret || stalled || !phases)
 			break;
+		/* Line-buffered (main()): out before the wait. */
 		printf("rr: waiting for SIGUSR1 pid=%d\n", (int)getpid());
-		fflush(stdout);
 		sigwait(&usr1, &sig);
 	}
 	/* Abortive close: no TIME_WAIT, so LPORT can be used again at once. */
