@@ -270,6 +270,19 @@ static inline bool psteer_held_for(const struct psteer_bucket *b, int cpu)
 }
 
 /**
+ * psteer_held_any() - is @b held for any CPU (psteer_hold())?
+ * @b: the packet's bucket
+ *
+ * Lockless, in the hook of the bypass, before it reads b->sched: as in
+ * psteer_held_for(), a hold seen ended shows the packets it held queued.
+ */
+static inline bool psteer_held_any(const struct psteer_bucket *b)
+{
+	/* Pairs with smp_store_release() in psteer_release_held(). */
+	return smp_load_acquire(&b->hold) != PSTEER_NO_CPU;
+}
+
+/**
  * psteer_may_inline() - may this CPU handle a packet of @b right away?
  * @b: the packet's bucket
  * @cpu: the current CPU

@@ -524,6 +524,54 @@ static void psteer_queue_hold_limits(struct kunit *test)
 }
 
 /*
+ * The bypass (every CPU of the set offline, src/hotplug.c) while a NIC's
+ * rewrite holds a bucket: packets 0-2 reached the CPU held for before it
+ * went offline and wait aside; 3-4 arrive on another CPU. They must not
+ * pass ahead of the held ones (the FIFO is empty and the bucket idle, so
+ * they did), but go behind them, and the release puts all of them on the
+ * owner, which drains them in order. Then the bucket, idle, lets packets
+ * pass again.
+ */
+static void psteer_queue_behind_held(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	struct sk_buff *skb;
+	int ret;
+	u32 i;
+
+	psteer_table_set_owner(tbl, 0, nb);
+	psteer_hold(b, nb);
+	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 0, 3, nb), 0);
+	for (i = 3; i < 5; i++) {
+		skb = alloc_skb(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		skb_put(skb, 64);
+		skb->mark = i;
+		local_bh_disable();
+		ret = psteer_enqueue_behind(tbl, b, skb);
+		local_bh_enable();
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		if (ret)
+			kfree_skb(skb);
+	}
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&b->held), 5);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 1000), 0);
+	psteer_release_held(tbl, b);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 1000), 5);
+	psteer_expect_in_order(test, 5);
+	KUNIT_EXPECT_EQ(test, b->sched, PSTEER_NO_CPU);
+
+	skb = alloc_skb(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, psteer_enqueue_behind(tbl, b, skb), 1);
+	local_bh_enable();
+	kfree_skb(skb);
+}
+
+/*
  * What the hook of the CPU held for may see while psteer_release_held()
  * runs: it reads b->hold, then psteer_may_inline(), without b->lock
  * (src/hook.c). A timer interrupt on the releasing CPU looks in between
@@ -1054,6 +1102,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_backlog_bytes),
 	KUNIT_CASE(psteer_queue_hold_fence),
 	KUNIT_CASE(psteer_queue_hold_limits),
+	KUNIT_CASE(psteer_queue_behind_held),
 	KUNIT_CASE_SLOW(psteer_queue_hold_release_seen),
 	KUNIT_CASE(psteer_hw_plan_queues_of_one_cpu),
 	KUNIT_CASE(psteer_hw_coalesce_wait),

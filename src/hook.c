@@ -196,12 +196,15 @@ steer:
 	b = &tbl->buckets[index];
 	/*
 	 * Every CPU of the set is offline (src/hotplug.c): packets pass on
-	 * where they arrive, but those of a bucket that still holds packets
-	 * wait behind them. In bypass an idle bucket never becomes busy
-	 * (psteer_enqueue_behind()), so the lockless peek is enough to pass.
+	 * where they arrive, but those of a bucket that still holds packets,
+	 * in its FIFO or held for a NIC's rewrite, wait behind them. In
+	 * bypass an idle bucket never becomes busy (psteer_enqueue_behind()),
+	 * so the lockless peek is enough to pass: the hold first, whose
+	 * acquire shows the FIFO its release filled (psteer_held_any()).
 	 */
 	bypass = READ_ONCE(tbl->bypass);
-	if (unlikely(bypass) && READ_ONCE(b->sched) == PSTEER_NO_CPU)
+	if (unlikely(bypass) && !psteer_held_any(b) &&
+	    READ_ONCE(b->sched) == PSTEER_NO_CPU)
 		goto pass;
 	/* Its NIC's rewrite is fenced: see psteer_enqueue_held(). */
 	held = unlikely(psteer_held_for(b, cpu));

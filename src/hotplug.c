@@ -20,7 +20,8 @@
  * and psteer is bypassed, every packet processed where it arrives, until
  * a CPU of the set is back and takes all the buckets. The buckets it was
  * still draining take new packets behind the queued ones until they are
- * empty (psteer_enqueue_behind()), so the bypass reorders nothing.
+ * empty (psteer_enqueue_behind()), so the bypass reorders nothing; so do
+ * the buckets a NIC's rewrite held, whose held packets it releases.
  */
 
 #include <linux/cpuhotplug.h>
@@ -63,9 +64,22 @@ int psteer_hotplug_offline(struct psteer *ps, unsigned int cpu)
 	if (!cpumask_test_cpu(cpu, tbl->cpus))
 		return 0;
 	psteer_ctl_cpu_down(ps->ctl, cpu);
-	/* Bypassed: wait for hooks that may still queue to this CPU. */
-	if (READ_ONCE(tbl->bypass))
+	if (READ_ONCE(tbl->bypass)) {
+		u32 b;
+
+		/* Wait for hooks that may still queue to this CPU. */
 		synchronize_net();
+		/*
+		 * A NIC's rewrite may hold buckets (src/nic.c) for a CPU of
+		 * the set, and every one is going: their packets join the
+		 * FIFOs now, ahead of the packets the bypass put behind them,
+		 * and are delivered below, not by a drainer that is offline
+		 * when the fence ends.
+		 */
+		for (b = 0; b < tbl->nbuckets; b++)
+			if (psteer_held_any(&tbl->buckets[b]))
+				psteer_release_held(tbl, &tbl->buckets[b]);
+	}
 	/*
 	 * Owns nothing now, so this only hands its ready buckets over; or,
 	 * bypassed, it delivers what its buckets still hold: in NAPI-sized

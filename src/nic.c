@@ -820,8 +820,8 @@ static const char *psteer_hw_state(struct psteer *ps, struct net_device *dev,
  * buckets, after the NIC's queue; "hardware": psteer drives the table;
  * "overridden": it did until someone else rewrote it), and for a table
  * psteer drives, its rewrites, the entries they moved, the fences that
- * timed out, and the packets whose bucket came from the hash the NIC
- * reported.
+ * timed out, the packets whose bucket came from the hash the NIC
+ * reported, and the rewrites its driver refused.
  *
  * Context: process; takes RTNL, as `ethtool -x` does.
  */
@@ -831,7 +831,7 @@ int psteer_nic_devices_show(struct seq_file *seq, void *v)
 	struct net *net = seq_file_single_net(seq);
 	struct net_device *dev;
 
-	seq_puts(seq, "dev ifindex rx_queues rss_entries rss_key_bytes rss_hash rss_queues steering rewrites moved fence_timeouts nic_hashes\n");
+	seq_puts(seq, "dev ifindex rx_queues rss_entries rss_key_bytes rss_hash rss_queues steering rewrites moved fence_timeouts nic_hashes write_errors\n");
 	rtnl_lock();
 	for_each_netdev(net, dev) {
 		struct psteer_rss rss;
@@ -839,13 +839,14 @@ int psteer_nic_devices_show(struct seq_file *seq, void *v)
 		const char *state = psteer_hw_state(ps, dev, &hw);
 
 		psteer_nic_rss(dev, &rss);
-		seq_printf(seq, "%s %d %u %u %u %s %u %s %llu %llu %llu %llu\n",
+		seq_printf(seq, "%s %d %u %u %u %s %u %s %llu %llu %llu %llu %llu\n",
 			   dev->name, dev->ifindex, dev->real_num_rx_queues,
 			   rss.entries, rss.key_bytes,
 			   psteer_hfunc_name(rss.hfunc), rss.queues, state,
 			   hw ? hw->rewrites : 0, hw ? hw->moved : 0,
 			   hw ? READ_ONCE(hw->fence_timeouts) : 0,
-			   hw ? psteer_hw_nic_hashes(hw) : 0);
+			   hw ? psteer_hw_nic_hashes(hw) : 0,
+			   hw ? hw->errors : 0);
 	}
 	rtnl_unlock();
 	return 0;

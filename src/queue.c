@@ -97,15 +97,41 @@ static int psteer_queued(struct psteer_table *tbl, struct psteer_bucket *b,
 							  PSTEER_NO_CPU;
 }
 
+/*
+ * Appends @skb to @b's held packets (psteer_enqueue_held()), bounded like
+ * the FIFO. Caller holds b->lock. Returns 0, or -ENOBUFS (not appended).
+ */
+static int psteer_held_add(struct psteer_table *tbl, struct psteer_bucket *b,
+			   struct sk_buff *skb)
+{
+	lockdep_assert_held(&b->lock);
+	if (unlikely(skb_queue_len(&b->held) >= READ_ONCE(tbl->queue_len) ||
+		     b->hbytes >= READ_ONCE(tbl->queue_bytes))) {
+		b->drops++;
+		b->refused++;
+		return -ENOBUFS;
+	}
+	__skb_queue_tail(&b->held, skb);
+	b->hbytes += skb->truesize;
+	return 0;
+}
+
 /* psteer_enqueue() and, with @behind, psteer_enqueue_behind(). */
 static int psteer_enqueue_to(struct psteer_table *tbl, struct psteer_bucket *b,
 			     struct sk_buff *skb, bool behind)
 {
 	struct psteer_cpu *drainer;
 	int kick = PSTEER_NO_CPU;
+	int ret;
 
 	lockdep_assert_in_softirq();
 	spin_lock(&b->lock);
+	if (behind && b->hold != PSTEER_NO_CPU) {
+		/* Held: the release puts these behind the older ones. */
+		ret = psteer_held_add(tbl, b, skb);
+		spin_unlock(&b->lock);
+		return ret;
+	}
 	if (behind && b->sched == PSTEER_NO_CPU) {
 		spin_unlock(&b->lock);
 		return 1;
@@ -168,7 +194,9 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue);
  * processed where they arrive, but a bucket that still holds packets, or
  * is delivering some, takes the new ones behind them, and its drainer
  * delivers them in order. An idle bucket stays idle: nothing here makes
- * one busy, so once emptied a bucket lets every packet pass.
+ * one busy, so once emptied a bucket lets every packet pass. A bucket a
+ * NIC's rewrite holds (psteer_hold()) takes them behind its held packets,
+ * from any CPU: the release puts them all on the FIFO in that order.
  *
  * Context: softirq (the netfilter hook), or BHs disabled.
  * Return: 0 when queued, 1 when the bucket is idle (the caller passes
@@ -202,23 +230,17 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_behind);
 int psteer_enqueue_held(struct psteer_table *tbl, struct psteer_bucket *b,
 			struct sk_buff *skb, int cpu)
 {
+	int ret;
+
 	lockdep_assert_in_softirq();
 	spin_lock(&b->lock);
 	if (b->hold != cpu) {
 		spin_unlock(&b->lock);
 		return 1;
 	}
-	if (unlikely(skb_queue_len(&b->held) >= READ_ONCE(tbl->queue_len) ||
-		     b->hbytes >= READ_ONCE(tbl->queue_bytes))) {
-		b->drops++;
-		b->refused++;
-		spin_unlock(&b->lock);
-		return -ENOBUFS;
-	}
-	__skb_queue_tail(&b->held, skb);
-	b->hbytes += skb->truesize;
+	ret = psteer_held_add(tbl, b, skb);
 	spin_unlock(&b->lock);
-	return 0;
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_held);
 

@@ -78,7 +78,8 @@ static void snap_free(struct snap *s)
 /*
  * The devices whose table psteer drives (or did, "overridden"), with
  * their table rewrites and entries moved per second over the interval
- * and their fence timeouts: a line each, or JSON objects.
+ * and their fence timeouts and refused writes: a line each, or JSON
+ * objects.
  */
 static void print_devices(const struct ptable *d0, const struct ptable *d1,
 			  double dt, const char *when, bool json)
@@ -86,6 +87,8 @@ static void print_devices(const struct ptable *d0, const struct ptable *d1,
 	int name = ptable_col(d1, "dev"), st = ptable_col(d1, "steering");
 	int rw = ptable_col(d1, "rewrites"), mv = ptable_col(d1, "moved");
 	int ft = ptable_col(d1, "fence_timeouts");
+	/* A module older than the column: none shown. */
+	int we = ptable_col(d1, "write_errors");
 	int name0 = ptable_col(d0, "dev");
 	size_t r, r0;
 	int k = 0;
@@ -110,11 +113,14 @@ static void print_devices(const struct ptable *d0, const struct ptable *d1,
 		m = ptable_num(d1, r, mv) >= m0 ? (ptable_num(d1, r, mv) - m0) / dt : 0;
 		if (json)
 			printf("%s{\"dev\":\"%s\",\"steering\":\"%s\",\"rewrites_per_s\":%.2f,"
-			       "\"entries_moved_per_s\":%.2f,\"fence_timeouts\":%llu}",
-			       k ? "," : "", dev, how, w, m, ptable_num(d1, r, ft));
+			       "\"entries_moved_per_s\":%.2f,\"fence_timeouts\":%llu,"
+			       "\"write_errors\":%llu}",
+			       k ? "," : "", dev, how, w, m, ptable_num(d1, r, ft),
+			       ptable_num(d1, r, we));
 		else
-			printf("%-8s %s %s: table rewrites/s %.1f, entries moved/s %.1f, fence timeouts %llu\n",
-			       when, how, dev, w, m, ptable_num(d1, r, ft));
+			printf("%-8s %s %s: table rewrites/s %.1f, entries moved/s %.1f, fence timeouts %llu, refused writes %llu\n",
+			       when, how, dev, w, m, ptable_num(d1, r, ft),
+			       ptable_num(d1, r, we));
 		k++;
 	}
 	if (json)
@@ -291,21 +297,25 @@ static void print_interval(const struct snap *a, const struct snap *b,
 /* The devices psteer drives (or did): their table rewrites, as metrics. */
 static void print_prometheus_devices(const struct ptable *d)
 {
-	static const char *const col[3] = { "rewrites", "moved", "fence_timeouts" };
-	static const char *const help[3] = {
+	static const char *const col[4] = {
+		"rewrites", "moved", "fence_timeouts", "write_errors",
+	};
+	static const char *const help[4] = {
 		"RSS table rewrites psteer made on a device it drives.",
 		"RSS table entries those rewrites moved.",
 		"Rewrites whose old queue did not drain within the fence's wait.",
+		"Table rewrites the device's driver refused.",
 	};
-	static const char *const metric[3] = {
+	static const char *const metric[4] = {
 		"psteer_device_table_rewrites_total",
 		"psteer_device_table_entries_moved_total",
 		"psteer_device_fence_timeouts_total",
+		"psteer_device_table_write_errors_total",
 	};
 	int name = ptable_col(d, "dev"), st = ptable_col(d, "steering");
 	size_t r, i;
 
-	for (i = 0; i < 3 && name >= 0 && st >= 0; i++) {
+	for (i = 0; i < 4 && name >= 0 && st >= 0; i++) {
 		int c = ptable_col(d, col[i]);
 
 		if (c < 0)

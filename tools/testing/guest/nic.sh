@@ -213,6 +213,7 @@ seq_moves() {
 	echo "hardware moves: $rounds rounds of pins, $rewrites table rewrites moving $moved entries, $timeouts fence timeouts; $recv datagrams received, $reordered reordered"
 	[ "${recv:-0}" -ge $((pps * secs / 3)) ] || fail "only ${recv:-0} of $((pps * secs)) sequenced datagrams arrived"
 	[ "$rewrites" -ge 5 ] || fail "only $rewrites table rewrites during the moves"
+	[ "$(dev_col 13)" = 0 ] || fail "the driver refused $(dev_col 13) table rewrites"
 	[ "$reordered" = 0 ] || fail "$reordered datagrams arrived after a later one of their flow ($timeouts fence timeouts)"
 	while read -r b c; do
 		echo "$b auto" >/proc/net/psteer/buckets
