@@ -39,7 +39,9 @@
 #            p50, p99 and p999, alone and then, on the same connection,
 #            with a busy loop on the CPU other than 0 that took most of
 #            its packets while alone (RPS picks it by the socket's random
-#            txhash, psteer by the bucket's owner)
+#            txhash, psteer by the bucket's owner), and in that
+#            second phase the busy CPU's NET_RX softirqs per transaction:
+#            how much of the flow it still took
 # Prints COST lines, one per run, and COST-SUMMARY lines: medians, the
 # spread (max-min over median) and ratios against rps and none; first,
 # when /psteer/psteer_bench.ko is there, its PSTEER-BENCH lines: the
@@ -132,17 +134,25 @@ for r in $(seq 1 "$ROUNDS"); do
 		set -- $(busiest_since /tmp/netrx0)
 		echo "the light flow's packets: $2 NET_RX softirqs on CPU $1, the most of CPUs 1-3: the busy loop runs there"
 		hog_start "$1"
+		netrx_cpus >/tmp/netrx1
 		# rr itself: $! is the shell that runs cli.
 		kill -USR1 "$(sed -n 's/^rr: waiting.* pid=//p' /tmp/rr.txt)"
 		wait $RR || fail "rr -c failed"
+		# The busy CPU's NET_RX softirqs in the second phase: the
+		# light flow's packets it still took.
+		busy=$(netrx_cpus | awk -v c="$1" 'NR == FNR { a[$1] = $2; next }
+			$1 == c { print $2 - a[$1] }' /tmp/netrx1 -)
 		hog_stop
 		rr1=$(grep '^rr: trans' /tmp/rr.txt | sed -n 1p)
 		rr2=$(grep '^rr: trans' /tmp/rr.txt | sed -n 2p)
 		for v in "alone $rr1" "hog $rr2"; do
-			echo "$v" | awk -v m="$mode" -v r="$r" '{
+			echo "$v" | awk -v m="$mode" -v r="$r" -v busy="$busy" '{
 				for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-				printf "COST mode=%s round=%s tcp_rr_%s tps=%s rtt_us_mean=%s rtt_us_p50=%s rtt_us_p99=%s rtt_us_p999=%s\n",
-					m, r, $1, f["tps"], f["rtt_us_mean"], f["rtt_us_p50"], f["rtt_us_p99"], f["rtt_us_p999"] }'
+				printf "COST mode=%s round=%s tcp_rr_%s tps=%s rtt_us_mean=%s rtt_us_p50=%s rtt_us_p99=%s rtt_us_p999=%s",
+					m, r, $1, f["tps"], f["rtt_us_mean"], f["rtt_us_p50"], f["rtt_us_p99"], f["rtt_us_p999"]
+				if ($1 == "hog")
+					printf " busy_softirq_per_trans=%.3f", f["transactions"] ? busy / f["transactions"] : 0
+				printf "\n" }'
 		done
 		mode_off "$mode"
 		ok
@@ -160,4 +170,5 @@ summary tcp_rr_alone rtt_us_p99
 summary tcp_rr_hog rtt_us_p50
 summary tcp_rr_hog rtt_us_p99
 summary tcp_rr_hog rtt_us_p999
+summary tcp_rr_hog busy_softirq_per_trans
 echo "cost: done"
