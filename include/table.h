@@ -209,10 +209,12 @@ int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
 		   struct sk_buff *skb);
 int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
 			  struct sk_buff *skb);
+int psteer_enqueue_bypass(struct psteer_table *tbl, struct psteer_bucket *b,
+			  struct sk_buff *skb, int cpu);
 int psteer_enqueue_held(struct psteer_table *tbl, struct psteer_bucket *b,
 			struct sk_buff *skb, int cpu);
-void psteer_hold(struct psteer_bucket *b, int cpu);
-void psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b);
+bool psteer_hold(struct psteer_table *tbl, struct psteer_bucket *b, int cpu);
+u32 psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b);
 #if PSTEER_KUNIT_VISIBLE
 int psteer_drr_take(struct psteer_bucket *b, u32 quantum, int max,
 		    struct sk_buff_head *batch);
@@ -267,19 +269,6 @@ static inline bool psteer_held_for(const struct psteer_bucket *b, int cpu)
 {
 	/* Pairs with smp_store_release() in psteer_release_held(). */
 	return smp_load_acquire(&b->hold) == cpu;
-}
-
-/**
- * psteer_held_any() - is @b held for any CPU (psteer_hold())?
- * @b: the packet's bucket
- *
- * Lockless, in the hook of the bypass, before it reads b->sched: as in
- * psteer_held_for(), a hold seen ended shows the packets it held queued.
- */
-static inline bool psteer_held_any(const struct psteer_bucket *b)
-{
-	/* Pairs with smp_store_release() in psteer_release_held(). */
-	return smp_load_acquire(&b->hold) != PSTEER_NO_CPU;
 }
 
 /**

@@ -462,7 +462,7 @@ static void psteer_queue_hold_fence(struct kunit *test)
 	int a = psteer_cpu_a, nb = psteer_cpu_b;
 
 	psteer_table_set_owner(tbl, 0, nb);
-	psteer_hold(b, nb);
+	psteer_hold(tbl, b, nb);
 	KUNIT_EXPECT_EQ(test, b->hold, nb);
 	psteer_put(test, tbl, b, 0, 4);
 	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 10, 10, nb), 0);
@@ -501,7 +501,7 @@ static void psteer_queue_hold_limits(struct kunit *test)
 	struct psteer_bucket *b = &tbl->buckets[0], *c = &tbl->buckets[1];
 	int a = b->cpu;
 
-	psteer_hold(b, a);
+	psteer_hold(tbl, b, a);
 	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 0, 8, a), 0);
 	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 8, 1, a), -ENOBUFS);
 	KUNIT_EXPECT_EQ(test, b->drops, 1);
@@ -512,7 +512,7 @@ static void psteer_queue_hold_limits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 1000), 8);
 	psteer_expect_in_order(test, 8);
 
-	psteer_hold(c, c->cpu);
+	psteer_hold(tbl, c, c->cpu);
 	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, c, 0, 3, c->cpu), 0);
 	KUNIT_EXPECT_EQ(test, psteer_table_flush(tbl, psteer_test_match_all,
 						 NULL), 3);
@@ -524,51 +524,57 @@ static void psteer_queue_hold_limits(struct kunit *test)
 }
 
 /*
- * The bypass (every CPU of the set offline, src/hotplug.c) while a NIC's
- * rewrite holds a bucket: packets 0-2 reached the CPU held for before it
- * went offline and wait aside; 3-4 arrive on another CPU. They must not
- * pass ahead of the held ones (the FIFO is empty and the bucket idle, so
- * they did), but go behind them, and the release puts all of them on the
- * owner, which drains them in order. Then the bucket, idle, lets packets
- * pass again.
+ * The bypass (the last CPU of the set going offline, src/hotplug.c) while
+ * a NIC's rewrite holds a bucket for nb: packets 0-2 reached nb after the
+ * rewrite and wait aside. Packet 3 reaches nb too, before it is offline:
+ * it must wait behind them (the bypass passed it on, ahead of them, as
+ * the FIFO was empty). Packet 99 comes from a, the old queue's CPU: older
+ * than the held ones, it passes. No new hold while bypassed: no CPU of
+ * the set would be left to drain it. The release (psteer_hotplug_offline()
+ * releases every bucket) puts 0-3 on the owner, which drains them in order.
  */
-static void psteer_queue_behind_held(struct kunit *test)
+static void psteer_queue_bypass_held(struct kunit *test)
 {
-	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
-	struct psteer_bucket *b = &tbl->buckets[0];
+	struct psteer_table *tbl = psteer_test_table(test, 2, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0], *c = &tbl->buckets[1];
 	int a = psteer_cpu_a, nb = psteer_cpu_b;
 	struct sk_buff *skb;
 	int ret;
-	u32 i;
 
 	psteer_table_set_owner(tbl, 0, nb);
-	psteer_hold(b, nb);
+	psteer_hold(tbl, b, nb);
 	KUNIT_EXPECT_EQ(test, psteer_put_held(test, tbl, b, 0, 3, nb), 0);
-	for (i = 3; i < 5; i++) {
-		skb = alloc_skb(64, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, skb);
-		skb_put(skb, 64);
-		skb->mark = i;
-		local_bh_disable();
-		ret = psteer_enqueue_behind(tbl, b, skb);
-		local_bh_enable();
-		KUNIT_EXPECT_EQ(test, ret, 0);
-		if (ret)
-			kfree_skb(skb);
-	}
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&b->held), 5);
-	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 1000), 0);
-	psteer_release_held(tbl, b);
-	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 1000), 5);
-	psteer_expect_in_order(test, 5);
-	KUNIT_EXPECT_EQ(test, b->sched, PSTEER_NO_CPU);
+	WRITE_ONCE(tbl->bypass, true);
 
 	skb = alloc_skb(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put(skb, 64);
+	skb->mark = 3;
 	local_bh_disable();
-	KUNIT_EXPECT_EQ(test, psteer_enqueue_behind(tbl, b, skb), 1);
+	ret = psteer_enqueue_bypass(tbl, b, skb, nb);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&b->held), 4);
+
+	skb = alloc_skb(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb->mark = 99;
+	local_bh_disable();
+	KUNIT_EXPECT_EQ(test, psteer_enqueue_bypass(tbl, b, skb, a), 1);
 	local_bh_enable();
 	kfree_skb(skb);
+
+	KUNIT_EXPECT_FALSE(test, psteer_hold(tbl, c, nb));
+	KUNIT_EXPECT_EQ(test, c->hold, PSTEER_NO_CPU);
+
+	psteer_release_held(tbl, b);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 1000), 0);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 1000), 4);
+	psteer_expect_in_order(test, 4);
+	KUNIT_EXPECT_EQ(test, b->sched, PSTEER_NO_CPU);
+	WRITE_ONCE(tbl->bypass, false);
 }
 
 /*
@@ -637,7 +643,7 @@ static void psteer_queue_hold_release_seen(struct kunit *test)
 	hrtimer_start(&p->timer, ns_to_ktime(PSTEER_PROBE_NS),
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	while (time_before(jiffies, end) && skb) {
-		psteer_hold(b, p->cpu);
+		psteer_hold(tbl, b, p->cpu);
 		local_bh_disable();
 		ret = psteer_enqueue_held(tbl, b, skb, p->cpu);
 		local_bh_enable();
@@ -689,7 +695,8 @@ static struct psteer_hw *psteer_test_hw(struct kunit *test, u32 entries,
  * is on queue 1 and its bucket's owner is a: it stays, though a's first
  * queue is 0 (moving it would hold queue 1's packets on a with queue 0's,
  * in the order a polls them). Entries 2 and 3 (owner a) leave queue 2
- * for queue 0; entry 0 (owner b) leaves queue 0 for queue 2.
+ * for queue 0; entry 0 (owner b) leaves queue 0 for queue 2. Bypassed,
+ * nothing moves.
  */
 static void psteer_hw_plan_queues_of_one_cpu(struct kunit *test)
 {
@@ -719,6 +726,16 @@ static void psteer_hw_plan_queues_of_one_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tbl->buckets[2].hold, a);
 	for (e = 0; e < 4; e++)
 		psteer_release_held(tbl, &tbl->buckets[e]);
+
+	/* Bypassed (src/hotplug.c): no hold, so no entry moves. */
+	memcpy(hw->next, cur, sizeof(cur));
+	WRITE_ONCE(tbl->bypass, true);
+	KUNIT_EXPECT_EQ(test, psteer_hw_plan(hw, tbl), 0);
+	for (e = 0; e < 4; e++) {
+		KUNIT_EXPECT_EQ(test, hw->next[e], cur[e]);
+		KUNIT_EXPECT_EQ(test, tbl->buckets[e].hold, PSTEER_NO_CPU);
+	}
+	WRITE_ONCE(tbl->bypass, false);
 }
 
 /* What the fake driver of psteer_hw_coalesce_wait reports (ethtool -c). */
@@ -1102,7 +1119,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_backlog_bytes),
 	KUNIT_CASE(psteer_queue_hold_fence),
 	KUNIT_CASE(psteer_queue_hold_limits),
-	KUNIT_CASE(psteer_queue_behind_held),
+	KUNIT_CASE(psteer_queue_bypass_held),
 	KUNIT_CASE_SLOW(psteer_queue_hold_release_seen),
 	KUNIT_CASE(psteer_hw_plan_queues_of_one_cpu),
 	KUNIT_CASE(psteer_hw_coalesce_wait),

@@ -196,18 +196,18 @@ steer:
 	b = &tbl->buckets[index];
 	/*
 	 * Every CPU of the set is offline (src/hotplug.c): packets pass on
-	 * where they arrive, but those of a bucket that still holds packets,
-	 * in its FIFO or held for a NIC's rewrite, wait behind them. In
-	 * bypass an idle bucket never becomes busy (psteer_enqueue_behind()),
-	 * so the lockless peek is enough to pass: the hold first, whose
-	 * acquire shows the FIFO its release filled (psteer_held_any()).
+	 * where they arrive, but those of a bucket that still holds packets
+	 * wait behind them (psteer_enqueue_bypass()). In bypass an idle
+	 * bucket never becomes busy, so the lockless peek is enough to pass
+	 * when the bucket is not held for this CPU: the hold is read first,
+	 * as its acquire shows the FIFO that ending it filled.
+	 *
+	 * Its NIC's rewrite is fenced: see psteer_enqueue_held().
 	 */
-	bypass = READ_ONCE(tbl->bypass);
-	if (unlikely(bypass) && !psteer_held_any(b) &&
-	    READ_ONCE(b->sched) == PSTEER_NO_CPU)
-		goto pass;
-	/* Its NIC's rewrite is fenced: see psteer_enqueue_held(). */
 	held = unlikely(psteer_held_for(b, cpu));
+	bypass = READ_ONCE(tbl->bypass);
+	if (unlikely(bypass) && !held && READ_ONCE(b->sched) == PSTEER_NO_CPU)
+		goto pass;
 	if (!bypass && !held && psteer_may_inline(b, cpu)) {
 		b->packets++;
 		b->inline_packets++;
@@ -232,7 +232,7 @@ steer:
 	if (unlikely(!psteer_hold_refs(skb))) {
 		ret = -ENOENT;
 	} else if (unlikely(bypass)) {
-		ret = psteer_enqueue_behind(tbl, b, skb);
+		ret = psteer_enqueue_bypass(tbl, b, skb, cpu);
 	} else {
 		ret = unlikely(held) ? psteer_enqueue_held(tbl, b, skb, cpu) : 1;
 		if (ret > 0)

@@ -20,8 +20,9 @@
  * and psteer is bypassed, every packet processed where it arrives, until
  * a CPU of the set is back and takes all the buckets. The buckets it was
  * still draining take new packets behind the queued ones until they are
- * empty (psteer_enqueue_behind()), so the bypass reorders nothing; so do
- * the buckets a NIC's rewrite held, whose held packets it releases.
+ * empty (psteer_enqueue_behind()), so the bypass reorders nothing. The
+ * packets a NIC's rewrite held for a CPU are released and delivered too
+ * (psteer_enqueue_bypass()).
  */
 
 #include <linux/cpuhotplug.h>
@@ -65,20 +66,25 @@ int psteer_hotplug_offline(struct psteer *ps, unsigned int cpu)
 		return 0;
 	psteer_ctl_cpu_down(ps->ctl, cpu);
 	if (READ_ONCE(tbl->bypass)) {
-		u32 b;
+		u32 b, n = 0;
 
 		/* Wait for hooks that may still queue to this CPU. */
 		synchronize_net();
 		/*
 		 * A NIC's rewrite may hold buckets (src/nic.c) for a CPU of
-		 * the set, and every one is going: their packets join the
-		 * FIFOs now, ahead of the packets the bypass put behind them,
-		 * and are delivered below, not by a drainer that is offline
-		 * when the fence ends.
+		 * the set, and every one is going: their held packets join
+		 * the FIFOs now and are delivered below, not left to a fence
+		 * that ends when no CPU of the set is left to drain them.
+		 * Every bucket, under its lock: a hold racing with this sees
+		 * the bypass and is not made (psteer_hold()). Their fences
+		 * end early, as a timeout would: a packet still in an old
+		 * queue's ring may follow them.
 		 */
 		for (b = 0; b < tbl->nbuckets; b++)
-			if (psteer_held_any(&tbl->buckets[b]))
-				psteer_release_held(tbl, &tbl->buckets[b]);
+			n += psteer_release_held(tbl, &tbl->buckets[b]);
+		if (n)
+			pr_warn("CPU %u is the last CPU of the set going offline: %u packets held for a NIC's table rewrite released before its fence ended\n",
+				cpu, n);
 	}
 	/*
 	 * Owns nothing now, so this only hands its ready buckets over; or,

@@ -34,7 +34,9 @@
  * hook. Then the held packets join the FIFO behind all of them, and only
  * then does the hold end (psteer_release_held()).
  * A queue still busy after PSTEER_HW_FENCE_MS releases them anyway and
- * counts a fence timeout: the one case a move may reorder.
+ * counts a fence timeout: the one case a move may reorder, with the last
+ * CPU of the set going offline, which releases every hold (src/hotplug.c;
+ * no hold is made while bypassed, and the entries stay).
  *
  * Coexistence: a table found changed at the next rewrite (ethtool -X, a
  * channel change) is someone else's: psteer stops driving it, says so
@@ -495,11 +497,15 @@ VISIBLE_IF_KUNIT u32 psteer_hw_plan(struct psteer_hw *hw,
 		q = hw->cur[e];
 		if (q < hw->nqueues && READ_ONCE(hw->qcpu[q]) == cpu)
 			continue;
+		/* No fence while bypassed (psteer_hold()): the entry stays. */
+		if (!test_bit(bkt, hw->held)) {
+			if (!psteer_hold(tbl, &tbl->buckets[bkt], cpu))
+				continue;
+			__set_bit(bkt, hw->held);
+		}
 		hw->next[e] = hw->cpuq[cpu];
 		if (q < hw->nqueues)
 			__set_bit(q, hw->oldq);
-		if (!__test_and_set_bit(bkt, hw->held))
-			psteer_hold(&tbl->buckets[bkt], cpu);
 		n++;
 	}
 	return n;

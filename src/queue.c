@@ -97,41 +97,15 @@ static int psteer_queued(struct psteer_table *tbl, struct psteer_bucket *b,
 							  PSTEER_NO_CPU;
 }
 
-/*
- * Appends @skb to @b's held packets (psteer_enqueue_held()), bounded like
- * the FIFO. Caller holds b->lock. Returns 0, or -ENOBUFS (not appended).
- */
-static int psteer_held_add(struct psteer_table *tbl, struct psteer_bucket *b,
-			   struct sk_buff *skb)
-{
-	lockdep_assert_held(&b->lock);
-	if (unlikely(skb_queue_len(&b->held) >= READ_ONCE(tbl->queue_len) ||
-		     b->hbytes >= READ_ONCE(tbl->queue_bytes))) {
-		b->drops++;
-		b->refused++;
-		return -ENOBUFS;
-	}
-	__skb_queue_tail(&b->held, skb);
-	b->hbytes += skb->truesize;
-	return 0;
-}
-
 /* psteer_enqueue() and, with @behind, psteer_enqueue_behind(). */
 static int psteer_enqueue_to(struct psteer_table *tbl, struct psteer_bucket *b,
 			     struct sk_buff *skb, bool behind)
 {
 	struct psteer_cpu *drainer;
 	int kick = PSTEER_NO_CPU;
-	int ret;
 
 	lockdep_assert_in_softirq();
 	spin_lock(&b->lock);
-	if (behind && b->hold != PSTEER_NO_CPU) {
-		/* Held: the release puts these behind the older ones. */
-		ret = psteer_held_add(tbl, b, skb);
-		spin_unlock(&b->lock);
-		return ret;
-	}
 	if (behind && b->sched == PSTEER_NO_CPU) {
 		spin_unlock(&b->lock);
 		return 1;
@@ -194,9 +168,7 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue);
  * processed where they arrive, but a bucket that still holds packets, or
  * is delivering some, takes the new ones behind them, and its drainer
  * delivers them in order. An idle bucket stays idle: nothing here makes
- * one busy, so once emptied a bucket lets every packet pass. A bucket a
- * NIC's rewrite holds (psteer_hold()) takes them behind its held packets,
- * from any CPU: the release puts them all on the FIFO in that order.
+ * one busy, so once emptied a bucket lets every packet pass.
  *
  * Context: softirq (the netfilter hook), or BHs disabled.
  * Return: 0 when queued, 1 when the bucket is idle (the caller passes
@@ -208,6 +180,38 @@ int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
 	return psteer_enqueue_to(tbl, b, skb, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_behind);
+
+/**
+ * psteer_enqueue_bypass() - what the bypass does with @skb
+ * @tbl: table
+ * @b: @skb's bucket
+ * @skb: the packet; if queued, the table owns it
+ * @cpu: the current CPU
+ *
+ * Bypassed (src/hotplug.c), a packet passes on where it arrives, but
+ * behind what its bucket still holds: the FIFO (psteer_enqueue_behind()),
+ * and on the CPU a NIC's rewrite holds @b for, the packets held there
+ * (psteer_enqueue_held()), as when not bypassed. Other CPUs' packets of
+ * a held bucket came from the old queue and are older than the held
+ * ones: they do not wait for them.
+ *
+ * Context: softirq (the netfilter hook).
+ * Return: 0 when queued, 1 when the caller passes @skb on, or -ENOBUFS
+ * (the caller drops @skb).
+ */
+int psteer_enqueue_bypass(struct psteer_table *tbl, struct psteer_bucket *b,
+			  struct sk_buff *skb, int cpu)
+{
+	int ret = 1;
+
+	if (psteer_held_for(b, cpu))
+		ret = psteer_enqueue_held(tbl, b, skb, cpu);
+	/* Not held, or the hold ended: its packets are in the FIFO. */
+	if (ret > 0)
+		ret = psteer_enqueue_behind(tbl, b, skb);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_bypass);
 
 /**
  * psteer_enqueue_held() - keep @skb aside while its bucket is fenced
@@ -230,32 +234,51 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_behind);
 int psteer_enqueue_held(struct psteer_table *tbl, struct psteer_bucket *b,
 			struct sk_buff *skb, int cpu)
 {
-	int ret;
-
 	lockdep_assert_in_softirq();
 	spin_lock(&b->lock);
 	if (b->hold != cpu) {
 		spin_unlock(&b->lock);
 		return 1;
 	}
-	ret = psteer_held_add(tbl, b, skb);
+	if (unlikely(skb_queue_len(&b->held) >= READ_ONCE(tbl->queue_len) ||
+		     b->hbytes >= READ_ONCE(tbl->queue_bytes))) {
+		b->drops++;
+		b->refused++;
+		spin_unlock(&b->lock);
+		return -ENOBUFS;
+	}
+	__skb_queue_tail(&b->held, skb);
+	b->hbytes += skb->truesize;
 	spin_unlock(&b->lock);
-	return ret;
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_held);
 
 /**
  * psteer_hold() - from now on, hold @cpu's packets of @b
+ * @tbl: table
  * @b: a bucket whose NIC entries are about to move to @cpu's queue
  * @cpu: the CPU the NIC will send them to
  *
+ * Not while bypassed: every CPU of the set is offline or going, and none
+ * would be left to drain the held packets at the release. The last one
+ * released every hold under each bucket's lock (src/hotplug.c), so a hold
+ * after that sees the bypass; the rewrite leaves the bucket's entries
+ * where they are.
+ *
  * Context: process.
+ * Return: true if held, false when bypassed.
  */
-void psteer_hold(struct psteer_bucket *b, int cpu)
+bool psteer_hold(struct psteer_table *tbl, struct psteer_bucket *b, int cpu)
 {
+	bool held;
+
 	spin_lock_bh(&b->lock);
-	WRITE_ONCE(b->hold, cpu);
+	held = !READ_ONCE(tbl->bypass);
+	if (held)
+		WRITE_ONCE(b->hold, cpu);
 	spin_unlock_bh(&b->lock);
+	return held;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_hold);
 
@@ -269,8 +292,9 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_hold);
  * backlog_len for a moment: they were already accepted).
  *
  * Context: process.
+ * Return: the number of packets released.
  */
-void psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b)
+u32 psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b)
 {
 	int kick = PSTEER_NO_CPU;
 	u32 n;
@@ -296,6 +320,7 @@ void psteer_release_held(struct psteer_table *tbl, struct psteer_bucket *b)
 	if (kick != PSTEER_NO_CPU)
 		tbl->ops->kick(tbl, kick);
 	local_bh_enable();
+	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_release_held);
 
