@@ -124,7 +124,8 @@ struct psteer_bucket {
  * @ready: buckets with packets for this CPU, in the order they got some
  * @moves: buckets this CPU owns and must give away (b->target != b->cpu)
  * @kicked: a kick is pending or the drain is running; cleared by the
- *	drain under @lock when it finds @ready and @moves empty
+ *	drain under @lock when it finds @ready and @moves empty (not by a
+ *	drain that returns at once while the bypass ends: the end kicks)
  * @backlog: packets queued in the buckets this CPU drains (b->sched);
  *	changed under the bucket locks, from any CPU, hence atomic
  * @backlog_bytes: their memory (skb->truesize), as @backlog
@@ -169,6 +170,8 @@ struct psteer_cpu {
  * @cpus: CPUs that own buckets
  * @bypass: no CPU of @cpus is online: the hook passes every packet on
  *	where it arrives; READ_ONCE
+ * @resuming: the bypass just ended, and packets it passed on may not be
+ *	delivered yet: no CPU drains (psteer_table_resume()); READ_ONCE
  * @ops: delivery and kick
  * @priv: the table's user, for @ops (the module: struct psteer)
  * @buckets: @nbuckets buckets
@@ -183,6 +186,7 @@ struct psteer_table {
 	u32 queue_bytes;
 	u32 backlog_bytes;
 	bool bypass;
+	bool resuming;
 	cpumask_var_t cpus;
 	const struct psteer_table_ops *ops;
 	void *priv;
@@ -198,6 +202,8 @@ struct psteer_table *psteer_table_create(u32 nbuckets,
 					 const struct psteer_table_ops *ops);
 void psteer_table_destroy(struct psteer_table *tbl);
 void psteer_table_set_owner(struct psteer_table *tbl, u32 index, int cpu);
+void psteer_table_resume(struct psteer_table *tbl);
+void psteer_table_resumed(struct psteer_table *tbl);
 unsigned int psteer_table_owned(const struct psteer_table *tbl, int cpu);
 unsigned int psteer_table_flush(struct psteer_table *tbl,
 				bool (*match)(const struct sk_buff *skb,

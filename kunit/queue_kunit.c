@@ -578,6 +578,53 @@ static void psteer_queue_bypass_held(struct kunit *test)
 }
 
 /*
+ * The end of the bypass and GRO lists: ip_list_rcv() runs the hook over a
+ * whole list before delivering any of it. On a (any CPU, the set's CPUs
+ * offline), the hook passed P1 on, bypassed; nb comes back online and the
+ * bypass ends before the hook sees P2 of the same list, which goes to the
+ * FIFO of nb, the new owner. Had nb drained it at once, P2 could reach
+ * its socket before a delivers P1. No CPU drains until the bypass's
+ * packets are delivered (psteer_table_resumed(), after a grace period):
+ * then nb does, kicked again, as its first kick found nothing to do.
+ */
+static void psteer_queue_bypass_end_gro_list(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 1, 1024);
+	struct psteer_bucket *b = &tbl->buckets[0];
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	struct sk_buff *skb;
+	int ret;
+
+	/* psteer_table_resumed() kicks online CPUs only. */
+	KUNIT_ASSERT_TRUE(test, cpu_online(nb));
+	/* nb owns the bucket, as when the CPU back takes every bucket. */
+	psteer_table_set_owner(tbl, 0, nb);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, a, 64), 0);
+	WRITE_ONCE(tbl->bypass, true);
+	skb = alloc_skb(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	local_bh_disable();
+	ret = psteer_enqueue_bypass(tbl, b, skb, a);		/* P1 */
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, ret, 1);
+	kfree_skb(skb);
+
+	psteer_table_resume(tbl);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(tbl->bypass));
+	KUNIT_EXPECT_EQ(test, psteer_put(test, tbl, b, 0, 1), 0);	/* P2 */
+	KUNIT_EXPECT_EQ(test, psteer_rec.kicks[nb], 1);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 64), 0);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&b->queue), 1);
+	KUNIT_EXPECT_FALSE(test, psteer_may_inline(b, nb));
+
+	psteer_table_resumed(tbl);
+	KUNIT_EXPECT_EQ(test, psteer_rec.kicks[nb], 2);
+	KUNIT_EXPECT_EQ(test, psteer_drain_bh(tbl, nb, 64), 1);
+	psteer_expect_in_order(test, 1);
+	KUNIT_EXPECT_TRUE(test, psteer_may_inline(b, nb));
+}
+
+/*
  * What the hook of the CPU held for may see while psteer_release_held()
  * runs: it reads b->hold, then psteer_may_inline(), without b->lock
  * (src/hook.c). A timer interrupt on the releasing CPU looks in between
@@ -1120,6 +1167,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_hold_fence),
 	KUNIT_CASE(psteer_queue_hold_limits),
 	KUNIT_CASE(psteer_queue_bypass_held),
+	KUNIT_CASE(psteer_queue_bypass_end_gro_list),
 	KUNIT_CASE_SLOW(psteer_queue_hold_release_seen),
 	KUNIT_CASE(psteer_hw_plan_queues_of_one_cpu),
 	KUNIT_CASE(psteer_hw_coalesce_wait),

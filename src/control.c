@@ -22,6 +22,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -273,27 +274,35 @@ void psteer_ctl_cpu_down(struct psteer_ctl *ctl, int cpu)
  * @ctl: control state
  * @cpu: a CPU of the set
  *
- * Context: process (CPU hotplug).
+ * The first CPU of the set back from a bypass takes every bucket and
+ * ends it: waits for an RCU grace period before any CPU drains.
+ *
+ * Context: process (CPU hotplug); may sleep.
  */
 void psteer_ctl_cpu_up(struct psteer_ctl *ctl, int cpu)
 {
 	u32 i = ctl->cpu_idx[cpu];
 	struct psteer_cpu_load *cl = &ctl->cpus[i];
+	struct psteer_table *tbl = ctl->tbl;
+	bool resumed = false;
 
 	mutex_lock(&ctl->lock);
-	if (READ_ONCE(ctl->tbl->bypass)) {
-		struct psteer_table *tbl = ctl->tbl;
+	if (READ_ONCE(tbl->bypass)) {
 		u32 b;
 
-		/* Nothing is queued while bypassed: the buckets move freely. */
+		/*
+		 * Nothing is queued while bypassed (the last CPU drained it
+		 * all going down): the buckets move freely, at once, as their
+		 * owners are offline.
+		 */
 		for (b = 0; b < tbl->nbuckets; b++) {
 			int owner = psteer_bucket_owner(&tbl->buckets[b]);
 
 			if (ctl->cpus[ctl->cpu_idx[owner]].down)
 				psteer_table_set_owner(tbl, b, cpu);
 		}
-		WRITE_ONCE(tbl->bypass, false);
-		pr_info("CPU %d back online: psteer steers again\n", cpu);
+		psteer_table_resume(tbl);
+		resumed = true;
 	}
 	if (cl->down) {
 		pr_info("CPU %d back online: the rebalancer may give it buckets\n",
@@ -304,6 +313,16 @@ void psteer_ctl_cpu_up(struct psteer_ctl *ctl, int cpu)
 	cl->cooldown = 0;
 	cl->rest = 0;
 	mutex_unlock(&ctl->lock);
+	if (resumed) {
+		/*
+		 * Every list whose packets the bypass passed on is delivered
+		 * (psteer_table_resume()); expedited, as the FIFOs fill
+		 * meanwhile.
+		 */
+		synchronize_rcu_expedited();
+		psteer_table_resumed(tbl);
+		pr_info("CPU %d back online: psteer steers again\n", cpu);
+	}
 }
 
 static void psteer_ctl_free(struct psteer_ctl *ctl)

@@ -22,7 +22,8 @@
  * still draining take new packets behind the queued ones until they are
  * empty (psteer_enqueue_behind()), so the bypass reorders nothing. The
  * packets a NIC's rewrite held for a CPU are released and delivered too
- * (psteer_enqueue_bypass()).
+ * (psteer_enqueue_bypass()). Nor does its end, which lets no CPU drain
+ * before what the bypass passed on is delivered (psteer_table_resume()).
  */
 
 #include <linux/cpuhotplug.h>
@@ -91,6 +92,8 @@ int psteer_hotplug_offline(struct psteer *ps, unsigned int cpu)
 	 * bypassed, it delivers what its buckets still hold: in NAPI-sized
 	 * batches, with a reschedule point between them.
 	 */
+	/* Hotplug callbacks are serialised: the bypass is not ending. */
+	WARN_ON_ONCE(READ_ONCE(tbl->resuming));
 	for (;;) {
 		int done;
 

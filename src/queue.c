@@ -477,6 +477,7 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_drr_take);
  * list; a turn that sends nothing counts as one packet of the budget. A
  * bucket that moved is handed to its new owner without delivering
  * anything. Moves away from @cpu are applied first (see "Moves" above).
+ * Nothing while the bypass ends (psteer_table_resume()).
  *
  * Context: softirq (NAPI poll), or BHs disabled.
  * Return: the work done, packets delivered plus turns that delivered
@@ -491,6 +492,13 @@ int psteer_drain(struct psteer_table *tbl, int cpu, int budget)
 	int done = 0, kick;
 
 	lockdep_assert_in_softirq();
+	/*
+	 * Not until the bypass's packets are delivered (src/table.c). Read
+	 * once: a drain running at the end of the bypass has nothing that
+	 * was queued after it, as nothing was queued for a CPU of the set.
+	 */
+	if (unlikely(READ_ONCE(tbl->resuming)))
+		return 0;
 	__skb_queue_head_init(&batch);
 	while (done < budget && (b = psteer_ready_pop(pc))) {
 		spin_lock(&b->lock);

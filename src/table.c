@@ -209,6 +209,55 @@ void psteer_table_set_owner(struct psteer_table *tbl, u32 index, int cpu)
 EXPORT_SYMBOL_IF_KUNIT(psteer_table_set_owner);
 
 /**
+ * psteer_table_resume() - end the bypass: steer again, deliver later
+ * @tbl: table whose owners are CPUs of the set online again
+ *
+ * The bypass passed packets on where they arrived, and some may not be
+ * delivered yet: ip_list_rcv() runs the hook over a whole GRO list before
+ * delivering any of it, so P2 of a list whose P1 passed on is queued for
+ * the owner from now on, and must not reach its socket first. So no CPU
+ * drains (psteer_drain()) until psteer_table_resumed(), which the caller
+ * calls after an RCU grace period: the receive path holds the RCU read
+ * lock over a whole list (netif_receive_skb_list_internal()). The hook
+ * queues meanwhile; a FIFO that fills refuses, as it would for a slow
+ * drainer.
+ *
+ * Context: process.
+ */
+void psteer_table_resume(struct psteer_table *tbl)
+{
+	WRITE_ONCE(tbl->resuming, true);
+	/* Seen by the drain of any packet the hook queues after this. */
+	smp_mb();
+	WRITE_ONCE(tbl->bypass, false);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_table_resume);
+
+/**
+ * psteer_table_resumed() - the bypass's packets are delivered: drain
+ * @tbl: table, after psteer_table_resume() and an RCU grace period
+ *
+ * Kicks every CPU of the set that is online: a kick while resuming found
+ * nothing it could do and left its CPU marked kicked (pc->kicked), so the
+ * producers that queued since did not kick again.
+ *
+ * Context: process.
+ */
+void psteer_table_resumed(struct psteer_table *tbl)
+{
+	int cpu;
+
+	WRITE_ONCE(tbl->resuming, false);
+	/* Seen by the drains these kicks start. */
+	smp_mb();
+	local_bh_disable();
+	for_each_cpu_and(cpu, tbl->cpus, cpu_online_mask)
+		tbl->ops->kick(tbl, cpu);
+	local_bh_enable();
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_table_resumed);
+
+/**
  * psteer_table_owned() - number of buckets @cpu owns
  * @tbl: table
  * @cpu: CPU

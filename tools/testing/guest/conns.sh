@@ -245,6 +245,9 @@ done
 ok "CPU 2 owned $on2, then 0, then $back buckets"
 
 step last-cpu
+nothing_queued() {
+	[ "$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)" = 0 ]
+}
 # A set of one CPU: taking it offline must not fail (suspend and kexec do
 # it); psteer is bypassed until it is back.
 x rmmod psteer
@@ -255,8 +258,19 @@ x sh -c "echo 0 >/sys/devices/system/cpu/cpu2/online"
 dmesg | grep -q 'CPU 2 is the last CPU of the set going offline' ||
 	fail "no dmesg line for the bypass"
 iperf bypass -c $SRV4 -P 4 -t 2
-x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
+# Back online while the flows run: the bypass ends under load, no CPU
+# drains until what it passed on is delivered (psteer_table_resume()),
+# then CPU 2 does, and nothing stays queued.
+iperf_wait_ready
+(wait_for 100 "no TCP flow to bring CPU 2 back under" port_state 01 &&
+	sleep 0.5 && echo 1 >/sys/devices/system/cpu/cpu2/online) &
+on=$!
+iperf resume -c $SRV4 -P 4 -t 3
+wait $on || fail "CPU 2 did not come back online"
+dmesg | grep -q 'CPU 2 back online: psteer steers again' ||
+	fail "no dmesg line for the end of the bypass"
 [ "$(owned 2)" = $NB ] || fail "CPU 2 owns $(owned 2) of $NB buckets back online"
+wait_for 50 "packets left queued after the bypass ended" nothing_queued
 iperf steered -c $SRV4 -P 4 -t 2
 ok
 
