@@ -136,9 +136,7 @@ bypass_round() {
 	echo "round $1: online done at $(cut -d' ' -f1 /proc/uptime)"
 	wait $SRC || true
 	wait $SINK || true
-	cat /tmp/seq-src.txt /tmp/seq.txt
-	recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
-	reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
+	seq_result
 	# A floor, not a rate: the debug kernel received 1536 to 2136 a
 	# round on a slow host (1000 was the floor before).
 	[ "${recv:-0}" -ge 400 ] || fail "round $1: only ${recv:-0} datagrams received"
@@ -291,10 +289,8 @@ wait $SRC || true
 touch /tmp/stop-moves
 wait $MOVER || true
 wait $SINK || true
-cat /tmp/seq-src.txt /tmp/seq.txt
+seq_result
 rounds=$(cat /tmp/move-rounds)
-recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
-reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 echo "$rounds rounds of 16 moves during the flood"
 x srv ethtool -K veth1 gro off
 nic_queue 1
@@ -456,11 +452,9 @@ NFT
 		SRC=$!
 		wait $SRC || true
 		wait $SINK || true
-		cat /tmp/seq-src.txt /tmp/seq.txt
+		seq_result
 		c=$(($(rt_counted) - c0))
 		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/seq-src.txt)
-		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
-		reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 		rt nft list flowtable inet ft f >/dev/null
 		echo "flowtable: $sent sent, $recv received, psteer in rt saw $c, $reordered overtaken at the offload"
 		# A floor, not a rate (the debug kernel forwarded 1072 on a slow

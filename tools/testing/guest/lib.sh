@@ -346,6 +346,15 @@ iperf_stop_all() {
 }
 iperf_gone() { ! pidof iperf3 >/dev/null; }
 
+# seq_result: prints what the order source (rr -Q, /tmp/seq-src.txt) and
+# sink (rr -q, /tmp/seq.txt) said, and sets recv and reordered from the
+# sink's line (empty if it printed none).
+seq_result() {
+	cat /tmp/seq-src.txt /tmp/seq.txt
+	recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
+	reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
+}
+
 # iperf NAME ARGS...: iperf3 client in cli against the server in srv.
 # Waits until the server listens and has finished the previous test, and
 # retries while it refuses or is busy; prints the summary and sets MBPS to
