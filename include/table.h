@@ -215,8 +215,6 @@ int psteer_enqueue(struct psteer_table *tbl, struct psteer_bucket *b,
 		   struct sk_buff *skb);
 int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
 			  struct sk_buff *skb);
-int psteer_enqueue_bypass(struct psteer_table *tbl, struct psteer_bucket *b,
-			  struct sk_buff *skb, int cpu);
 int psteer_enqueue_held(struct psteer_table *tbl, struct psteer_bucket *b,
 			struct sk_buff *skb, int cpu);
 bool psteer_hold(struct psteer_table *tbl, struct psteer_bucket *b, int cpu);
@@ -275,6 +273,40 @@ static inline bool psteer_held_for(const struct psteer_bucket *b, int cpu)
 {
 	/* Pairs with smp_store_release() in psteer_release_held(). */
 	return smp_load_acquire(&b->hold) == cpu;
+}
+
+/**
+ * psteer_enqueue_steered() - queue a packet the hook steers
+ * @tbl: table
+ * @b: @skb's bucket
+ * @skb: the packet; if queued, the table owns it
+ * @cpu: the current CPU
+ * @held: psteer_held_for(@b, @cpu), as the hook read it
+ * @bypass: tbl->bypass, as the hook read it
+ *
+ * Behind what its bucket holds for @cpu, if a NIC's rewrite holds it
+ * (psteer_enqueue_held()); else, or once that hold ended (its packets are
+ * in the FIFO then), on the FIFO: psteer_enqueue(), or bypassed
+ * (src/hotplug.c) psteer_enqueue_behind(), which queues only behind what
+ * the FIFO still holds. Other CPUs' packets of a held bucket came from
+ * the old queue and are older than the held ones: they do not wait for
+ * them, bypassed or not.
+ *
+ * Context: softirq (the netfilter hook).
+ * Return: 0 when queued, 1 when the caller passes @skb on, or -ENOBUFS
+ * (the caller drops @skb).
+ */
+static inline int psteer_enqueue_steered(struct psteer_table *tbl,
+					 struct psteer_bucket *b,
+					 struct sk_buff *skb, int cpu,
+					 bool held, bool bypass)
+{
+	int ret = unlikely(held) ? psteer_enqueue_held(tbl, b, skb, cpu) : 1;
+
+	if (ret > 0)
+		ret = unlikely(bypass) ? psteer_enqueue_behind(tbl, b, skb) :
+					 psteer_enqueue(tbl, b, skb);
+	return ret;
 }
 
 /**

@@ -551,7 +551,8 @@ static void psteer_queue_bypass_held(struct kunit *test)
 	skb_put(skb, 64);
 	skb->mark = 3;
 	local_bh_disable();
-	ret = psteer_enqueue_bypass(tbl, b, skb, nb);
+	ret = psteer_enqueue_steered(tbl, b, skb, nb, psteer_held_for(b, nb),
+				     true);
 	local_bh_enable();
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	if (ret)
@@ -562,7 +563,8 @@ static void psteer_queue_bypass_held(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	skb->mark = 99;
 	local_bh_disable();
-	KUNIT_EXPECT_EQ(test, psteer_enqueue_bypass(tbl, b, skb, a), 1);
+	KUNIT_EXPECT_EQ(test, psteer_enqueue_steered(tbl, b, skb, a,
+						     psteer_held_for(b, a), true), 1);
 	local_bh_enable();
 	kfree_skb(skb);
 
@@ -604,7 +606,7 @@ static void psteer_queue_bypass_end_gro_list(struct kunit *test)
 	skb = alloc_skb(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	local_bh_disable();
-	ret = psteer_enqueue_bypass(tbl, b, skb, a);		/* P1 */
+	ret = psteer_enqueue_steered(tbl, b, skb, a, false, true);	/* P1 */
 	local_bh_enable();
 	KUNIT_EXPECT_EQ(test, ret, 1);
 	kfree_skb(skb);

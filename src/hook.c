@@ -197,7 +197,7 @@ steer:
 	/*
 	 * Every CPU of the set is offline (src/hotplug.c): packets pass on
 	 * where they arrive, but those of a bucket that still holds packets
-	 * wait behind them (psteer_enqueue_bypass()). In bypass an idle
+	 * wait behind them (psteer_enqueue_steered()). In bypass an idle
 	 * bucket never becomes busy, so the lockless peek is enough to pass
 	 * when the bucket is not held for this CPU: the hold is read first,
 	 * as its acquire shows the FIFO that ending it filled.
@@ -229,15 +229,10 @@ steer:
 	psteer_cb(skb)->pf = state->pf;
 	/* Once queued, the packet is the drainer's: read it first. */
 	len = skb->len;
-	if (unlikely(!psteer_hold_refs(skb))) {
+	if (unlikely(!psteer_hold_refs(skb)))
 		ret = -ENOENT;
-	} else if (unlikely(bypass)) {
-		ret = psteer_enqueue_bypass(tbl, b, skb, cpu);
-	} else {
-		ret = unlikely(held) ? psteer_enqueue_held(tbl, b, skb, cpu) : 1;
-		if (ret > 0)
-			ret = psteer_enqueue(tbl, b, skb);
-	}
+	else
+		ret = psteer_enqueue_steered(tbl, b, skb, cpu, held, bypass);
 	if (unlikely(ret > 0))
 		goto pass;	/* the bucket emptied since the peek */
 	st->steered++;

@@ -22,7 +22,7 @@
  * still draining take new packets behind the queued ones until they are
  * empty (psteer_enqueue_behind()), so the bypass reorders nothing. The
  * packets a NIC's rewrite held for a CPU are released and delivered too
- * (psteer_enqueue_bypass()). Nor does its end, which lets no CPU drain
+ * (psteer_enqueue_steered()). Nor does its end, which lets no CPU drain
  * before what the bypass passed on is delivered (psteer_table_resume()).
  */
 

@@ -182,38 +182,6 @@ int psteer_enqueue_behind(struct psteer_table *tbl, struct psteer_bucket *b,
 EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_behind);
 
 /**
- * psteer_enqueue_bypass() - what the bypass does with @skb
- * @tbl: table
- * @b: @skb's bucket
- * @skb: the packet; if queued, the table owns it
- * @cpu: the current CPU
- *
- * Bypassed (src/hotplug.c), a packet passes on where it arrives, but
- * behind what its bucket still holds: the FIFO (psteer_enqueue_behind()),
- * and on the CPU a NIC's rewrite holds @b for, the packets held there
- * (psteer_enqueue_held()), as when not bypassed. Other CPUs' packets of
- * a held bucket came from the old queue and are older than the held
- * ones: they do not wait for them.
- *
- * Context: softirq (the netfilter hook).
- * Return: 0 when queued, 1 when the caller passes @skb on, or -ENOBUFS
- * (the caller drops @skb).
- */
-int psteer_enqueue_bypass(struct psteer_table *tbl, struct psteer_bucket *b,
-			  struct sk_buff *skb, int cpu)
-{
-	int ret = 1;
-
-	if (psteer_held_for(b, cpu))
-		ret = psteer_enqueue_held(tbl, b, skb, cpu);
-	/* Not held, or the hold ended: its packets are in the FIFO. */
-	if (ret > 0)
-		ret = psteer_enqueue_behind(tbl, b, skb);
-	return ret;
-}
-EXPORT_SYMBOL_IF_KUNIT(psteer_enqueue_bypass);
-
-/**
  * psteer_enqueue_held() - keep @skb aside while its bucket is fenced
  * @tbl: table
  * @b: @skb's bucket
