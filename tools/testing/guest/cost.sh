@@ -26,6 +26,15 @@
 #   psteer-static    rebalance_ms=0
 #   psteer-inline    cpus=0: CPU 0 owns every bucket, every packet passes
 #                    inline (psteer's cost over none without any hop)
+#   rps-away         RPS map e on both ends: every packet hops from CPU 0
+#                    to one of CPUs 1-3
+#   psteer-away      cpus=1-3 rebalance_ms=0: every packet hops from CPU 0
+#                    to its bucket's owner, one of CPUs 1-3
+# The first modes hop as their hashes and owners fall (RPS by the sockets'
+# random txhash, psteer by its random key and by its rebalancer, which
+# moves buckets off the busy CPU 0): their ratios mix the cost of a hop
+# with how many packets hop. The -away modes make every packet hop in
+# both: psteer-away against rps-away is the cost of a steered packet.
 # Per mode and round:
 #   udp_rr   64 UDP flows, 400 request/echo transactions each, one in
 #            flight (rr -u): transactions per guest second, so
@@ -52,14 +61,16 @@ set -eu
 
 ROUNDS=${PSTEER_GUEST_ROUNDS:-3}
 SECS=${PSTEER_GUEST_SECS:-4}
-ALL_MODES="none rps psteer psteer-toeplitz psteer-static psteer-inline"
+ALL_MODES="none rps psteer psteer-toeplitz psteer-static psteer-inline rps-away psteer-away"
 MODES=$(bench_modes cost "$ALL_MODES")
 
 mode_on() {
 	case $1 in
 	none) ;;
 	rps) nic_queue f ;;
+	rps-away) nic_queue e ;;
 	psteer) x insmod $KO ;;
+	psteer-away) x insmod $KO cpus=1-3 rebalance_ms=0 ;;
 	psteer-toeplitz) x insmod $KO hash=toeplitz ;;
 	psteer-static) x insmod $KO rebalance_ms=0 ;;
 	psteer-inline) x insmod $KO cpus=0 ;;
@@ -69,7 +80,7 @@ mode_on() {
 mode_off() {
 	case $1 in
 	none) ;;
-	rps) nic_queue 1 ;;
+	rps*) nic_queue 1 ;;
 	psteer*) x rmmod psteer ;;
 	esac
 }
@@ -137,7 +148,8 @@ for r in $(seq 1 "$ROUNDS"); do
 		netrx_cpus >/tmp/netrx1
 		# rr itself: $! is the shell that runs cli.
 		kill -USR1 "$(sed -n 's/^rr: waiting.* pid=//p' /tmp/rr.txt)"
-		wait $RR || fail "rr -c failed"
+		wait_exit $((SECS * 100)) "rr -c's second phase not over" $RR ||
+			fail "rr -c failed"
 		# The busy CPU's NET_RX softirqs in the second phase: the
 		# light flow's packets it still took.
 		busy=$(netrx_cpus | awk -v c="$1" 'NR == FNR { a[$1] = $2; next }
@@ -159,7 +171,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done | tee $results
 
-summary() { bench_summary $results COST "$MODES" "rps none" "$@"; }
+summary() { bench_summary $results COST "$MODES" "rps none rps-away" "$@"; }
 summary udp_rr insn_per_trans
 summary udp_rr ipi_per_trans
 summary udp_rr softirq_per_trans

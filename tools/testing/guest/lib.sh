@@ -105,6 +105,8 @@ diag() {
 	srv cat /proc/net/psteer/stats || true
 	echo "buckets with packets queued or dropped:"
 	awk 'NR == 1 || $5 > 0 || $6 > 0' /proc/net/psteer/buckets | head -n 20
+	grep -E 'NET_RX|CPU' /proc/softirqs
+	cli ss -tni 2>/dev/null | head -n 20 || true
 }
 step() {
 	local up
@@ -325,6 +327,15 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# wait_exit TRIES WHAT PID: wait for background process PID to end, at most
+# TRIES tenths of a second, and return its status; fail (with diag's dump
+# of psteer's state) if it is still running then.
+wait_exit() {
+	wait_for "$1" "$2" not_running "$3"
+	wait "$3"
+}
+not_running() { ! kill -0 "$1" 2>/dev/null; }
 
 # iperf_wait_ready: the iperf3 server in srv listens and has no test running
 # (a client started now is not refused as busy). At most 10 s.
@@ -687,9 +698,11 @@ bench_summary() {
 				printf "%s-SUMMARY %s %s %-16s median=%.4g spread=%.1f%%",
 					tag, metric, field, m, med[m],
 					med[m] ? 100 * (hi[m] - lo[m]) / med[m] : 0
+				# No ratio against a base not run, or of 0.
 				for (j = 1; j <= nb; j++)
-					printf " vs_%s=%.3f", bs[j],
-						med[bs[j]] ? med[m] / med[bs[j]] : 0
+					if (med[bs[j]])
+						printf " vs_%s=%.3f", bs[j],
+							med[m] / med[bs[j]]
 				printf "\n"
 			}
 		}' "$1"
