@@ -158,14 +158,8 @@ kill -0 $bg 2>/dev/null || {
 }
 x rmmod psteer || fail "rmmod psteer failed"
 check_unloaded "after rmmod"
-n=0
-while kill -0 $bg 2>/dev/null; do
-	n=$((n + 1))
-	[ $n -le $((IPERF_TIMEOUT * 10 + 50)) ] || fail "iperf3 did not end"
-	sleep 0.1
-done
 rc=0
-wait $bg || rc=$?
+wait_exit $((IPERF_TIMEOUT * 10 + 50)) "iperf3 did not end" $bg || rc=$?
 grep -E '^\[SUM\].*(sender|receiver)|error' /tmp/iperf-rmmod.txt || true
 if [ $rc = 0 ]; then
 	echo "iperf3 finished across the rmmod"
