@@ -55,6 +55,12 @@ src=${PSTEER_SRC:-$PSTEER_TOP}
 [ -f "$src/Kbuild" ] || die "no $src/Kbuild: the module sources are missing"
 [ "$kunit" = 0 ] || [ -f "$src/kunit/Kbuild" ] || die "no $src/kunit/Kbuild"
 
+# One build in OUTDIR at a time: make check runs two tests at once, and
+# two of them may build for the same kernel (the second waits, then
+# finds little or nothing to rebuild).
+mkdir -p "$(dirname "$outdir")"
+exec 8>"$outdir.lock"
+flock 8
 [ "$clean" = 0 ] || run rm -rf "$outdir"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)

@@ -6,9 +6,14 @@
 # Usage: tools/testing/check.sh [NAME...]   every test, or only those named
 #        tools/testing/check.sh --list      print the names, one a line
 #
-# The tests run in the list's order. Each runs even when an earlier one
-# failed; the last line is "N passed, N failed" and the exit status is 0
-# only when none failed. Logs go to build/check/NAME.log. A guest step that
+# The tests start in the list's order, up to PSTEER_CHECK_JOBS at a time
+# (default: 2 on a machine of 2 cores or more, else 1): a test the list
+# says runs "alone" (the builds: lint, kunit, package) waits for those
+# running to end and runs with no other; a "paired" one (a VM test:
+# single-threaded TCG keeps one host core busy) starts beside another.
+# Each runs even when an earlier one failed; the last line is
+# "N passed, N failed" and the exit status is 0 only when none failed.
+# Logs go to build/check/NAME.log. A guest step that
 # reported "STEP name: SKIP (reason)" does not fail its test, but is shown
 # after the test's result and again before the summary. While a test
 # runs, a line every minute says how long it has run, how long it should
@@ -18,13 +23,15 @@ set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
 list=$PSTEER_TOP/tools/testing/tests.list
-names=() cmds=() colds=()
-while read -r name cold cmd; do
+names=() cmds=() colds=() runs=()
+while read -r name cold how cmd; do
 	case "$name" in '' | '#'*) continue ;; esac
 	[[ "$cold" =~ ^[0-9]+$ ]] || die "$list: $name: no expected seconds"
+	case "$how" in alone | paired) ;; *) die "$list: $name: runs 'alone' or 'paired', not '$how'" ;; esac
 	[ -n "$cmd" ] || die "$list: no command for $name"
 	names+=("$name")
 	colds+=("$cold")
+	runs+=("$how")
 	cmds+=("$cmd")
 done <"$list"
 
@@ -71,12 +78,19 @@ save_time() {
 	mv "$times.new" "$times"
 }
 
-passed=0
-failed=0
-failures=""
-skips=()
+jobs=${PSTEER_CHECK_JOBS:-}
+if [ -z "$jobs" ]; then
+	jobs=1
+	[ "$(nproc)" -lt 2 ] || jobs=2
+fi
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "PSTEER_CHECK_JOBS=$jobs: a number of tests, 1 or more"
+# As many VMs at once as tests (vm-run.sh's slots).
+export PSTEER_VM_SLOTS=$jobs
+
+# part NAME COLD CMD...: run one test (in the background: its result goes
+# to $logdir/NAME.rc as "RC SECONDS").
 part() {
-	local name=$1 cold=$2 start rc=0 skipped s k last expect
+	local name=$1 cold=$2 start rc=0 last expect
 	shift 2
 	start=$(date +%s)
 	last=$(last_time "$name")
@@ -84,17 +98,28 @@ part() {
 	[ -z "$last" ] || expect="$expect, $(fmt_secs "$last") last time here"
 	log "=== $name: $*"
 	progress "$name" "$expect" --log "$logdir/$name.log" "$@" || rc=$?
+	echo "$rc $(($(date +%s) - start))" >"$logdir/$name.rc"
+}
+
+passed=0
+failed=0
+failures=""
+skips=()
+# finish NAME: its result, from the file part wrote.
+finish() {
+	local name=$1 rc secs skipped s k
+	read -r rc secs <"$logdir/$name.rc" || { rc=1 secs=0; }
 	mapfile -t skipped < <(grep -E '^STEP [^:]*: SKIP' "$logdir/$name.log" | sort -u)
 	k=$(kernels_of "$logdir/$name.log")
 	k=${k:+, kernel $k}
 	if [ "$rc" = 0 ]; then
 		passed=$((passed + 1))
-		save_time "$name" $(($(date +%s) - start))
-		log "=== $name: PASS ($(( $(date +%s) - start )) s$k${skipped[0]:+, skipped steps: ${#skipped[@]}})"
+		save_time "$name" "$secs"
+		log "=== $name: PASS ($secs s$k${skipped[0]:+, skipped steps: ${#skipped[@]}})"
 	else
 		failed=$((failed + 1))
 		failures="$failures $name"
-		log "=== $name: FAIL rc=$rc ($(( $(date +%s) - start )) s$k); last lines of $logdir/$name.log:"
+		log "=== $name: FAIL rc=$rc ($secs s$k); last lines of $logdir/$name.log:"
 		tail -n 25 "$logdir/$name.log" >&2
 	fi
 	for s in "${skipped[@]}"; do
@@ -103,12 +128,53 @@ part() {
 	done
 }
 
+# The running tests: their PIDs and names.
+declare -A running=()
+# reap [all]: wait for a running test to end (with all: for every one)
+# and report it.
+reap() {
+	local pid
+	while [ "${#running[@]}" != 0 ]; do
+		pid=""
+		wait -n -p pid "${!running[@]}" || true
+		[ -n "$pid" ] || continue
+		finish "${running[$pid]}"
+		unset "running[$pid]"
+		[ "${1:-}" = all ] || return 0
+	done
+}
+# kill_tree PID: PID and everything it started (the test's scripts, QEMU).
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		kill_tree "$c"
+	done
+	kill "$1" 2>/dev/null || true
+}
+stop_all() {
+	local pid
+	for pid in "${!running[@]}"; do
+		kill_tree "$pid"
+	done
+}
+trap stop_all EXIT
+
 cd "$PSTEER_TOP"
 for i in "${!names[@]}"; do
 	[ $# = 0 ] || member "${names[$i]}" "$@" || continue
 	read -ra cmd <<<"${cmds[$i]}"
-	part "${names[$i]}" "${colds[$i]}" "${cmd[@]}"
+	if [ "${runs[$i]}" = alone ]; then
+		reap all
+	else
+		while [ "${#running[@]}" -ge "$jobs" ]; do reap; done
+	fi
+	rm -f "$logdir/${names[$i]}.rc"
+	part "${names[$i]}" "${colds[$i]}" "${cmd[@]}" &
+	running[$!]=${names[$i]}
+	[ "${runs[$i]}" != alone ] || reap all
 done
+reap all
+trap - EXIT
 
 if [ "${#skips[@]}" != 0 ]; then
 	log "skipped steps:"

@@ -13,7 +13,7 @@
 # A busy loop pinned to CPU 1 makes CPU 1 look loaded to the sampler; with
 # iperf3 running through psteer, buckets must leave CPU 1 and its share of
 # the packets must drop; stopping the hog must let the table settle.
-# Reordering: TCPOFOQueue over a paced run (32 x 25 Mbit/s, 32 x 2 on
+# Reordering: TCPOFOQueue over a paced run (32 x 25 Mbit/s, 32 x 1 on
 # the NIC topology: RATE below; see
 # integration.sh) with the hog and the rebalancer moving buckets, against
 # the same run with rebalancing off, judged by order_verdict (lib.sh):
@@ -35,9 +35,13 @@ processed() {
 # where every packet crosses QEMU's tap and bridge, the VM carried 100 to
 # 290 Mbit/s with the loop: 32 x 25 Mbit/s kept every CPU saturated
 # (80-100% busy), nowhere for CPU 1's buckets to go. It carries
-# 32 x 2 Mbit/s in full (60-65 Mbit/s).
+# 32 x 2 Mbit/s in full (60-65 Mbit/s), but with the busy loop CPUs 0, 2
+# and 3 then read 61-98% busy from one run to the next (a vCPU with
+# packets waiting for its turn while CPU 1 loops counts as busy): once all
+# read 98%, no bucket left CPU 1 within 3 s (a failed CI run). Half that
+# pace leaves them room.
 case $TOPO in
-nic) RATE=2M ;;
+nic) RATE=1M ;;
 *) RATE=25M ;;
 esac
 
@@ -86,8 +90,18 @@ echo >$TRACE/trace
 x sh -c "echo 100 >$P/rebalance_ms"
 o0=$(ofo) bd0=$(backlog_drops) l0=$(tcp_loss)
 owned0=$(owned 1)
-hog_run 10 -b $RATE
+hog_run 14 -b $RATE
 x cat /proc/net/psteer/cpus
+# The first move may take a few rounds beyond the 3 s: the sampler's
+# EWMA shows CPU 1's busy loop in about 1 s, and every CPU with packets
+# to process reads busy too under single-threaded TCG (a vCPU waiting for
+# its turn while CPU 1 loops counts as busy), so CPU 1 is above the dead
+# band by a few percent only. Up to 5 s more, then 3 s of packets.
+t=0
+while [ "$(owned 1)" -ge "$owned0" ] && [ $t -lt 10 ]; do
+	sleep 0.5
+	t=$((t + 1))
+done
 owned3=$(owned 1)
 a0=$(processed 0) a1=$(processed 1) a2=$(processed 2) a3=$(processed 3)
 sleep 3
@@ -97,8 +111,8 @@ d2=$(($(processed 2) - a2)) d3=$(($(processed 3) - a3))
 bg_wait
 hog_stop
 mv=$(moves_in_trace)
-echo "CPU 1 owned $owned0 buckets, $owned3 after 3 s; packets in the next 3 s: cpu0=$d0 cpu1=$d1 cpu2=$d2 cpu3=$d3; $mv moves"
-[ "$owned3" -lt "$owned0" ] || fail "no bucket left CPU 1 within 3 s"
+echo "CPU 1 owned $owned0 buckets, $owned3 after $((3 + t / 2)) s; packets in the next 3 s: cpu0=$d0 cpu1=$d1 cpu2=$d2 cpu3=$d3; $mv moves"
+[ "$owned3" -lt "$owned0" ] || fail "no bucket left CPU 1 within 8 s"
 [ $((d1 * 6)) -lt $((d0 + d2 + d3)) ] ||
 	fail "CPU 1 processed $d1 packets, not below half the others' average"
 grep -m 3 'bucket_move:' $TRACE/trace

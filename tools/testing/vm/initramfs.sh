@@ -81,6 +81,10 @@ trap cleanup EXIT
 tmp=$(mktemp -d)
 cache=$PSTEER_CACHE/initramfs
 mkdir -p "$cache"
+# One build of the cached layers at a time: make check runs two tests at
+# once, which may want the same layer (a few seconds to wait at most).
+exec 8>"$cache/.lock"
+flock 8
 
 # mkcpio DIR OUT: pack DIR as a gzip'ed newc archive, owned by root.
 mkcpio() {

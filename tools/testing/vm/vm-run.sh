@@ -38,7 +38,8 @@
 # emulation of that instruction. Without the feature the kernel calls
 # this_cpu_cmpxchg16b_emu() instead (x86-64 does not require CX16).
 #
-# Only one VM runs at a time (a lock in $PSTEER_CACHE): a second caller waits.
+# At most PSTEER_VM_SLOTS VMs (default 1) run at a time (locks in
+# $PSTEER_CACHE): another caller waits.
 # The console goes to stdout and to the log. Exit status 0 if and only if
 # the guest printed "PSTEER-SENTINEL: PASS" and the log has no kernel
 # warning, BUG, Oops, KASAN/UBSAN/DEBUG_OBJECTS/list/lockdep/kmemleak
@@ -105,21 +106,35 @@ cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 psteer.timeout=$timeo
 [ -z "$append" ] || cmdline="$cmdline $append"
 host_timeout=$((timeout + ${PSTEER_BOOT_SLACK:-120}))
 
-# One VM at a time on this machine: TCG VMs share 2 cores, and a second
-# one would slow both into their timeouts. Wait for the running one.
+# PSTEER_VM_SLOTS VMs at a time on this machine (1 unless make check
+# says otherwise): a single-threaded TCG VM keeps a host core busy, and
+# one more VM than cores would slow every one of them into its timeouts.
+# Wait for a free slot (a lock in $PSTEER_CACHE each).
 mkdir -p "$PSTEER_CACHE"
-exec 9>"$PSTEER_CACHE/.vm.lock"
-if ! flock -n 9; then
-	log "waiting for another test VM to finish"
-	flock 9
-fi
+slots=${PSTEER_VM_SLOTS:-1}
+[[ "$slots" =~ ^[1-9][0-9]*$ ]] || die "PSTEER_VM_SLOTS=$slots: a number of VMs, 1 or more"
+slot=0 waited=0
+while :; do
+	exec 9>"$PSTEER_CACHE/.vm.lock$( [ "$slot" = 0 ] || echo ".$slot")"
+	flock -n 9 && break
+	exec 9>&-
+	slot=$(((slot + 1) % slots))
+	if [ "$slot" = 0 ]; then
+		[ "$waited" = 1 ] || log "waiting for another test VM to finish"
+		waited=1
+		sleep 2
+	fi
+done
 
 if [ "$nic" = 1 ]; then
 	[ "$(id -u)" = 0 ] || die "--nic needs root (a network namespace and a tap)"
 	hostrr=$PSTEER_OUT/host/rr
 	mkdir -p "${hostrr%/*}"
-	[ "$hostrr" -nt "$PSTEER_TOP/tools/testing/vm/rr.c" ] ||
-		run gcc -O2 -Wall -o "$hostrr" "$PSTEER_TOP/tools/testing/vm/rr.c"
+	# Built aside and renamed: another VM's test may be running it.
+	if [ ! "$hostrr" -nt "$PSTEER_TOP/tools/testing/vm/rr.c" ]; then
+		run gcc -O2 -Wall -o "$hostrr.$$" "$PSTEER_TOP/tools/testing/vm/rr.c"
+		mv -f "$hostrr.$$" "$hostrr"
+	fi
 	nicdir=$(mktemp -d)
 	nic_up "$nicdir"
 	netns=(ip netns exec "$NIC_NS")
