@@ -6,11 +6,12 @@
 # Usage: tools/testing/check.sh [NAME...]   every test, or only those named
 #        tools/testing/check.sh --list      print the names, one a line
 #
-# The tests start in the list's order, up to PSTEER_CHECK_JOBS at a time
-# (default: 2 on a machine of 2 cores or more, else 1): a test the list
-# says runs "alone" (the builds: lint, kunit, package) waits for those
-# running to end and runs with no other; a "paired" one (a VM test:
-# single-threaded TCG keeps one host core busy) starts beside another.
+# The tests start in the list's order (but see "The order" below), up to
+# PSTEER_CHECK_JOBS at a time (default: 2 on a machine of 2 cores or
+# more, else 1): a test the list says runs "alone" (the builds: lint,
+# kunit, package) waits for those running to end and runs with no other;
+# a "paired" one (a VM test: single-threaded TCG keeps one host core
+# busy) starts beside another.
 # Each runs even when an earlier one failed; the last line is
 # "N passed, N failed" and the exit status is 0 only when none failed.
 # Logs go to build/check/NAME.log. A guest step that
@@ -159,9 +160,33 @@ stop_all() {
 }
 trap stop_all EXIT
 
-cd "$PSTEER_TOP"
+# The order: the list's, but with more than one job each run of paired
+# tests between two alone ones longest first (by the list's seconds), so
+# that the last two end close together rather than one lane waiting for a
+# long test begun last.
+order=() segment=()
+flush_segment() {
+	local by=("-k2,2n")
+	[ "$jobs" = 1 ] || by=("-k1,1nr" "-k2,2n")
+	[ "${#segment[@]}" = 0 ] ||
+		mapfile -t -O "${#order[@]}" order < <(for j in "${segment[@]}"; do
+			echo "${colds[$j]} $j"
+		done | sort "${by[@]}" | cut -d' ' -f2)
+	segment=()
+}
 for i in "${!names[@]}"; do
 	[ $# = 0 ] || member "${names[$i]}" "$@" || continue
+	if [ "${runs[$i]}" = alone ]; then
+		flush_segment
+		order+=("$i")
+	else
+		segment+=("$i")
+	fi
+done
+flush_segment
+
+cd "$PSTEER_TOP"
+for i in "${order[@]}"; do
 	read -ra cmd <<<"${cmds[$i]}"
 	if [ "${runs[$i]}" = alone ]; then
 		reap all
