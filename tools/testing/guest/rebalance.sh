@@ -43,7 +43,7 @@ processed() {
 # busy loop. On the NIC topology 32 x 1 Mbit/s kept the table moving there
 # (1 to 6 moves a round for 45 s in 2 of 5 runs: buckets that light read
 # mostly the samples' noise); 32 x 2 settled in 5 to 19 s alone, and in
-# 13 to 37 s beside another VM (make check runs two at once), against 3
+# 3 to 37 s beside another VM (make check runs two at once), against 3
 # to 6 s over veth. SETTLE_SECS: how long the table gets to settle.
 case $TOPO in
 nic) RATE=1M SETTLE_RATE=2M SETTLE_SECS=90 ;;
