@@ -242,10 +242,14 @@ unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
 				       u32 now);
 #if PSTEER_KUNIT_VISIBLE
 unsigned int psteer_conn_expire_some(struct psteer_conntab *ct, u32 bucket,
-				     u32 now, unsigned int max);
+				     u32 now, unsigned int max, u32 *next);
 #endif
+/* psteer_conn_pass()'s @next when the buckets it walked hold no entry. */
+#define PSTEER_CONN_NONE_LEFT	U32_MAX
 unsigned int psteer_conn_pass(struct psteer_conntab *ct,
-			      struct psteer_table *tbl, int cpu, u32 now);
+			      struct psteer_table *tbl, int cpu, u32 now,
+			      u32 *next);
+u32 psteer_conntab_min_timeout(const struct psteer_conntab *ct);
 unsigned int psteer_conn_flush_match(struct psteer_conntab *ct,
 				     bool (*match)(u32 netns, const void *arg),
 				     const void *arg);

@@ -14,6 +14,8 @@
 #include "rebalance.h"
 #include "table.h"
 
+struct psteer_timers;
+
 /* Cost assumed for an inline packet before any drain was measured. */
 #define PSTEER_DEFAULT_PACKET_NS	2000
 
@@ -84,6 +86,8 @@ struct psteer_bucket_load {
  *	the fields below
  * @tbl: the live table
  * @conns: its connection table, or NULL (max_conns=0)
+ * @timers: the connection table's timer threads, or NULL; woken when a
+ *	bucket with connections moves to their CPU
  * @sample_work: runs psteer_sample() every sample_ms
  * @rebalance_work: runs a round every rebalance_ms (0: never)
  * @stopping: set before the works are cancelled
@@ -105,6 +109,7 @@ struct psteer_ctl {
 	struct mutex lock; /* see above */
 	struct psteer_table *tbl;
 	struct psteer_conntab *conns;
+	struct psteer_timers *timers;
 	struct delayed_work sample_work;
 	struct delayed_work rebalance_work;
 	bool stopping;

@@ -43,5 +43,11 @@ struct psteer_timers *psteer_timers_start(struct psteer_table *tbl,
 void psteer_timers_stop(struct psteer_timers *timers);
 void psteer_timer_park(struct psteer_timers *timers, int cpu);
 void psteer_timer_unpark(struct psteer_timers *timers, int cpu);
+void psteer_timer_wake(struct psteer_timers *timers, int cpu);
+void psteer_timers_wake(struct psteer_timers *timers);
+#if PSTEER_KUNIT_VISIBLE
+unsigned long psteer_timer_sleep(u32 next, u32 min_timeout,
+				 unsigned int timer_ms);
+#endif
 
 #endif /* _PSTEER_TIMER_H */

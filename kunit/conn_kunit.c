@@ -208,7 +208,7 @@ static void psteer_conn_expire_batches(struct kunit *test)
 	}
 	KUNIT_ASSERT_EQ(test, psteer_conn_count(ct, 0), 150U);
 	KUNIT_EXPECT_EQ(test, psteer_conn_expire_some(ct, 0, 110,
-						      PSTEER_CONN_BATCH),
+						      PSTEER_CONN_BATCH, NULL),
 			PSTEER_CONN_BATCH);
 	KUNIT_EXPECT_EQ(test, psteer_conn_expire_bucket(ct, 0, 110),
 			150U - PSTEER_CONN_BATCH);
@@ -399,18 +399,14 @@ static const struct psteer_table_ops psteer_conn_nop_ops = {
 };
 
 /*
- * A timer pass walks only the buckets its CPU owns; when a bucket moves,
- * its connections are the new owner's to expire.
+ * A table of NB buckets over CPUs @a and @b, dealt round-robin: @a owns
+ * buckets 0 and 2, @b 1 and 3.
  */
-static void psteer_conn_pass_follows_owner(struct kunit *test)
+static struct psteer_table *psteer_test_pair_table(struct kunit *test, int a,
+						   int b)
 {
-	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
-	int a = cpumask_first(cpu_possible_mask);
-	int b = cpumask_next(a, cpu_possible_mask);
 	struct psteer_table *tbl;
-	struct psteer_tuple t;
 	cpumask_var_t mask;
-	u32 i;
 
 	KUNIT_ASSERT_LT(test, b, nr_cpu_ids);
 	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
@@ -423,6 +419,64 @@ static void psteer_conn_pass_follows_owner(struct kunit *test)
 			kunit_add_action_or_reset(test,
 						  psteer_ctab_destroy_action,
 						  tbl));
+	return tbl;
+}
+
+/*
+ * A pass tells its timer thread when to wake (src/timer.c): in how many
+ * jiffies the first entry it left expires, over every class list of
+ * every bucket its CPU owns, and PSTEER_CONN_NONE_LEFT when it left none.
+ * Entries of buckets another CPU owns do not count.
+ */
+static void psteer_conn_pass_next(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	int a = cpumask_first(cpu_possible_mask);
+	int b = cpumask_next(a, cpu_possible_mask);
+	struct psteer_table *tbl = psteer_test_pair_table(test, a, b);
+	struct psteer_tuple t;
+	u32 next = 0;
+
+	ct->timeout[PSTEER_CONN_TCP] = 300;
+	ct->timeout[PSTEER_CONN_UDP] = 30;
+	/* Nothing anywhere. */
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 1000, &next), 0U);
+	KUNIT_EXPECT_EQ(test, next, PSTEER_CONN_NONE_LEFT);
+	/* a owns buckets 0 and 2: TCP seen at 1000 in 0, UDP at 990 in 2. */
+	psteer_v4(&t, IPPROTO_TCP, 1, 10, 2, 2);
+	psteer_track(ct, HASH(0, 1), &t, 0, 1000);
+	psteer_v4(&t, IPPROTO_UDP, 1, 11, 2, 2);
+	psteer_track(ct, HASH(2, 1), &t, 0, 990);
+	/* b's bucket 1: UDP seen at 985, expiring first, not a's to see. */
+	psteer_v4(&t, IPPROTO_UDP, 1, 12, 2, 2);
+	psteer_track(ct, HASH(1, 1), &t, 0, 985);
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 1000, &next), 0U);
+	KUNIT_EXPECT_EQ(test, next, 20U);	/* 990 + 30 - 1000 */
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, b, 1000, &next), 0U);
+	KUNIT_EXPECT_EQ(test, next, 15U);
+	/* The UDP entry expires at 1020; the TCP one is next, at 1300. */
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 1020, &next), 1U);
+	KUNIT_EXPECT_EQ(test, next, 280U);
+	/* A packet seen after the pass read the clock is later, not sooner. */
+	psteer_v4(&t, IPPROTO_TCP, 1, 10, 2, 2);
+	psteer_track(ct, HASH(0, 1), &t, 0, 1100);
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 1050, &next), 0U);
+	KUNIT_EXPECT_EQ(test, next, 350U);
+}
+
+/*
+ * A timer pass walks only the buckets its CPU owns; when a bucket moves,
+ * its connections are the new owner's to expire.
+ */
+static void psteer_conn_pass_follows_owner(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 16);
+	int a = cpumask_first(cpu_possible_mask);
+	int b = cpumask_next(a, cpu_possible_mask);
+	struct psteer_table *tbl = psteer_test_pair_table(test, a, b);
+	struct psteer_tuple t;
+	u32 i, next;
+
 	/* Round-robin: a owns buckets 0 and 2, b owns 1 and 3. */
 	for (i = 0; i < NB; i++) {
 		psteer_v4(&t, IPPROTO_UDP, 1, 100 + i, 2, 2);
@@ -431,11 +485,11 @@ static void psteer_conn_pass_follows_owner(struct kunit *test)
 	}
 	ct->timeout[PSTEER_CONN_UDP] = 10;
 	psteer_table_set_owner(tbl, 2, b);
-	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 5), 0U);
-	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 10), 1U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 5, &next), 0U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, a, 10, &next), 1U);
 	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 0), 0U);
 	KUNIT_EXPECT_EQ(test, psteer_conn_count(ct, 2), 1U);
-	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, b, 10), 3U);
+	KUNIT_EXPECT_EQ(test, psteer_conn_pass(ct, tbl, b, 10, &next), 3U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 0);
 	KUNIT_EXPECT_EQ(test, per_cpu_ptr(ct->pcpu, a)->expired, 1ULL);
 	KUNIT_EXPECT_EQ(test, per_cpu_ptr(ct->pcpu, b)->expired, 3ULL);
@@ -559,6 +613,7 @@ static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conn_fin_rst),
 	KUNIT_CASE(psteer_conn_other_proto),
 	KUNIT_CASE(psteer_conn_pass_follows_owner),
+	KUNIT_CASE(psteer_conn_pass_next),
 	KUNIT_CASE(psteer_conntab_create_rejects),
 	KUNIT_CASE(psteer_conntab_chains),
 	KUNIT_CASE(psteer_conn_rehash_spreads),

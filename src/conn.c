@@ -347,6 +347,26 @@ void psteer_conntab_set_timeout(struct psteer_conntab *ct,
 	WRITE_ONCE(ct->timeout[class], seconds * HZ);
 }
 
+/**
+ * psteer_conntab_min_timeout() - the shortest idle timeout of the classes
+ * @ct: table
+ *
+ * No entry created or refreshed from now on expires sooner than this.
+ *
+ * Context: any.
+ * Return: jiffies.
+ */
+u32 psteer_conntab_min_timeout(const struct psteer_conntab *ct)
+{
+	u32 min = U32_MAX;
+	int k;
+
+	for (k = 0; k < PSTEER_CONN_NCLASS; k++)
+		min = min(min, READ_ONCE(ct->timeout[k]));
+	return min;
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_conntab_min_timeout);
+
 /* Unlinks and frees @c; caller holds its bucket's lock. */
 static void psteer_conn_free(struct psteer_conntab *ct, u32 bucket,
 			     struct psteer_conn *c)
@@ -366,12 +386,27 @@ static void psteer_conn_free(struct psteer_conntab *ct, u32 bucket,
 	kmem_cache_free(c->v6 ? ct->v6 : ct->v4, c);
 }
 
+/*
+ * Lowers *@next to the jiffies from @now until @c expires, with @timeout
+ * its class's; @c is live, so that is at least 1.
+ */
+static void psteer_conn_note_next(const struct psteer_conn *c, u32 now,
+				  u32 timeout, u32 *next)
+{
+	u32 left = timeout - (s32)(now - c->last);
+
+	if (next && left < *next)
+		*next = left;
+}
+
 /**
  * psteer_conn_expire_some() - free at most @max expired entries of a bucket
  * @ct: table
  * @bucket: bucket index
  * @now: jiffies
  * @max: most entries to free under one hold of the bucket lock
+ * @next: NULL, or in/out: lowered to the jiffies from @now until the
+ *	first live entry of a list it reached expires
  *
  * An entry expires once it has been idle for its class's timeout (at
  * most PSTEER_CONN_MAX_TIMEOUT seconds, far below 2^31 jiffies). Each
@@ -382,7 +417,8 @@ static void psteer_conn_free(struct psteer_conntab *ct, u32 bucket,
  */
 VISIBLE_IF_KUNIT unsigned int psteer_conn_expire_some(struct psteer_conntab *ct,
 						      u32 bucket, u32 now,
-						      unsigned int max)
+						      unsigned int max,
+						      u32 *next)
 {
 	struct psteer_conn_bucket *cb = &ct->b[bucket];
 	unsigned int n = 0, k;
@@ -401,8 +437,10 @@ VISIBLE_IF_KUNIT unsigned int psteer_conn_expire_some(struct psteer_conntab *ct,
 			 * Signed: a packet handled since the caller read
 			 * @now leaves c->last ahead of it, and is live.
 			 */
-			if ((s32)(now - c->last) < (s32)timeout)
+			if ((s32)(now - c->last) < (s32)timeout) {
+				psteer_conn_note_next(c, now, timeout, next);
 				break;
+			}
 			psteer_conn_free(ct, bucket, c);
 			n++;
 		}
@@ -411,6 +449,20 @@ VISIBLE_IF_KUNIT unsigned int psteer_conn_expire_some(struct psteer_conntab *ct,
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_some);
+
+/* psteer_conn_expire_bucket(), lowering *@next as psteer_conn_expire_some(). */
+static unsigned int psteer_conn_expire_next(struct psteer_conntab *ct,
+					    u32 bucket, u32 now, u32 *next)
+{
+	unsigned int n = 0, k;
+
+	do {
+		k = psteer_conn_expire_some(ct, bucket, now, PSTEER_CONN_BATCH,
+					    next);
+		n += k;
+	} while (k == PSTEER_CONN_BATCH);
+	return n;
+}
 
 /**
  * psteer_conn_expire_bucket() - free the expired entries of one bucket
@@ -428,13 +480,7 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_some);
 unsigned int psteer_conn_expire_bucket(struct psteer_conntab *ct, u32 bucket,
 				       u32 now)
 {
-	unsigned int n = 0, k;
-
-	do {
-		k = psteer_conn_expire_some(ct, bucket, now, PSTEER_CONN_BATCH);
-		n += k;
-	} while (k == PSTEER_CONN_BATCH);
-	return n;
+	return psteer_conn_expire_next(ct, bucket, now, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_bucket);
 
@@ -444,6 +490,9 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_bucket);
  * @tbl: the bucket table, for who owns what
  * @cpu: the CPU whose buckets to walk (its timer thread's CPU)
  * @now: jiffies
+ * @next: out: jiffies from @now until the first entry it left expires, or
+ *	PSTEER_CONN_NONE_LEFT when it left none; an entry a packet refreshed
+ *	since only expires later
  *
  * Walks the CPU's owned-bucket bitmap, not the whole table. A bucket
  * moving during the pass may be walked by its old and new owner alike;
@@ -453,7 +502,8 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_conn_expire_bucket);
  * Return: the number of entries expired; added to @cpu's counters.
  */
 unsigned int psteer_conn_pass(struct psteer_conntab *ct,
-			      struct psteer_table *tbl, int cpu, u32 now)
+			      struct psteer_table *tbl, int cpu, u32 now,
+			      u32 *next)
 {
 	struct psteer_conn_pcpu *pc = per_cpu_ptr(ct->pcpu, cpu);
 	const unsigned long *owned = per_cpu_ptr(tbl->pcpu, cpu)->owned;
@@ -461,9 +511,10 @@ unsigned int psteer_conn_pass(struct psteer_conntab *ct,
 	unsigned int n = 0;
 	unsigned long i;
 
+	*next = PSTEER_CONN_NONE_LEFT;
 	if (owned)
 		for_each_set_bit(i, owned, tbl->nbuckets) {
-			n += psteer_conn_expire_bucket(ct, i, now);
+			n += psteer_conn_expire_next(ct, i, now, next);
 			/* Expiring a million entries takes a while. */
 			cond_resched();
 		}

@@ -31,6 +31,7 @@
 #include "control.h"
 #include "params.h"
 #include "psteer_trace.h"
+#include "timer.h"
 
 static void psteer_ctl_queue(struct delayed_work *dw, unsigned int ms)
 {
@@ -94,6 +95,18 @@ static u32 psteer_ctl_snapshot(struct psteer_ctl *ctl)
 	return n;
 }
 
+/*
+ * Gives @bucket to @cpu. A timer thread sleeps until the first connection
+ * of its own buckets expires (src/timer.c): @cpu's is woken to see the
+ * bucket's connections.
+ */
+static void psteer_ctl_set_owner(struct psteer_ctl *ctl, u32 bucket, int cpu)
+{
+	psteer_table_set_owner(ctl->tbl, bucket, cpu);
+	if (ctl->conns && psteer_conn_count(ctl->conns, bucket))
+		psteer_timer_wake(ctl->timers, cpu);
+}
+
 /* Applies a move; its CPUs are entries of ctl->rb_cpus. */
 static void psteer_ctl_apply(struct psteer_ctl *ctl,
 			     const struct psteer_rb_move *m)
@@ -104,7 +117,7 @@ static void psteer_ctl_apply(struct psteer_ctl *ctl,
 	u32 served = min(m->load, ctl->buckets[m->bucket].served);
 	int to = ctl->cpu_ids[ti];
 
-	psteer_table_set_owner(ctl->tbl, m->bucket, to);
+	psteer_ctl_set_owner(ctl, m->bucket, to);
 	ctl->tbl->buckets[m->bucket].moves++;
 	from->usage -= min(from->usage, served);
 	ctl->cpus[ti].usage = min_t(u64, PSTEER_RB_FULL,
@@ -208,7 +221,7 @@ int psteer_ctl_pin(struct psteer_ctl *ctl, u32 bucket, int cpu)
 	if (cpu >= 0 && ctl->cpus[ctl->cpu_idx[cpu]].down)
 		err = -EINVAL;
 	else if (cpu >= 0)
-		psteer_table_set_owner(ctl->tbl, bucket, cpu);
+		psteer_ctl_set_owner(ctl, bucket, cpu);
 	if (!err)
 		WRITE_ONCE(ctl->tbl->buckets[bucket].pinned, cpu >= 0);
 	mutex_unlock(&ctl->lock);
@@ -257,7 +270,7 @@ void psteer_ctl_cpu_down(struct psteer_ctl *ctl, int cpu)
 			continue;
 		while (k == i || ctl->cpus[k].down)
 			k = (k + 1) % ctl->ncpus;
-		psteer_table_set_owner(tbl, b, ctl->cpu_ids[k]);
+		psteer_ctl_set_owner(ctl, b, ctl->cpu_ids[k]);
 		tbl->buckets[b].moves++;
 		trace_bucket_move(b, cpu, ctl->cpu_ids[k],
 				  ctl->buckets[b].load);
@@ -299,7 +312,7 @@ void psteer_ctl_cpu_up(struct psteer_ctl *ctl, int cpu)
 			int owner = psteer_bucket_owner(&tbl->buckets[b]);
 
 			if (ctl->cpus[ctl->cpu_idx[owner]].down)
-				psteer_table_set_owner(tbl, b, cpu);
+				psteer_ctl_set_owner(ctl, b, cpu);
 		}
 		psteer_table_resume(tbl);
 		resumed = true;

@@ -73,11 +73,17 @@ static void psteer_apply(enum psteer_knob knob)
 			psteer_ctl_reschedule(psteer.ctl);
 		break;
 	case PSTEER_KNOB_CONN_TIMEOUT:
-		if (psteer.conns)
+		/* A thread may sleep as long as the shortest timeout was. */
+		if (psteer.conns) {
 			psteer_apply_timeouts(psteer.conns);
+			psteer_timers_wake(psteer.timers);
+		}
 		break;
 	case PSTEER_KNOB_TIMER_MS:
-		/* Each timer thread reads it before it sleeps. */
+		/* Each timer thread reads it before it sleeps: from now on. */
+		if (psteer.conns)
+			psteer_timers_wake(psteer.timers);
+		break;
 	case PSTEER_KNOB_NONE:
 		break;
 	}
@@ -143,9 +149,10 @@ static void psteer_conntab_stop(void)
 
 	if (!ct)
 		return;
+	/* Withdrawn first: a timeout written now wakes no thread. */
+	psteer_set_conns(NULL);
 	psteer_timers_stop(psteer.timers);
 	psteer.timers = NULL;
-	psteer_set_conns(NULL);
 	psteer_conntab_destroy(ct);
 }
 
@@ -155,6 +162,7 @@ static int psteer_ctl_start(struct psteer_table *tbl)
 
 	if (!ctl)
 		return -ENOMEM;
+	ctl->timers = psteer.timers;
 	psteer_set_ctl(ctl);
 	return 0;
 }

@@ -238,7 +238,7 @@ static struct psteer_param timer_ms = {
 	100, 10, 60000, PSTEER_KNOB_TIMER_MS
 };
 module_param_cb(timer_ms, &psteer_param_ops, &timer_ms, 0644);
-MODULE_PARM_DESC(timer_ms, "Milliseconds between passes of each CPU's timer thread over its buckets' connections, 10..60000 (default 100)");
+MODULE_PARM_DESC(timer_ms, "Shortest milliseconds between two passes of a CPU's timer thread, which sleeps until its buckets' next connection expires, 10..60000 (default 100)");
 
 static struct psteer_param conn_timeout_tcp = {
 	300, 1, PSTEER_CONN_MAX_TIMEOUT, PSTEER_KNOB_CONN_TIMEOUT

@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Timer threads (claims 13, 16): one kernel thread per CPU of the set,
- * psteer_timer/N, bound to CPU N. Every timer_ms it expires the idle
- * connections of the buckets its CPU owns, and only those: each bucket
- * is assigned to one CPU's timer thread by the rebalancer's workload
- * decisions, and all the threads run at once on their own CPUs.
+ * psteer_timer/N, bound to CPU N. It expires the idle connections of
+ * the buckets its CPU owns, and only those: each bucket is assigned to
+ * one CPU's timer thread by the rebalancer's workload decisions, and all
+ * the threads run at once on their own CPUs.
+ *
+ * A thread wakes when the first connection its pass left expires, no
+ * sooner than timer_ms after the pass and no later than the shortest
+ * class timeout: a connection created or refreshed after the pass, in
+ * any of its buckets, expires no sooner than that. So an idle CPU, or
+ * one whose connections are all busy, wakes once per shortest timeout
+ * (10 s by default), not every timer_ms. What that bound does not cover
+ * wakes the thread: a bucket with connections moving to its CPU
+ * (src/control.c) and a shorter timeout (src/main.c),
+ * psteer_timer_wake().
  *
  * A thread is created parked; CPU hotplug (src/hotplug.c) unparks it
  * while its CPU is online and parks it before its CPU goes down, as the
@@ -22,25 +32,89 @@
 #include "params.h"
 #include "timer.h"
 
+/**
+ * psteer_timer_sleep() - how long a timer thread sleeps after a pass
+ * @next: the pass's @next (psteer_conn_pass())
+ * @min_timeout: psteer_conntab_min_timeout(), jiffies
+ * @timer_ms: the timer_ms parameter
+ *
+ * Return: jiffies: @next, within timer_ms and @min_timeout.
+ */
+VISIBLE_IF_KUNIT unsigned long psteer_timer_sleep(u32 next, u32 min_timeout,
+						  unsigned int timer_ms)
+{
+	unsigned long lo = msecs_to_jiffies(timer_ms);
+	unsigned long hi = max_t(unsigned long, min_timeout, lo);
+
+	return clamp_t(unsigned long, next, lo, hi);
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_timer_sleep);
+
 static int psteer_timer_fn(void *arg)
 {
 	struct psteer_timer *t = arg;
+	struct psteer_conntab *ct = t->all->ct;
+	unsigned long sleep;
+	u32 next;
 
 	while (!kthread_should_stop()) {
 		if (kthread_should_park()) {
 			kthread_parkme();
 			continue;
 		}
-		psteer_conn_pass(t->all->ct, t->all->tbl, t->cpu, jiffies);
-		/* Checked after the state change, so no wake-up is lost. */
+		psteer_conn_pass(ct, t->all->tbl, t->cpu, jiffies, &next);
+		sleep = psteer_timer_sleep(next, psteer_conntab_min_timeout(ct),
+					   psteer_param_timer_ms());
+		/*
+		 * Checked after the state change, so no wake-up is lost:
+		 * psteer_timer_wake(), kthread_stop() and kthread_park() all
+		 * wake the thread after they set what it checks.
+		 */
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop() || kthread_should_park()) {
 			__set_current_state(TASK_RUNNING);
 			continue;
 		}
-		schedule_timeout(msecs_to_jiffies(psteer_param_timer_ms()));
+		schedule_timeout(sleep);
 	}
 	return 0;
+}
+
+/**
+ * psteer_timer_wake() - make @cpu's timer thread pass now
+ * @timers: the timer threads, or NULL (no connection table)
+ * @cpu: a CPU of the set
+ *
+ * For what the thread's sleep does not bound: a bucket with connections
+ * given to @cpu, a timeout shortened. A parked thread stays parked.
+ *
+ * Context: any.
+ */
+void psteer_timer_wake(struct psteer_timers *timers, int cpu)
+{
+	struct task_struct *task;
+
+	if (!timers)
+		return;
+	task = timers->cpu[cpu].task;
+	if (task)
+		wake_up_process(task);
+}
+
+/**
+ * psteer_timers_wake() - psteer_timer_wake() every CPU's thread
+ * @timers: the timer threads, or NULL
+ *
+ * Context: any.
+ */
+void psteer_timers_wake(struct psteer_timers *timers)
+{
+	int cpu;
+
+	if (!timers)
+		return;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		psteer_timer_wake(timers, cpu);
 }
 
 /**

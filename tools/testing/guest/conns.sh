@@ -66,6 +66,25 @@ grep -q '^entry_bytes_ipv4 64$' /proc/net/psteer/conntab || {
 }
 ok "4 timer threads"
 
+# A timer thread sleeps until the first connection of its buckets
+# expires, at most the shortest timeout (UDP's 30 s here): an idle CPU
+# does not wake every timer_ms (100) to find nothing. 2 s idle: at most
+# one pass each, against 20 when every thread woke every timer_ms.
+step timers-idle
+# passes: "cpu timer_passes" of every CPU.
+passes() {
+	awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "timer_passes") c = i; next }
+		{ print $1, $c }' /proc/net/psteer/cpus
+}
+passes >/tmp/passes0
+sleep 2
+passes >/tmp/passes1
+awk 'FILENAME == "/tmp/passes0" { p0[$1] = $2; next }
+	{ d = $2 - p0[$1]; print "cpu " $1 ": " d " passes in 2 s"; if (d > 1) bad = 1 }
+	END { exit bad }' /tmp/passes0 /tmp/passes1 ||
+	fail "a timer thread woke more than once in 2 s with nothing to expire"
+ok
+
 # insegs: TCP segments srv received (Tcp: InSegs, /proc/net/snmp).
 insegs() {
 	srv cat /proc/net/snmp | awk '
