@@ -321,6 +321,38 @@ static void psteer_rb_elephant_moves(struct kunit *test)
 }
 
 /*
+ * A CPU dedicated to an elephant gives away its buckets with load, not
+ * its idle ones: moving one sheds nothing. In the VM a bucket's load
+ * misread once (a drain a vCPU switch stretched) made an elephant of it
+ * at light load, and its CPU sent 63 idle buckets away, 32 a round.
+ * As in psteer_rb_elephant_moves, with 20 idle buckets on CPU 1.
+ */
+static void psteer_rb_elephant_keeps_idle(struct kunit *test)
+{
+	struct psteer_rb_world *w = psteer_rb_world(test, 4);
+	static const u32 ext[4] = {};
+	u32 e, other, idle[20], i, n;
+
+	e = psteer_rb_add(w, 0, 700 * K);
+	psteer_rb_add(w, 0, 300 * K);
+	other = psteer_rb_add(w, 1, 50 * K);
+	for (i = 0; i < ARRAY_SIZE(idle); i++)
+		idle[i] = psteer_rb_add(w, 1, 0);
+	psteer_rb_add(w, 2, 250 * K);
+	psteer_rb_add(w, 3, 250 * K);
+	psteer_rb_measure(w, ext);
+
+	n = psteer_rb_round(w, &psteer_rb_cfg);
+	KUNIT_EXPECT_EQ(test, w->b[e].owner, 1);
+	KUNIT_EXPECT_TRUE(test, w->cpus[1].dedicated);
+	KUNIT_EXPECT_NE(test, w->b[other].owner, 1);
+	for (i = 0; i < ARRAY_SIZE(idle); i++)
+		KUNIT_EXPECT_EQ(test, w->b[idle[i]].owner, 1);
+	/* The elephant and CPU 1's loaded bucket. */
+	KUNIT_EXPECT_EQ(test, n, 2U);
+}
+
+/*
  * An elephant whose CPU carries about as little besides as the least
  * used CPU stays where it is; its neighbour leaves instead.
  */
@@ -631,27 +663,29 @@ static void psteer_rb_rest_noisy(struct kunit *test)
  * A bucket's smoothed load: noise and slow change through the EWMA (1/8
  * of the difference per sample); a flow arriving (two samples in a row
  * past twice the load and PSTEER_RB_STEP) at the second; one such sample
- * alone, a burst, and a fall, through the EWMA.
+ * alone, an outlier, through the EWMA at the step, no higher; a fall
+ * through the EWMA.
  */
 static void psteer_rb_smooth_step(struct kunit *test)
 {
 	bool rising = false;
 
-	/* Noise, and one sample past the step: the EWMA. */
+	/* Noise: the EWMA. */
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(100 * K, 180 * K, &rising),
 			110 * K);
 	KUNIT_EXPECT_FALSE(test, rising);
+	/* One sample past the step (250K): counted at it. */
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(100 * K, 260 * K, &rising),
-			120 * K);
+			118750);
 	KUNIT_EXPECT_TRUE(test, rising);
-	/* A burst: the next sample is back below the step. */
+	/* The next sample is back below the step: a burst, the EWMA. */
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(120 * K, 200 * K, &rising),
 			130 * K);
 	KUNIT_EXPECT_FALSE(test, rising);
 	/* A flow arrived: two samples past it. */
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(130 * K, 400 * K, &rising),
-			163750);
-	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(163750, 420 * K, &rising),
+			152500);
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(152500, 420 * K, &rising),
 			420 * K);
 	KUNIT_EXPECT_FALSE(test, rising);
 	/* Small buckets: the step is at least 5% of a CPU. */
@@ -659,14 +693,41 @@ static void psteer_rb_smooth_step(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(5 * K, 40 * K, &rising),
 			9375);
 	KUNIT_EXPECT_FALSE(test, rising);
+	/*
+	 * An outlier on a light bucket, as a drain a vCPU switch stretched
+	 * timed it in the VM: 2K reads 190K once, and 8.5K after it, not
+	 * 25.5K.
+	 */
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(2 * K, 190 * K, &rising),
+			8500);
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(8500, 2 * K, &rising),
+			7687);
+	KUNIT_EXPECT_FALSE(test, rising);
 	/* A fall: the EWMA. */
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(300 * K, 0, &rising),
 			262500);
-	/* A sample past U32_MAX counts as U32_MAX, smoothed or not. */
+	/* A sample past U32_MAX counts as U32_MAX: past the step at once. */
 	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(K, 1ULL << 40, &rising),
-			K + ((U32_MAX - K) >> PSTEER_RB_EWMA_SHIFT));
-	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(K, 1ULL << 40, &rising),
+			7375);
+	KUNIT_EXPECT_EQ(test, psteer_rb_smooth_load(7375, 1ULL << 40, &rising),
 			U32_MAX);
+}
+
+/*
+ * A load that bursts every other sample (400K, then 0) is no outlier: its
+ * smoothed load still comes to its mean, 200K, the samples counted in
+ * full once it is past half of them less the step.
+ */
+static void psteer_rb_smooth_bursts(struct kunit *test)
+{
+	bool rising = false;
+	u32 avg = 0, i;
+
+	for (i = 0; i < 200; i++)
+		avg = psteer_rb_smooth_load(avg, i % 2 ? 0 : 400 * K, &rising);
+	/* Sampled after a zero: the mean less half a step of the EWMA. */
+	KUNIT_EXPECT_GE(test, avg, 180 * K);
+	KUNIT_EXPECT_LE(test, avg, 200 * K);
 }
 
 /*
@@ -941,6 +1002,7 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_max_moves),
 	KUNIT_CASE(psteer_rb_fewer_conns_move),
 	KUNIT_CASE(psteer_rb_elephant_moves),
+	KUNIT_CASE(psteer_rb_elephant_keeps_idle),
 	KUNIT_CASE(psteer_rb_elephant_stays),
 	KUNIT_CASE(psteer_rb_heavy_pair),
 	KUNIT_CASE(psteer_rb_failed_host_frees),
@@ -952,6 +1014,7 @@ static struct kunit_case psteer_rebalance_cases[] = {
 	KUNIT_CASE(psteer_rb_rest_persists),
 	KUNIT_CASE(psteer_rb_rest_noisy),
 	KUNIT_CASE(psteer_rb_smooth_step),
+	KUNIT_CASE(psteer_rb_smooth_bursts),
 	KUNIT_CASE(psteer_rb_hold_after_move),
 	KUNIT_CASE(psteer_rb_hold_new_flow),
 	KUNIT_CASE_SLOW(psteer_rb_random_invariants),

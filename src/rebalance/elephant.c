@@ -4,7 +4,8 @@
  * cannot be balanced by moving others around it. It goes alone to the
  * least used CPU (unless its own CPU carries about as little besides),
  * which is then dedicated to it: that CPU receives nothing, and round.c
- * sends its other buckets to CPUs with room below mean + threshold.
+ * sends its other buckets with load to CPUs with room below mean +
+ * threshold.
  */
 
 #include "round.h"

@@ -186,14 +186,15 @@ bool psteer_rb_take(struct psteer_rb_round *r, s64 fit, u64 *key)
 
 /*
  * The movable buckets @cpu still owns that weigh no more than @max (none
- * heavier can move: the limits only shrink), for psteer_rb_take(); only
- * a dedicated CPU's idle buckets (load 0) too, as it gives all away.
+ * heavier can move: the limits only shrink), for psteer_rb_take(). Not
+ * the idle ones (load 0), not even a dedicated CPU's: moving one sheds
+ * nothing, and a flow that arrives in it later is seen and moved then.
  * Notes the lightest, so that shedding can stop once nothing fits.
  */
 void psteer_rb_collect(struct psteer_rb_round *r, u32 cpu, s64 max)
 {
 	const struct psteer_rb_cpu *c = &r->cpus[cpu];
-	u32 i, min = c->dedicated ? 0 : 1;
+	u32 i, min = 1;
 
 	psteer_rb_heap_init(r);
 	for (i = psteer_rb_first(r, cpu); i != PSTEER_RB_NONE;

@@ -31,8 +31,9 @@
  * cannot be balanced by moving others around it. It goes alone to the
  * least used CPU (unless its own CPU carries about as little besides),
  * which is then dedicated to it: that CPU receives nothing, and its other
- * buckets leave it for CPUs with room below mean + threshold. The rest
- * balance among themselves.
+ * buckets with load leave it for CPUs with room below mean + threshold
+ * (its idle ones stay: moving one sheds nothing). The rest balance among
+ * themselves.
  *
  * Heavy buckets: the elephant rule, generalised. A bucket lighter than
  * the mean but heavier than any receiver's room (mean + threshold -
@@ -293,9 +294,9 @@ static s64 psteer_rb_fit(const struct psteer_rb_round *r,
  * Sheds @cpu's excess, heaviest bucket first. An overloaded CPU moves a
  * bucket only if it fits both its remaining excess and the remaining
  * claim 5 share (target, plus half the dead band) of the receiver with
- * the largest one. A dedicated CPU moves every bucket but its elephant,
- * each to the receiver with the most room below mean + threshold, if it
- * fits there.
+ * the largest one. A dedicated CPU moves every bucket with load but its
+ * elephant, each to the receiver with the most room below mean +
+ * threshold, if it fits there.
  */
 static void psteer_rb_shed(struct psteer_rb_round *r, u32 cpu)
 {

@@ -300,6 +300,7 @@ static void sim_measure(struct sim_run *s, u32 r)
 	 * step rule made it worse: Documentation/rebalance-sim.rst).
 	 */
 	bool step = ms->module && s->knobs.algo == SIM_PSTEER, past;
+	double lim;
 
 	for (i = 0; i < s->ncpus; i++) {
 		double pkt = s->demand[i] - s->flows.hog[i];
@@ -325,13 +326,20 @@ static void sim_measure(struct sim_run *s, u32 r)
 			if (ms->noise_bucket)
 				v *= 1 + ms->noise_bucket *
 					 sim_rng_gauss(&s->noise);
+			if (ms->spike_p && t > 0 &&
+			    sim_rng_unit(&s->noise) < ms->spike_p)
+				v += ms->spike;
 			v = sim_clamp(v, 0, 4e9);
-			past = step && v > 2 * s->seen_b[i] + PSTEER_RB_STEP;
+			lim = 2 * s->seen_b[i] + PSTEER_RB_STEP;
+			past = step && v > lim;
 			if (past && s->rising[i]) {
 				s->seen_b[i] = v;
 				s->rising[i] = false;
 			} else {
+				/* An outlier counts at the step, no higher. */
 				s->rising[i] = past;
+				if (past)
+					v = lim;
 				s->seen_b[i] += w * (v - s->seen_b[i]);
 			}
 		}

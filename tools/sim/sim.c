@@ -100,6 +100,9 @@ static void sim_table(const struct sim_opts *o)
 	if (o->ms.noise_bucket || o->ms.noise_usage)
 		printf(", noise %.3f x bucket, %.0f ppm usage",
 		       o->ms.noise_bucket, o->ms.noise_usage);
+	if (o->ms.spike_p)
+		printf(", spikes of %.0f ppm in %.3f of bucket samples",
+		       o->ms.spike, o->ms.spike_p);
 	printf("; %u rounds (steady*: 100), steady state = the last half\n",
 	       o->rounds);
 	sim_table_header();
@@ -307,6 +310,9 @@ static void sim_usage(FILE *f)
 		"                         sample_ms * HZ / 1000 a sample; 0: exact",
 		"      --noise-bucket SD  relative noise on each bucket load, per sample (0.2)",
 		"      --noise-usage PPM  absolute noise on each CPU usage, per sample (0)",
+		"      --spike-bucket P   module sampler: each sample of a bucket with load",
+		"                         times it --spike-size ppm too long with probability P (0)",
+		"      --spike-size PPM   the spike's size (100000: 5 ms of a 50 ms sample)",
 		"      --table, --timing  only the table, only the timing lines",
 		"  -d, --dump             --trace, and every CPU after the last round",
 		"  -v, --verbose          --trace, and every move",
@@ -334,7 +340,7 @@ static u32 sim_u32(const char *arg)
 int main(int argc, char **argv)
 {
 	enum { O_NOISE_B = 256, O_NOISE_U, O_SAMPLER, O_SAMPLES, O_SWEEP,
-	       O_TRACE, O_TABLE, O_TIMING, O_HZ };
+	       O_TRACE, O_TABLE, O_TIMING, O_HZ, O_SPIKE_P, O_SPIKE };
 	static const struct option lopts[] = {
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "threshold", required_argument, NULL, 't' },
@@ -345,6 +351,8 @@ int main(int argc, char **argv)
 		{ "algo", required_argument, NULL, 'a' },
 		{ "noise-bucket", required_argument, NULL, O_NOISE_B },
 		{ "noise-usage", required_argument, NULL, O_NOISE_U },
+		{ "spike-bucket", required_argument, NULL, O_SPIKE_P },
+		{ "spike-size", required_argument, NULL, O_SPIKE },
 		{ "sampler", required_argument, NULL, O_SAMPLER },
 		{ "samples", required_argument, NULL, O_SAMPLES },
 		{ "hz", required_argument, NULL, O_HZ },
@@ -375,6 +383,7 @@ int main(int argc, char **argv)
 				   PSTEER_RB_DEFAULT_SAMPLE_MS,
 			.hz = SIM_DEFAULT_HZ,
 			.noise_bucket = SIM_DEFAULT_NOISE_BUCKET,
+			.spike = 100000,
 		},
 		.rounds = 30,
 	};
@@ -447,6 +456,16 @@ int main(int argc, char **argv)
 			break;
 		case O_NOISE_U:
 			o.ms.noise_usage = atof(optarg);
+			break;
+		case O_SPIKE_P:
+			o.ms.spike_p = atof(optarg);
+			if (!(o.ms.spike_p >= 0 && o.ms.spike_p <= 1))
+				sim_die("spike-bucket is a probability, 0..1");
+			break;
+		case O_SPIKE:
+			o.ms.spike = atof(optarg);
+			if (!(o.ms.spike >= 0 && o.ms.spike <= 1e7))
+				sim_die("bad spike-size");
 			break;
 		case O_SAMPLES:
 			o.ms.samples = sim_u32(optarg);

@@ -174,10 +174,17 @@ struct sim_knobs {
  *	demand capped at a full CPU, bucket load = offered load, both of this
  *	very round
  * @samples: with @module, samples per round (rebalance_ms / sample_ms)
+ * @spike_p: probability that a sample of a bucket with load times it
+ *	@spike ppm too long (per sample with @module): a drain that a
+ *	preemption, a hypervisor or, in the test VM, QEMU running another
+ *	vCPU stretched; it hits a bucket whatever its load
+ * @spike: the spike's size, ppm of a CPU
  */
 struct sim_measure {
 	double noise_bucket;
 	double noise_usage;
+	double spike_p;
+	double spike;
 	u32 hz;
 	bool module;
 	u32 samples;
