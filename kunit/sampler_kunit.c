@@ -201,34 +201,43 @@ static void psteer_ctl_move_takes_served(struct kunit *test)
  * is counted by the tick: under half of the sample) and keep their
  * ratio, 3 to 1. Before, they read 6 and 2 CPUs, and the rebalance test
  * with a busy loop on the NIC topology saw the loop's CPU as the least
- * loaded.
+ * loaded. Both buckets start at 40% of a CPU, so that neither sample is
+ * a step (past twice that and 5%) and the EWMA takes each as it is: the
+ * sample is 8 times the change less 7 times the start.
  */
 static void psteer_sample_caps_served(struct kunit *test)
 {
 	struct psteer_table *tbl = psteer_test_table(test, 4, 2);
 	struct psteer_ctl *ctl = psteer_test_ctl(test, tbl);
 	struct psteer_bucket *b0 = &tbl->buckets[0], *b1 = NULL;
-	u32 i, l0, l1;
+	const s64 start = 400 * 1000;
+	u32 i, k;
+	s64 s0, s1;
 
 	for (i = 1; i < tbl->nbuckets; i++)
 		if (tbl->buckets[i].cpu == b0->cpu)
 			b1 = &tbl->buckets[i];
 	KUNIT_ASSERT_NOT_NULL(test, b1);
+	k = b1 - tbl->buckets;
 	mutex_lock(&ctl->lock);
 	ctl->cpus[ctl->cpu_idx[b0->cpu]].idle_prev -= 40 * NSEC_PER_MSEC;
+	ctl->buckets[0].load = start;
+	ctl->buckets[0].served = start;
+	ctl->buckets[k].load = start;
+	ctl->buckets[k].served = start;
 	mutex_unlock(&ctl->lock);
 	WRITE_ONCE(b0->ns, 300 * NSEC_PER_MSEC);
 	WRITE_ONCE(b1->ns, 100 * NSEC_PER_MSEC);
 	psteer_test_sample(test, ctl, 10 * NSEC_PER_USEC);
-	l0 = ctl->buckets[0].served;
-	l1 = ctl->buckets[b1 - tbl->buckets].served;
-	kunit_info(test, "served after one sample: %u and %u ppm\n", l0, l1);
-	KUNIT_EXPECT_GT(test, l1, 0);
-	KUNIT_EXPECT_LE(test, l0 + l1, (PSTEER_RB_FULL / 2) >>
-			PSTEER_RB_EWMA_SHIFT);
-	KUNIT_EXPECT_GE(test, l0, 3 * l1 - 3);
-	KUNIT_EXPECT_LE(test, l0, 3 * l1 + 3);
-	KUNIT_EXPECT_EQ(test, ctl->buckets[0].load, l0);
+	/* Each sample back from the EWMA, to 8 ppm (its shift's rounding). */
+	s0 = ((s64)ctl->buckets[0].served - start) * 8 + start;
+	s1 = ((s64)ctl->buckets[k].served - start) * 8 + start;
+	kunit_info(test, "served samples: %lld and %lld ppm\n", s0, s1);
+	KUNIT_EXPECT_GT(test, s1, 0);
+	KUNIT_EXPECT_LE(test, s0 + s1, PSTEER_RB_FULL / 2 + 16);
+	KUNIT_EXPECT_GE(test, s0, 3 * s1 - 32);
+	KUNIT_EXPECT_LE(test, s0, 3 * s1 + 32);
+	KUNIT_EXPECT_EQ(test, ctl->buckets[0].load, ctl->buckets[0].served);
 }
 
 static struct kunit_case psteer_sampler_cases[] = {
