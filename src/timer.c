@@ -63,18 +63,19 @@ static int psteer_timer_fn(void *arg)
 			continue;
 		}
 		psteer_conn_pass(ct, t->all->tbl, t->cpu, jiffies, &next);
-		sleep = psteer_timer_sleep(next, psteer_conntab_min_timeout(ct),
-					   psteer_param_timer_ms());
 		/*
-		 * Checked after the state change, so no wake-up is lost:
-		 * psteer_timer_wake(), kthread_stop() and kthread_park() all
-		 * wake the thread after they set what it checks.
+		 * Read after the state change, so no wake-up is lost:
+		 * kthread_stop(), kthread_park() and psteer_timer_wake()
+		 * (after a timeout or timer_ms is written) all wake the
+		 * thread after they set what it reads here.
 		 */
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop() || kthread_should_park()) {
 			__set_current_state(TASK_RUNNING);
 			continue;
 		}
+		sleep = psteer_timer_sleep(next, psteer_conntab_min_timeout(ct),
+					   psteer_param_timer_ms());
 		schedule_timeout(sleep);
 	}
 	return 0;
