@@ -3,10 +3,11 @@
 # Steering on a NIC with RSS, in one boot of the Debian 6.12 kernel with
 # the NIC topology's loop (run-guest.sh --nic-loop: srv receives on the
 # 4-queue NIC what cli sends on a second one) under -icount, with a fifth
-# CPU for the instruction meter: the NIC's RSS alone, with RPS, with
-# psteer in software and with psteer driving the NIC's table
-# (tools/testing/guest/nicbench.sh). Prints every run (NIC lines) and the
-# medians, spreads and ratios (NIC-SUMMARY).
+# CPU for the instruction meter and a sixth for the programs: the NIC's
+# RSS alone, with RPS, with psteer in software and with psteer driving the
+# NIC's table (tools/testing/guest/nicbench.sh). Prints every run (NIC
+# lines), the medians, spreads and ratios (NIC-SUMMARY) and each round's
+# ratio against RSS alone in the same round (NIC-PAIRED).
 #
 # Usage: tools/testing/bench/nic.sh   (no arguments; PSTEER_GUEST_ROUNDS,
 # default 3, and PSTEER_GUEST_MODES tune it; PSTEER_BENCH_KERNEL=latest
@@ -22,7 +23,7 @@ rc=0
 hash=()
 [ "${PSTEER_BENCH_NIC_HASH:-1}" = 0 ] || hash=(--nic-hash)
 PSTEER_INTEGRATION_TIMEOUT=3000 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
-	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest nicbench --nic-loop "${hash[@]}" --smp 5 --icount >/dev/null || rc=$?
+	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest nicbench --nic-loop "${hash[@]}" --smp 6 --icount >/dev/null || rc=$?
 log=$PSTEER_OUT/logs/nicbench-nic-${PSTEER_BENCH_KERNEL:-6.12}.log
 grep -E '^NIC' "$log" || true
 [ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"

@@ -528,7 +528,7 @@ setup_nics() {
 	for q in 0 1 2 3; do
 		irq_to_cpu "$sv-input.$q" $q
 	done
-	SRVIRQ=$sv
+	SRVIRQ=$sv CLIIRQ=$cv
 	irq_to_cpu "$cv-input.0" 0
 	rss_flush_loop
 }
@@ -622,7 +622,7 @@ host() {
 
 # queue_irqs [VIRTIO]: "QUEUE COUNT" per RX queue, interrupts on every
 # CPU: of $DEV, the one NIC of the NIC topology, or of virtio device
-# VIRTIO (virtioN; srv's is $SRVIRQ after setup_nics).
+# VIRTIO (virtioN; srv's is $SRVIRQ after setup_nics, cli's $CLIIRQ).
 # shellcheck disable=SC2120 # nicbench.sh passes VIRTIO
 queue_irqs() {
 	awk -v d="${1:-}" 'NR == 1 { n = NF; next }
@@ -704,6 +704,45 @@ bench_summary() {
 						printf " vs_%s=%.3f", bs[j],
 							med[m] / med[bs[j]]
 				printf "\n"
+			}
+		}' "$1"
+}
+
+# bench_paired FILE TAG "MODES" BASE METRIC FIELD: for the lines
+# bench_summary reads, per mode of MODES but BASE the ratio of FIELD to
+# BASE's in the same round, round by round: their median, lowest and
+# highest, one "TAG-PAIRED" line per mode. Rounds run the modes one after
+# the other, so a pair shares the state of the boot at that time, which
+# the medians of bench_summary mix across rounds.
+bench_paired() {
+	awk -v tag="$2" -v modes="$3" -v base="$4" -v metric="$5" -v field="$6" '
+		$1 == tag && $4 == metric {
+			split($2, a, "="); mode = a[2]
+			split($3, a, "="); round = a[2]
+			for (i = 5; i <= NF; i++) {
+				split($i, kv, "=")
+				if (kv[1] == field && kv[2] ~ /^-?[0-9.e+]+$/)
+					v[mode, round] = kv[2] + 0
+			}
+			rounds[round] = 1
+		}
+		END {
+			k = split(modes, ms, " ")
+			for (i = 1; i <= k; i++) {
+				m = ms[i]
+				if (m == base) continue
+				n = 0
+				for (r in rounds)
+					if ((m, r) in v && (base, r) in v && v[base, r])
+						s[++n] = v[m, r] / v[base, r]
+				if (!n) continue
+				for (x = 1; x <= n; x++)
+					for (y = x + 1; y <= n; y++)
+						if (s[y] < s[x]) { t = s[x]; s[x] = s[y]; s[y] = t }
+				printf "%s-PAIRED %s %s %-16s vs_%s median=%.3f min=%.3f max=%.3f rounds=%d\n",
+					tag, metric, field, m, base,
+					n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2,
+					s[1], s[n], n
 			}
 		}' "$1"
 }

@@ -3,7 +3,7 @@
 # What steering costs and does on a NIC with RSS, by mode, in one boot:
 # runs inside the test VM as /psteer/run.sh, booted by
 # tools/testing/bench/nic.sh with the NIC topology's loop
-# (run-guest.sh --nic-loop --smp 5 --icount): namespace srv receives on a
+# (run-guest.sh --nic-loop --smp 6 --icount): namespace srv receives on a
 # 4-queue virtio-net NIC with RSS (queue N's interrupt on CPU N), what
 # namespace cli sends on a second NIC, the host's bridge between them.
 # A benchmark, not a test: it prints numbers and fails only when a run
@@ -15,8 +15,13 @@
 # instruction meter (rr -m, a counter in a loop) and nothing else, so no
 # vCPU is ever idle: the instructions of everything else in a window are
 # the window's guest time less the meter's turns times its nanoseconds
-# per turn, measured alone first. CPUs 0-3 do the work; psteer gets
-# cpus=0-3, RPS map f.
+# per turn, measured alone first. CPUs 0-3 receive (srv's queue N
+# interrupts CPU N); psteer gets cpus=0-3, RPS map f. CPU 5 runs the
+# programs (senders, sinks, the light flow's ends) and takes cli's NIC's
+# interrupts, so that no mode's receive work competes with its sender
+# (with the programs on CPU 0, RSS alone, whose queue 0 stays there, sent
+# 77-94% of its 30,000 datagrams on 2026-12-06, while psteer moved work
+# off the busy CPU) and the receiving CPUs' usage is their packets'.
 #
 # Usage: no arguments; PSTEER_GUEST_ROUNDS (default 3) and
 # PSTEER_GUEST_MODES (colon-separated; default all but psteer-hw-static)
@@ -32,14 +37,20 @@
 #              reported the hook neither parses nor hashes
 #   psteer-hw-static  psteer-hw with rebalance_ms=0 (not in the default
 #              modes: with psteer-hw-bare it splits psteer-hw's cost)
-# The programs run on CPU 0 (the senders in cli, the sinks in srv).
+# The programs run on CPU 5 (the senders in cli, the sinks in srv).
 # Per mode and round:
+#   idle     2 s with no traffic: the fixed work of a second (ticks,
+#            timers, the rebalancer), idle_pct of the guest's time
 #   flood    sequenced UDP from cli (rr -Q, 16 flows, 6000 datagrams a
 #            second, 5 s) to a sink in srv (rr -q): guest instructions per
 #            datagram received (the sender's included, the same in every
-#            mode), NET_RX softirqs, function-call IPIs and packets psteer
+#            mode), in all (instr_per_pkt) and less the idle phase's
+#            rate over the window (net_per_pkt: what a datagram adds,
+#            whatever the rate the sender kept), NET_RX softirqs,
+#            function-call IPIs and packets psteer
 #            steered to another CPU (a hop: a queue, an IPI, a drain) per
-#            datagram, and datagrams reordered
+#            datagram, datagrams sent, received, dropped by the sink's
+#            full socket buffer (rcvbuf_errs) and reordered
 #   hog      a busy loop on CPU 1 and skewed flows: one flow of 1200
 #            datagrams a second and 15 of 53 each (rr -Q twice), 7 s, the
 #            last 5 s measured after 2 s for the steering to settle, and
@@ -53,8 +64,9 @@
 #            the light flow's round trip p50/p99 (guest microseconds:
 #            guest instructions, the meter's included), datagrams
 #            reordered
-# Prints NIC lines, one per run, and NIC-SUMMARY lines: medians, spread,
-# ratios against rss.
+# Prints NIC lines, one per run, NIC-SUMMARY lines (medians, spread,
+# ratios of the medians against rss) and NIC-PAIRED lines (each round's
+# ratio against the rss run of the same round: their median and range).
 set -eu
 # shellcheck source=lib.sh
 . /psteer/lib.sh
@@ -63,6 +75,8 @@ ROUNDS=${PSTEER_GUEST_ROUNDS:-3}
 ALL_MODES="rss rps psteer-sw psteer-hw psteer-hw-static psteer-hw-bare"
 MODES=$(PSTEER_GUEST_MODES=${PSTEER_GUEST_MODES:-rss:rps:psteer-sw:psteer-hw:psteer-hw-bare} bench_modes nicbench "$ALL_MODES")
 METER=/tmp/meter
+# The programs' CPU (a taskset mask): 5.
+APP=0x20
 
 rps_map() {
 	srv sh -c "for q in /sys/class/net/$SRVDEV/queues/rx-*/rps_cpus; do echo $1 >\$q; done"
@@ -83,7 +97,7 @@ mode_on() {
 		esac
 		x srv psteer device $SRVDEV hardware
 		# psteer learns each queue's CPU from these, then rewrites.
-		cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
+		cli taskset $APP rr -u $SRV4 7000 64 2 >/dev/null
 		sleep 0.5
 		;;
 	esac
@@ -108,6 +122,12 @@ steered() {
 		echo 0
 	fi
 }
+# rcvbuf_errs: datagrams srv's UDP sockets dropped, their buffer full.
+rcvbuf_errs() {
+	# shellcheck disable=SC2016 # awk's program
+	srv awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1; next }
+		$1 == "Udp:" { print $c + 0; exit }' /proc/net/snmp
+}
 # delivered: "cpu packets" per CPU: psteer's inline + drained (srv's and
 # cli's namespaces: the file counts every namespace); without psteer the
 # NICs' polls (softnet_stat's processed); nothing with RPS, where
@@ -119,16 +139,24 @@ delivered() {
 		softnet_col 1
 	fi
 }
-# now_ns: guest time (/proc/uptime, 1/100 s) and the meter's count.
-now_ns() { awk '{ printf "%.0f ", $1 * 1e9 }' /proc/uptime; od -An -tu8 $METER | tr -d ' '; }
+# now_ns: guest time (CLOCK_MONOTONIC, in nanoseconds) and the meter's
+# count. (With /proc/uptime's 10 ms, a window of 30,000 datagrams was
+# known to +-330 instructions each.)
+now_ns() { rr -T $METER; }
 # work_ns T0 N0 T1 N1: guest nanoseconds of everything but the meter.
 work_ns() { awk -v t="$(($3 - $1))" -v n="$(($4 - $2))" -v c="$PER_TURN" 'BEGIN { printf "%.0f\n", t - n * c }'; }
 
 step setup
 [ "$TOPO" = nic ] || fail "booted without the NIC topology's loop (run-guest.sh --nic-loop)"
-[ "$(grep -c ^processor /proc/cpuinfo)" = 5 ] || fail "needs 5 CPUs (run-guest.sh --smp 5)"
+[ "$(grep -c ^processor /proc/cpuinfo)" = 6 ] || fail "needs 6 CPUs (run-guest.sh --smp 6)"
 setup_netns
-srv taskset 1 rr -s 7000 &
+irq_to_cpu "$CLIIRQ-input.0" 5
+# The sinks' sockets hold 4 MB (0.7 s of the flood): with the default
+# 208 KB, 1-3.5% of the flood's datagrams were dropped at srv's socket
+# (RcvbufErrors) while QEMU ran the other vCPUs, more in some modes than
+# in others, which counted their receive work but not the datagrams.
+x sysctl -q -w net.core.rmem_max=4194304 net.core.rmem_default=4194304
+srv taskset $APP rr -s 7000 &
 taskset 0x10 rr -m $METER &
 # Single-threaded TCG switches vCPUs when one idles or a timer of the
 # guest's is due: a CPU that never idles keeps QEMU until its next tick
@@ -156,7 +184,7 @@ p=41000
 need=$((ROUNDS * $(echo "$MODES" | wc -w)))
 while [ $n -lt $need ] && [ $p -lt 42000 ]; do
 	queue_irqs "$SRVIRQ" >/tmp/l0
-	if cli taskset 1 rr -u $SRV4 7000 1 1 $p >/dev/null; then
+	if cli taskset $APP rr -u $SRV4 7000 1 1 $p >/dev/null; then
 		queue_irqs "$SRVIRQ" >/tmp/l1
 		q=$(awk 'NR == FNR { a[$1] = $2; next } $2 > a[$1] { printf "%s ", $1 }' /tmp/l0 /tmp/l1)
 		if [ "$q" = "1 " ]; then
@@ -175,40 +203,52 @@ for r in $(seq 1 "$ROUNDS"); do
 	for mode in $MODES; do
 		step "nic-$mode-$r"
 		mode_on "$mode"
-		cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
+		cli taskset $APP rr -u $SRV4 7000 64 2 >/dev/null
 
-		srv taskset 1 rr -q 7001 6.5 >/tmp/sink &
-		sink=$!
-		sleep 0.3
-		s0=$(netrx) i0=$(ipis) h0=$(steered)
+		# The fixed work of a second with no traffic (ticks, timers,
+		# the rebalancer's rounds, the RSS flush loop): the flood's
+		# window less as much, over the datagrams, is the marginal
+		# cost of a datagram, whatever the rate the sender kept.
 		# shellcheck disable=SC2046 # two numbers each
 		set -- $(now_ns)
-		cli taskset 1 rr -Q $SRV4 7001 16 5 6000 >/tmp/source
+		sleep 2
+		# shellcheck disable=SC2046
+		set -- "$@" $(now_ns)
+		idle=$(work_ns "$@") idle_t=$(($3 - $1))
+
+		srv taskset $APP rr -q 7001 6.5 >/tmp/sink &
+		sink=$!
+		sleep 0.3
+		s0=$(netrx) i0=$(ipis) h0=$(steered) b0=$(rcvbuf_errs)
+		# shellcheck disable=SC2046 # two numbers each
+		set -- $(now_ns)
+		cli taskset $APP rr -Q $SRV4 7001 16 5 6000 >/tmp/source
 		sleep 0.2
 		# shellcheck disable=SC2046
 		set -- "$@" $(now_ns)
-		s1=$(netrx) i1=$(ipis) h1=$(steered)
+		s1=$(netrx) i1=$(ipis) h1=$(steered) b1=$(rcvbuf_errs)
 		wait $sink || true
-		w=$(work_ns "$@")
+		w=$(work_ns "$@") t=$(($3 - $1))
 		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/sink)
 		reord=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/sink)
 		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/source)
 		awk -v m="$mode" -v r="$r" -v n="$recv" -v w="$w" -v o="$reord" -v s="$((s1 - s0))" \
-			-v i="$((i1 - i0))" -v h="$((h1 - h0))" -v sent="$sent" 'BEGIN {
-			printf "NIC mode=%s round=%s flood sent=%d recv=%d instr_per_pkt=%.0f softirq_per_pkt=%.3f ipi_per_pkt=%.3f hops_per_pkt=%.3f reordered=%d\n",
-				m, r, sent, n, w / n, s / n, i / n, h / n, o }'
+			-v i="$((i1 - i0))" -v h="$((h1 - h0))" -v sent="$sent" -v t="$t" \
+			-v idle="$idle" -v it="$idle_t" -v b="$((b1 - b0))" 'BEGIN {
+			printf "NIC mode=%s round=%s flood sent=%d recv=%d rcvbuf_errs=%d instr_per_pkt=%.0f net_per_pkt=%.0f idle_pct=%.2f softirq_per_pkt=%.3f ipi_per_pkt=%.3f hops_per_pkt=%.3f reordered=%d\n",
+				m, r, sent, n, b, w / n, (w - idle / it * t) / n, 100 * idle / it, s / n, i / n, h / n, o }'
 
 		# 2 s for the steering to settle with the busy loop, then 5 s
 		# measured.
-		srv taskset 1 rr -q 7001 8 >/tmp/sink &
+		srv taskset $APP rr -q 7001 8 >/tmp/sink &
 		sink=$!
 		sleep 0.3
 		hog_start 1 >/dev/null
 		taskset 2 rr -t 1000 &
 		tick=$!
-		(cli taskset 1 rr -Q $SRV4 7001 1 7 1200 >/tmp/source1) &
+		(cli taskset $APP rr -Q $SRV4 7001 1 7 1200 >/tmp/source1) &
 		src1=$!
-		(cli taskset 1 rr -Q $SRV4 7001 15 7 800 >/tmp/source2) &
+		(cli taskset $APP rr -Q $SRV4 7001 15 7 800 >/tmp/source2) &
 		src2=$!
 		sleep 2
 		busy >/tmp/b0
@@ -219,7 +259,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		lport=$1
 		shift
 		LIGHT="$*"
-		cli taskset 1 rr -c $SRV4 7000 5 "$lport" >/tmp/light
+		cli taskset $APP rr -c $SRV4 7000 5 "$lport" >/tmp/light
 		t1=$(awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime)
 		busy >/tmp/b1
 		delivered >/tmp/d1
@@ -260,6 +300,11 @@ done | tee $results
 
 summary() { bench_summary $results NIC "$MODES" "rss" "$@"; }
 summary flood instr_per_pkt
+bench_paired $results NIC "$MODES" rss flood instr_per_pkt
+summary flood net_per_pkt
+bench_paired $results NIC "$MODES" rss flood net_per_pkt
+summary flood idle_pct
+summary flood sent
 summary flood softirq_per_pkt
 summary flood ipi_per_pkt
 summary flood hops_per_pkt

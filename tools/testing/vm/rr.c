@@ -52,6 +52,12 @@
  *	time less the meter's count times its nanoseconds per turn
  *	(tools/testing/guest/nicbench.sh).
  *
+ *   rr -T FILE
+ *	read the clock and the meter: print "NS COUNT", CLOCK_MONOTONIC in
+ *	nanoseconds and the counter of rr -m FILE read right after it (to
+ *	the nanosecond where /proc/uptime gives 10 ms: under -icount 10
+ *	million instructions).
+ *
  *   rr -q PORT SECONDS
  *	order sink: receive UDP datagrams on PORT (IPv4) for SECONDS, each
  *	carrying a sequence number per flow (source port), and count those
@@ -454,6 +460,22 @@ static int meter(const char *file)
 	return 0;
 }
 
+static int meter_read(const char *file)
+{
+	unsigned long long n;
+	struct timespec ts;
+	int fd = open(file, O_RDONLY);
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (fd < 0 || pread(fd, &n, sizeof(n), 0) != sizeof(n)) {
+		perror("rr: meter");
+		return 1;
+	}
+	printf("%llu %llu\n",
+	       (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec, n);
+	return 0;
+}
+
 /* Sequenced datagrams: rr -q counts what arrives out of order, rr -Q sends. */
 struct seq_msg {
 	unsigned long long seq;
@@ -552,6 +574,7 @@ static int usage(void)
 		"       rr -u ADDR PORT K [COUNT [LPORT]]\n"
 		"       rr -t USEC\n"
 		"       rr -m FILE\n"
+		"       rr -T FILE\n"
 		"       rr -q PORT SECONDS\n"
 		"       rr -Q ADDR PORT K SECONDS [PPS]\n");
 	return 2;
@@ -577,6 +600,8 @@ int main(int argc, char **argv)
 		return ticker(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "-m"))
 		return meter(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "-T"))
+		return meter_read(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "-q"))
 		return seq_sink(atoi(argv[2]), atof(argv[3]));
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "-Q")) {
