@@ -15,7 +15,7 @@ set -euo pipefail
 
 [ $# = 0 ] || die "usage: $0"
 rc=0
-PSTEER_ICOUNT=1 PSTEER_INTEGRATION_TIMEOUT=3000 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
+PSTEER_ICOUNT=1 PSTEER_INTEGRATION_TIMEOUT=5400 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
 	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest cost --bench-module >/dev/null || rc=$?
 log=$PSTEER_OUT/logs/cost-${PSTEER_BENCH_KERNEL:-6.12}.log
 grep -E '^(COST|PSTEER-BENCH)' "$log" || true

@@ -51,6 +51,11 @@
 #            txhash, psteer by the bucket's owner), and in that
 #            second phase the busy CPU's NET_RX softirqs per transaction:
 #            how much of the flow it still took
+#   tcp_rr_elephant  a new light TCP connection (rr -c), alone, then with
+#            UDP elephants aimed at the CPU that took its packets, so
+#            that CPU is busy with packets, not with a program (see
+#            elephant_phase): the second phase's round trips, that CPU's
+#            NET_RX softirqs and the backlogs' drops per transaction
 # Prints COST lines, one per run, and COST-SUMMARY lines: medians, the
 # spread (max-min over median) and ratios against rps and none; first,
 # when /psteer/psteer_bench.ko is there, its PSTEER-BENCH lines: the
@@ -85,6 +90,108 @@ mode_off() {
 	esac
 }
 
+
+# elephant_phase MODE ROUND: a light TCP connection (rr -c), alone, then
+# beside UDP elephants whose packets go to the CPU that took its packets
+# (CPU X, the busiest of CPUs 1-3 while it ran alone; the connection is
+# made again, up to 3 times, while that CPU took fewer softirqs than a
+# quarter of its transactions). One elephant is sent from each of the two
+# other CPUs of 1-3, as fast as its sender goes, to a port with no
+# socket (the receiver's work ends in the UDP lookup: the elephants
+# overload X, not a program). Each is started again (a new socket: a new
+# random hash for RPS, a new source port for psteer) until X takes more
+# of its NET_RX softirqs than any CPU but 0 and its sender's, at most 20
+# tries each; one found is stopped (SIGSTOP) while the next is tried
+# alone, and all go on together. RPS then queues the light flow's
+# packets behind the elephants' in X's backlog, and drops them when it is
+# full; psteer, as X's load passes the others', moves buckets off it
+# (claim 5). 1 s after, the second phase measures the light flow for
+# SECS: its round trips, X's NET_RX softirqs per transaction (how much of
+# the flow it still took) and the packets the backlogs dropped per
+# transaction (softnet_stat). With no such CPU X (the modes where every
+# packet stays on CPU 0, or a light flow that did not leave it) or
+# elephants not all placed, the round trips are "-" (aimed=0).
+ELEPHANTS=2
+elephant_phase() {
+	local m=$1 r=$2 x="" t=0 got=0 tries c p q old kept="" busy drops rr1 rr2 n lr
+	while [ -z "$x" ] && [ $t -lt 3 ]; do
+		t=$((t + 1))
+		netrx_cpus >/tmp/netrx0
+		cli taskset 1 rr -c $SRV4 7000 "$SECS" 0 2 >/tmp/rre.txt &
+		lr=$!
+		wait_for 600 "rr -c's first phase not over" has_lines /tmp/rre.txt 2 "$lr"
+		n=$(sed -n '1s/.*transactions=\([0-9]*\).*/\1/p' /tmp/rre.txt)
+		# shellcheck disable=SC2046 # "CPU GROWTH"
+		set -- $(busiest_since /tmp/netrx0)
+		if [ "$(($2 * 4))" -ge "${n:-1}" ] && [ "$2" != 0 ]; then
+			x=$1
+		else
+			kill "$(sed -n 's/^rr: waiting.* pid=//p' /tmp/rre.txt)"
+			wait "$lr" 2>/dev/null || true
+		fi
+	done
+	if [ -z "$x" ]; then
+		echo "the light flow stayed on CPU 0: no elephants"
+		echo "COST mode=$m round=$r tcp_rr_elephant tps=- rtt_us_p50=- rtt_us_p99=- rtt_us_p999=- rtt_us_max=- alone_p99=- aimed=0 busy_softirq_per_trans=- drops_per_trans=-"
+		return 0
+	fi
+	for c in 1 2 3; do
+		[ "$c" != "$x" ] || continue
+		tries=0
+		while [ $tries -lt 20 ]; do
+			tries=$((tries + 1))
+			netrx_cpus >/tmp/netrx0
+			old=$(pidof rr)
+			cli taskset $((1 << c)) rr -Q $SRV4 9001 1 $((SECS * 10 + 30)) >/dev/null &
+			sleep 0.3
+			# The rr that was not there before (the initramfs has no
+			# pgrep): the one just started.
+			p=$(for q in $(pidof rr); do
+				case " $old " in *" $q "*) ;; *) echo "$q" ;; esac
+			done)
+			[ -n "$p" ] || fail "the elephant's rr -Q did not start"
+			# shellcheck disable=SC2046
+			set -- $(netrx_cpus | awk -v s="$c" 'NR == FNR { a[$1] = $2; next }
+				$1 != 0 && $1 != s && $2 - a[$1] > mx { mx = $2 - a[$1]; b = $1 }
+				END { print (mx ? b : -1), mx + 0 }' /tmp/netrx0 -)
+			if [ "$1" = "$x" ] && [ "$2" -ge 30 ]; then
+				got=$((got + 1))
+				kill -STOP "$p"
+				kept="$kept $p"
+				break
+			fi
+			kill "$p"
+		done
+	done
+	for p in $kept; do
+		kill -CONT "$p"
+	done
+	echo "elephants on CPU $x: $got of $ELEPHANTS"
+	sleep 1
+	netrx_cpus >/tmp/netrx1
+	softnet_col 2 >/tmp/drop1
+	kill -USR1 "$(sed -n 's/^rr: waiting.* pid=//p' /tmp/rre.txt)"
+	wait_exit $((SECS * 100)) "rr -c's second phase not over" "$lr" ||
+		fail "rr -c failed beside the elephants"
+	busy=$(netrx_cpus | awk -v c="$x" 'NR == FNR { a[$1] = $2; next }
+		$1 == c { print $2 - a[$1] }' /tmp/netrx1 -)
+	drops=$(softnet_col 2 | awk 'NR == FNR { a[$1] = $2; next } { n += $2 - a[$1] } END { print n + 0 }' /tmp/drop1 -)
+	# shellcheck disable=SC2086 # pids
+	[ -z "$kept" ] || kill $kept
+	rr1=$(grep '^rr: trans' /tmp/rre.txt | sed -n 1p)
+	rr2=$(grep '^rr: trans' /tmp/rre.txt | sed -n 2p)
+	echo "$rr2" | awk -v m="$m" -v r="$r" -v busy="${busy:-0}" -v drops="$drops" \
+		-v aimed="$([ $got = $ELEPHANTS ] && echo 1 || echo 0)" -v alone="$rr1" '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		n = split(alone, a, " ")
+		for (i = 2; i <= n; i++) { split(a[i], kv, "="); g[kv[1]] = kv[2] }
+		if (!aimed)
+			f["rtt_us_p50"] = f["rtt_us_p99"] = f["rtt_us_p999"] = f["rtt_us_max"] = "-"
+		t = f["transactions"]
+		printf "COST mode=%s round=%s tcp_rr_elephant tps=%s rtt_us_p50=%s rtt_us_p99=%s rtt_us_p999=%s rtt_us_max=%s alone_p99=%s aimed=%d busy_softirq_per_trans=%.3f drops_per_trans=%.1f\n",
+			m, r, f["tps"], f["rtt_us_p50"], f["rtt_us_p99"], f["rtt_us_p999"], f["rtt_us_max"],
+			g["rtt_us_p99"], aimed, t ? busy / t : 0, t ? drops / t : 0 }'
+}
 
 step setup
 setup_netns
@@ -166,6 +273,8 @@ for r in $(seq 1 "$ROUNDS"); do
 					printf " busy_softirq_per_trans=%.3f", f["transactions"] ? busy / f["transactions"] : 0
 				printf "\n" }'
 		done
+
+		elephant_phase "$mode" "$r"
 		mode_off "$mode"
 		ok
 	done
@@ -183,4 +292,9 @@ summary tcp_rr_hog rtt_us_p50
 summary tcp_rr_hog rtt_us_p99
 summary tcp_rr_hog rtt_us_p999
 summary tcp_rr_hog busy_softirq_per_trans
+summary tcp_rr_elephant rtt_us_p50
+summary tcp_rr_elephant rtt_us_p99
+summary tcp_rr_elephant rtt_us_p999
+summary tcp_rr_elephant busy_softirq_per_trans
+summary tcp_rr_elephant drops_per_trans
 echo "cost: done"
