@@ -42,7 +42,9 @@
 #            and NET_RX softirqs and function-call IPIs per transaction
 #   flood    sequenced UDP datagrams from 64 ports as fast as the sender
 #            goes (rr -Q), counted by a sink (rr -q): received per guest
-#            second, and how many arrived out of order
+#            second, how many the sink's socket, the CPUs' backlogs and
+#            psteer's bucket queues dropped, and how many arrived out
+#            of order
 #   tcp_rr   one TCP request/response connection (rr -c):
 #            transactions per guest second and the round trip's mean,
 #            p50, p99 and p999, alone and then, on the same connection,
@@ -169,13 +171,13 @@ elephant_phase() {
 	echo "elephants on CPU $x: $got of $ELEPHANTS"
 	sleep 1
 	netrx_cpus >/tmp/netrx1
-	softnet_col 2 >/tmp/drop1
+	drops=$(backlog_drops)
 	kill -USR1 "$(sed -n 's/^rr: waiting.* pid=//p' /tmp/rre.txt)"
 	wait_exit $((SECS * 100)) "rr -c's second phase not over" "$lr" ||
 		fail "rr -c failed beside the elephants"
 	busy=$(netrx_cpus | awk -v c="$x" 'NR == FNR { a[$1] = $2; next }
 		$1 == c { print $2 - a[$1] }' /tmp/netrx1 -)
-	drops=$(softnet_col 2 | awk 'NR == FNR { a[$1] = $2; next } { n += $2 - a[$1] } END { print n + 0 }' /tmp/drop1 -)
+	drops=$(($(backlog_drops) - drops))
 	# shellcheck disable=SC2086 # pids
 	[ -z "$kept" ] || kill $kept
 	rr1=$(grep '^rr: trans' /tmp/rre.txt | sed -n 1p)
@@ -232,14 +234,18 @@ for r in $(seq 1 "$ROUNDS"); do
 		srv taskset 1 rr -q 9000 $((SECS + 2)) >/tmp/seq.txt &
 		SINK=$!
 		sleep 0.5
+		d0="$(rcvbuf_errs) $(backlog_drops) $(psteer_drops)"
 		cli taskset 1 rr -Q $SRV4 9000 64 "$SECS" >/tmp/seq-src.txt
 		wait $SINK || true
 		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/seq-src.txt)
 		reord=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
-		awk -v m="$mode" -v r="$r" -v n="$recv" -v sent="$sent" -v o="$reord" -v d="$SECS" 'BEGIN {
-			printf "COST mode=%s round=%s flood pps=%.0f sent=%s recv=%s reordered=%s\n",
-				m, r, n / d, sent, n, o }'
+		# shellcheck disable=SC2046,SC2086 # three numbers each
+		set -- $d0 $(rcvbuf_errs) $(backlog_drops) $(psteer_drops)
+		awk -v m="$mode" -v r="$r" -v n="$recv" -v sent="$sent" -v o="$reord" -v d="$SECS" \
+			-v sk="$(($4 - $1))" -v bl="$(($5 - $2))" -v ps="$(($6 - $3))" 'BEGIN {
+			printf "COST mode=%s round=%s flood pps=%.0f sent=%s recv=%s socket_drops=%d backlog_drops=%d psteer_drops=%d reordered=%s\n",
+				m, r, n / d, sent, n, sk, bl, ps, o }'
 
 		# The light TCP flow: one connection, alone, then with a busy
 		# loop on the CPU that took its packets in the first phase

@@ -129,6 +129,28 @@ softnet_col() {
 		{ print NR - 1, hex($c) }' /proc/net/softnet_stat
 }
 
+# rcvbuf_errs: datagrams srv's UDP sockets dropped, their buffer full.
+rcvbuf_errs() {
+	# shellcheck disable=SC2016 # awk's program
+	srv awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1; next }
+		$1 == "Udp:" { print $c + 0; exit }' /proc/net/snmp
+}
+
+# backlog_drops: packets the CPUs' backlogs dropped so far (softnet_stat's
+# second column, summed): RPS's full queues.
+# shellcheck disable=SC2317 # cost.sh calls it
+backlog_drops() { softnet_col 2 | awk '{ n += $2 } END { print n + 0 }'; }
+
+# psteer_drops: packets psteer's bucket queues dropped so far (every
+# namespace), 0 without psteer.
+psteer_drops() {
+	if [ -f /proc/net/psteer/cpus ]; then
+		awk 'NR > 1 { n += $6 } END { print n + 0 }' /proc/net/psteer/cpus
+	else
+		echo 0
+	fi
+}
+
 # netrx_cpus: NET_RX softirqs so far, a line "CPU COUNT" per CPU.
 netrx_cpus() { awk '$1 == "NET_RX:" { for (i = 2; i <= NF; i++) print i - 2, $i }' /proc/softirqs; }
 

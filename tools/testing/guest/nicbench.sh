@@ -65,8 +65,10 @@
 #            guest instructions, the meter's included), datagrams
 #            reordered
 # Prints NIC lines, one per run, NIC-SUMMARY lines (medians, spread,
-# ratios of the medians against rss) and NIC-PAIRED lines (each round's
-# ratio against the rss run of the same round: their median and range).
+# ratios of the medians against rss), NIC-PAIRED lines (each round's
+# ratio against the rss run of the same round: their median and range)
+# and NIC-ADJUSTED lines (the modes without software hops compared at the
+# same softirqs per datagram: see adjusted below).
 set -eu
 # shellcheck source=lib.sh
 . /psteer/lib.sh
@@ -121,12 +123,6 @@ steered() {
 	else
 		echo 0
 	fi
-}
-# rcvbuf_errs: datagrams srv's UDP sockets dropped, their buffer full.
-rcvbuf_errs() {
-	# shellcheck disable=SC2016 # awk's program
-	srv awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1; next }
-		$1 == "Udp:" { print $c + 0; exit }' /proc/net/snmp
 }
 # delivered: "cpu packets" per CPU: psteer's inline + drained (srv's and
 # cli's namespaces: the file counts every namespace); without psteer the
@@ -299,10 +295,53 @@ for r in $(seq 1 "$ROUNDS"); do
 done | tee $results
 
 summary() { bench_summary $results NIC "$MODES" "rss" "$@"; }
+# adjusted: the flood's net_per_pkt of the modes with no software hop at
+# the same softirqs per datagram. A NET_RX softirq (a poll and what comes
+# with it: the interrupt, the refill) costs the same whatever the mode,
+# spread over the datagrams it takes; how many one takes depends on when
+# QEMU runs each vCPU, so it moves from round to round (0.56 to 0.97 for
+# RSS alone in two boots of 2026-12-06) and the cost per datagram with
+# it. A line per mode through each mode's rounds, one slope for all
+# (least squares), compared at RSS's mean softirqs per datagram: the
+# intercepts differ by what a mode adds per datagram. Not for rps and
+# psteer-sw, whose softirqs are their hops, part of their cost.
+adjusted() {
+	# shellcheck disable=SC2016 # awk's program
+	awk -v modes="$MODES" 'BEGIN { k = split(modes, ms, " ")
+			for (i = 1; i <= k; i++) if (ms[i] != "rps" && ms[i] != "psteer-sw") use[ms[i]] = 1 }
+		$1 == "NIC" && $4 == "flood" {
+			split($2, a, "="); m = a[2]
+			if (!(m in use)) next
+			for (i = 5; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			n[m]++; x[m, n[m]] = f["softirq_per_pkt"]; y[m, n[m]] = f["net_per_pkt"]
+			sx[m] += x[m, n[m]]; sy[m] += y[m, n[m]]
+		}
+		END {
+			if (!n["rss"]) exit
+			for (m in n) {
+				mx[m] = sx[m] / n[m]; my[m] = sy[m] / n[m]
+				for (j = 1; j <= n[m]; j++) {
+					d = x[m, j] - mx[m]
+					sxx += d * d
+					sxy += d * (y[m, j] - my[m])
+				}
+			}
+			if (sxx <= 0) exit
+			b = sxy / sxx; x0 = mx["rss"]; base = my["rss"]
+			for (i = 1; i <= k; i++) {
+				m = ms[i]
+				if (!(m in n)) continue
+				v = my[m] + b * (x0 - mx[m])
+				printf "NIC-ADJUSTED flood net_per_pkt %-16s at_softirq_per_pkt=%.3f value=%.0f vs_rss=%.3f slope=%.0f rounds=%d\n",
+					m, x0, v, v / base, b, n[m]
+			}
+		}' $results
+}
 summary flood instr_per_pkt
 bench_paired $results NIC "$MODES" rss flood instr_per_pkt
 summary flood net_per_pkt
 bench_paired $results NIC "$MODES" rss flood net_per_pkt
+adjusted
 summary flood idle_pct
 summary flood sent
 summary flood softirq_per_pkt
