@@ -152,10 +152,8 @@ elephant_phase() {
 				case " $old " in *" $q "*) ;; *) echo "$q" ;; esac
 			done)
 			[ -n "$p" ] || fail "the elephant's rr -Q did not start"
-			# shellcheck disable=SC2046
-			set -- $(netrx_cpus | awk -v s="$c" 'NR == FNR { a[$1] = $2; next }
-				$1 != 0 && $1 != s && $2 - a[$1] > mx { mx = $2 - a[$1]; b = $1 }
-				END { print (mx ? b : -1), mx + 0 }' /tmp/netrx0 -)
+			# shellcheck disable=SC2046 # "CPU GROWTH"
+			set -- $(busiest_since /tmp/netrx0 "$c")
 			if [ "$1" = "$x" ] && [ "$2" -ge 30 ]; then
 				got=$((got + 1))
 				kill -STOP "$p"
@@ -175,8 +173,7 @@ elephant_phase() {
 	kill -USR1 "$(sed -n 's/^rr: waiting.* pid=//p' /tmp/rre.txt)"
 	wait_exit $((SECS * 100)) "rr -c's second phase not over" "$lr" ||
 		fail "rr -c failed beside the elephants"
-	busy=$(netrx_cpus | awk -v c="$x" 'NR == FNR { a[$1] = $2; next }
-		$1 == c { print $2 - a[$1] }' /tmp/netrx1 -)
+	busy=$(netrx_since /tmp/netrx1 "$x")
 	drops=$(($(backlog_drops) - drops))
 	# shellcheck disable=SC2086 # pids
 	[ -z "$kept" ] || kill $kept
@@ -234,14 +231,14 @@ for r in $(seq 1 "$ROUNDS"); do
 		srv taskset 1 rr -q 9000 $((SECS + 2)) >/tmp/seq.txt &
 		SINK=$!
 		sleep 0.5
-		d0="$(rcvbuf_errs) $(backlog_drops) $(psteer_drops)"
+		d0="$(rcvbuf_errs) $(backlog_drops) $(psteer_total 6)"
 		cli taskset 1 rr -Q $SRV4 9000 64 "$SECS" >/tmp/seq-src.txt
 		wait $SINK || true
 		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/seq-src.txt)
 		reord=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 		# shellcheck disable=SC2046,SC2086 # three numbers each
-		set -- $d0 $(rcvbuf_errs) $(backlog_drops) $(psteer_drops)
+		set -- $d0 $(rcvbuf_errs) $(backlog_drops) $(psteer_total 6)
 		awk -v m="$mode" -v r="$r" -v n="$recv" -v sent="$sent" -v o="$reord" -v d="$SECS" \
 			-v sk="$(($4 - $1))" -v bl="$(($5 - $2))" -v ps="$(($6 - $3))" 'BEGIN {
 			printf "COST mode=%s round=%s flood pps=%.0f sent=%s recv=%s socket_drops=%d backlog_drops=%d psteer_drops=%d reordered=%s\n",
@@ -265,8 +262,7 @@ for r in $(seq 1 "$ROUNDS"); do
 			fail "rr -c failed"
 		# The busy CPU's NET_RX softirqs in the second phase: the
 		# light flow's packets it still took.
-		busy=$(netrx_cpus | awk -v c="$1" 'NR == FNR { a[$1] = $2; next }
-			$1 == c { print $2 - a[$1] }' /tmp/netrx1 -)
+		busy=$(netrx_since /tmp/netrx1 "$1")
 		hog_stop
 		rr1=$(grep '^rr: trans' /tmp/rr.txt | sed -n 1p)
 		rr2=$(grep '^rr: trans' /tmp/rr.txt | sed -n 2p)

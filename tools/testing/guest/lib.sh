@@ -141,11 +141,12 @@ rcvbuf_errs() {
 # shellcheck disable=SC2317 # cost.sh calls it
 backlog_drops() { softnet_col 2 | awk '{ n += $2 } END { print n + 0 }'; }
 
-# psteer_drops: packets psteer's bucket queues dropped so far (every
-# namespace), 0 without psteer.
-psteer_drops() {
+# psteer_total COLUMN: column COLUMN of /proc/net/psteer/cpus summed over
+# the CPUs (every namespace), 0 without psteer: 4 the packets steered to
+# another CPU, 6 those the bucket queues dropped.
+psteer_total() {
 	if [ -f /proc/net/psteer/cpus ]; then
-		awk 'NR > 1 { n += $6 } END { print n + 0 }' /proc/net/psteer/cpus
+		awk -v c="$1" 'NR > 1 { n += $c } END { print n + 0 }' /proc/net/psteer/cpus
 	else
 		echo 0
 	fi
@@ -154,15 +155,22 @@ psteer_drops() {
 # netrx_cpus: NET_RX softirqs so far, a line "CPU COUNT" per CPU.
 netrx_cpus() { awk '$1 == "NET_RX:" { for (i = 2; i <= NF; i++) print i - 2, $i }' /proc/softirqs; }
 
-# busiest_since FILE: of the CPUs but 0, the one whose NET_RX softirqs grew
-# most since FILE (netrx_cpus), and by how much: "CPU GROWTH", "1 0" when
-# none grew. Over one light flow, the CPU that took its packets through
-# the stack away from CPU 0: RPS's (by the sending socket's txhash,
-# random per connection, which veth keeps) or psteer's bucket owner.
+# busiest_since FILE [SKIP]: of the CPUs but 0 (and SKIP), the one whose
+# NET_RX softirqs grew most since FILE (netrx_cpus), and by how much: "CPU
+# GROWTH", "1 0" when none grew. Over one light flow, the CPU that took
+# its packets through the stack away from CPU 0: RPS's (by the sending
+# socket's txhash, random per connection, which veth keeps) or psteer's
+# bucket owner.
 busiest_since() {
-	netrx_cpus | awk 'NR == FNR { a[$1] = $2; next }
-		$1 != 0 && $2 - a[$1] > m { m = $2 - a[$1]; c = $1 }
+	netrx_cpus | awk -v s="${2:-0}" 'NR == FNR { a[$1] = $2; next }
+		$1 != 0 && $1 != s && $2 - a[$1] > m { m = $2 - a[$1]; c = $1 }
 		END { print (m ? c : 1), m + 0 }' "$1" -
+}
+
+# netrx_since FILE CPU: CPU's NET_RX softirqs since FILE (netrx_cpus).
+netrx_since() {
+	netrx_cpus | awk -v c="$2" 'NR == FNR { a[$1] = $2; next }
+		$1 == c { print $2 - a[$1] }' "$1" -
 }
 
 # has_lines FILE N PID: true if FILE has N lines; fails the step if PID,

@@ -117,13 +117,8 @@ mode_off() {
 busy() {
 	awk '$1 ~ /^cpu[0-9]+$/ { print substr($1, 4), ($2 + $3 + $4 + $7 + $8 + $9) * 10000000 }' /proc/stat
 }
-steered() {
-	if [ -f /proc/net/psteer/cpus ]; then
-		awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus
-	else
-		echo 0
-	fi
-}
+# steered: packets psteer steered to another CPU so far.
+steered() { psteer_total 4; }
 # delivered: "cpu packets" per CPU: psteer's inline + drained (srv's and
 # cli's namespaces: the file counts every namespace); without psteer the
 # NICs' polls (softnet_stat's processed); nothing with RPS, where
