@@ -20,6 +20,8 @@
 #define PSTEER_MAX_CONNS		16777216
 /* Hash chains per bucket: at most 2^16, since an entry keeps its chain in a u16. */
 #define PSTEER_CONN_MAX_SLOT_BITS	16
+/* Most entries a chain holds, at least: see struct psteer_conntab. */
+#define PSTEER_CONN_CHAIN_MIN		16
 /* Timeouts: seconds, 1..a day; a closed TCP connection lingers 10 s. */
 #define PSTEER_CONN_MAX_TIMEOUT		86400
 #define PSTEER_CONN_CLOSING_TIMEOUT	10
@@ -100,7 +102,7 @@ struct psteer_conn_bucket {
  * struct psteer_conn_pcpu - per-CPU counters of the table
  * @created: entries created by this CPU
  * @untracked: packets of new connections not tracked: max_conns reached,
- *	or no memory
+ *	their chain full, or no memory
  * @expired: entries this CPU's timer thread expired
  * @passes: timer passes run on this CPU
  * @pass_ns: duration of the last pass
@@ -179,9 +181,8 @@ struct psteer_conn_cursor {
  * @max: most entries (max_conns)
  * @timeout: per class, idle jiffies after which an entry expires;
  *	READ_ONCE, tunable at run time
- * @rehash: the flow hash is not keyed (Toeplitz): chains come from a
- *	keyed hash of the tuple instead; set before the table is used
- * @key: siphash key for that, drawn at creation
+ * @chain_max: most entries in a chain (see src/conn.c, "Lookup")
+ * @seed: secret mixed into every chain's choice, drawn at creation
  * @count: entries in the table
  * @count6: the IPv6 entries among them
  * @v4: entries of IPv4 connections, a cache of the table's own
@@ -196,8 +197,8 @@ struct psteer_conntab {
 	u32 slot_bits;
 	u32 max;
 	u32 timeout[PSTEER_CONN_NCLASS];
-	bool rehash;
-	siphash_key_t key;
+	u32 chain_max;
+	u32 seed;
 	atomic_t count;
 	atomic_t count6;
 	struct kmem_cache *v4;

@@ -508,19 +508,49 @@ static void psteer_conntab_create_rejects(struct kunit *test)
 }
 
 /*
- * An unkeyed flow hash (Toeplitz): flows sharing the whole hash still
- * spread over the chains, by a keyed hash of the tuple.
+ * A chain holds at most PSTEER_CONN_CHAIN_MIN entries (or four times the
+ * mean chain at max_conns, if that is more): flows that share one whole
+ * hash, which anyone can make with an unkeyed one (a NIC's Toeplitz
+ * hash, of a key often public), cost a bounded walk per packet. Past it
+ * they pass untracked, as past max_conns.
  */
-static void psteer_conn_rehash_spreads(struct kunit *test)
+static void psteer_conn_chain_capped(struct kunit *test)
+{
+	struct psteer_conntab *ct = psteer_test_conntab(test, 1024);
+	struct psteer_tuple t;
+	u32 i, found = 0;
+
+	for (i = 0; i < 64; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 1, 1000 + i, 2, 2);
+		psteer_track(ct, HASH(0, 7), &t, 0, 1);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 16);
+	/* The first ones are still found, the later ones still untracked. */
+	for (i = 0; i < 64; i++) {
+		psteer_v4(&t, IPPROTO_UDP, 1, 1000 + i, 2, 2);
+		found += psteer_track(ct, HASH(0, 7), &t, 0, 2) ==
+			 PSTEER_CONN_FOUND;
+	}
+	KUNIT_EXPECT_EQ(test, found, 16U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->count), 16);
+	KUNIT_EXPECT_EQ(test, psteer_conn_flush(ct, 0), 16U);
+}
+
+/*
+ * A NIC's hash picks the bucket by its low bits (src/nic.c): within a
+ * bucket those are all alike, and the chain comes from all of its bits.
+ */
+static void psteer_conn_chain_all_bits(struct kunit *test)
 {
 	struct psteer_conntab *ct = psteer_test_conntab(test, 1024);
 	struct psteer_tuple t;
 	u32 i, used = 0;
 
-	ct->rehash = true;
 	for (i = 0; i < 64; i++) {
 		psteer_v4(&t, IPPROTO_UDP, 1, 1000 + i, 2, 2);
-		psteer_track(ct, HASH(0, 7), &t, 0, 1);
+		local_bh_disable();
+		psteer_conn_track_in(ct, 0, i << 25 | 0x55, &t, NS, 100, 0, 1);
+		local_bh_enable();
 	}
 	for (i = 0; i < (1U << ct->slot_bits); i++)
 		used += !!ct->slots[i];
@@ -616,7 +646,8 @@ static struct kunit_case psteer_conn_cases[] = {
 	KUNIT_CASE(psteer_conn_pass_next),
 	KUNIT_CASE(psteer_conntab_create_rejects),
 	KUNIT_CASE(psteer_conntab_chains),
-	KUNIT_CASE(psteer_conn_rehash_spreads),
+	KUNIT_CASE(psteer_conn_chain_capped),
+	KUNIT_CASE(psteer_conn_chain_all_bits),
 	KUNIT_CASE(psteer_conn_ports_zero),
 	KUNIT_CASE(psteer_conn_track_in_bucket),
 	{}

@@ -17,7 +17,11 @@
  *   it). No memory also means untracked, never a drop.
  * - Lookup: each bucket has 2^slot_bits hash chains, sized at creation so
  *   that max_conns entries make chains of about one entry; the chain comes
- *   from a keyed hash (psteer_conn_slot()), so flows cannot be aimed at one.
+ *   from the packet's flow hash, mixed with a secret (psteer_conn_slot()).
+ *   That hash may be unkeyed (a NIC's Toeplitz hash, whose key is often
+ *   public): flows sharing a whole hash share a chain, which holds at most
+ *   chain_max entries, so a walk costs a bounded number of compares
+ *   whatever anyone sends. Past it a new connection passes untracked.
  * - Expiry stays bounded with a million entries: each bucket keeps one
  *   list per class (TCP, UDP, other, closing), ordered by last packet,
  *   and every entry of a list has the same timeout, so a list's head is
@@ -87,13 +91,16 @@ struct psteer_conntab *psteer_conntab_create(u32 nbuckets, u32 max,
 	per = DIV_ROUND_UP(max, nbuckets);
 	ct->slot_bits = per > 1 ? min_t(u32, ilog2(roundup_pow_of_two(per)),
 					PSTEER_CONN_MAX_SLOT_BITS) : 0;
+	/* Four times the mean chain at max: a random hash never reaches it. */
+	ct->chain_max = max_t(u32, PSTEER_CONN_CHAIN_MIN,
+			      4 * DIV_ROUND_UP(per, 1U << ct->slot_bits));
 	ct->timeout[PSTEER_CONN_TCP] = 300 * HZ;
 	ct->timeout[PSTEER_CONN_UDP] = 30 * HZ;
 	ct->timeout[PSTEER_CONN_OTHER] = 30 * HZ;
 	ct->timeout[PSTEER_CONN_CLOSING] = PSTEER_CONN_CLOSING_TIMEOUT * HZ;
 	atomic_set(&ct->count, 0);
 	atomic_set(&ct->count6, 0);
-	get_random_bytes(&ct->key, sizeof(ct->key));
+	ct->seed = get_random_u32();
 	snprintf(ct->cache_name[0], sizeof(ct->cache_name[0]), "%s4", name);
 	snprintf(ct->cache_name[1], sizeof(ct->cache_name[1]), "%s6", name);
 	ct->v4 = kmem_cache_create(ct->cache_name[0], PSTEER_CONN4_SIZE, 0,
@@ -230,19 +237,18 @@ static struct psteer_conn *psteer_conn_new(struct psteer_conntab *ct,
 }
 
 /*
- * The chain of a key within its bucket. The flow hash is keyed (siphash)
- * unless psteer mirrors a NIC's Toeplitz hash, whose key is often public
- * and which is linear: anyone could then send flows that share one chain.
- * So with @ct->rehash the chain comes from a keyed hash of the tuple.
- * The namespace is folded in, so that containers with the same addresses
- * do not share chains.
+ * The chain of a key within its bucket: the top bits of a product, so
+ * every bit of the hash counts (a NIC's hash picked the bucket by its low
+ * bits, alike within a bucket). The namespace is folded in, so that
+ * containers with the same addresses do not share chains, and a secret,
+ * so that distinct hashes cannot be aimed at one chain by their value.
  */
 static u32 psteer_conn_slot(const struct psteer_conntab *ct, u32 hash,
-			    const struct psteer_tuple *t, u32 netns)
+			    u32 netns)
 {
-	if (ct->rehash)
-		hash = psteer_siphash_tuple(t, &ct->key);
-	return (hash ^ hash_32(netns, 32)) & ((1U << ct->slot_bits) - 1);
+	if (!ct->slot_bits)
+		return 0;
+	return hash_32(hash ^ netns ^ ct->seed, ct->slot_bits);
 }
 
 static struct psteer_conn **psteer_conn_chain(struct psteer_conntab *ct,
@@ -257,7 +263,7 @@ static struct psteer_conn **psteer_conn_chain(struct psteer_conntab *ct,
  * @bucket: the packet's bucket, 0..@ct->nbuckets - 1: the one its hash
  *	falls in, or the one a NIC psteer drives picked by its own hash
  *	(src/nic.c), so that the connection lives where its packets go
- * @hash: the packet's flow hash (its chain, unless @ct->rehash)
+ * @hash: the packet's flow hash, keyed or not (its chain)
  * @t: its tuple, in the order psteer hashed it (canonical if symmetric)
  * @netns: its namespace's inode number
  * @len: its length
@@ -278,20 +284,23 @@ int psteer_conn_track_in(struct psteer_conntab *ct, u32 bucket, u32 hash,
 	struct psteer_conn_pcpu *pc = this_cpu_ptr(ct->pcpu);
 	bool timed = !(pc->calls++ % PSTEER_CONN_SAMPLE);
 	u64 start = timed ? local_clock() : 0;
-	u32 slot = psteer_conn_slot(ct, hash, t, netns);
+	u32 slot = psteer_conn_slot(ct, hash, netns);
 	struct psteer_conn_bucket *cb = &ct->b[bucket];
 	struct psteer_conn **chain = psteer_conn_chain(ct, bucket, slot);
 	int ret = PSTEER_CONN_FOUND;
 	struct psteer_conn *c;
+	u32 walked = 0;
 	u8 class;
 
 	lockdep_assert_in_softirq();
 	spin_lock(&cb->lock);
-	for (c = *chain; c; c = c->next)
+	for (c = *chain; c; c = c->next, walked++)
 		if (psteer_conn_match(c, t, netns))
 			break;
 	if (!c) {
-		c = psteer_conn_new(ct, t, netns, slot, now);
+		/* A full chain: see "Lookup" above. */
+		if (walked < ct->chain_max)
+			c = psteer_conn_new(ct, t, netns, slot, now);
 		if (!c) {
 			spin_unlock(&cb->lock);
 			pc->untracked++;

@@ -49,9 +49,9 @@ typedef int (*psteer_okfn_t)(struct net *net, struct sock *sk,
  * struct psteer_skb_cb - what a stolen packet carries
  * @l3: IPCB or IP6CB, owned by the IP layer; left untouched
  * @okfn: the okfn of the interrupted NF_HOOK()
- * @hash: its flow hash
- * @bucket: its bucket: the one @hash falls in, or the one a driven NIC's
- *	hash picked
+ * @hash: its flow hash: psteer's, or a driven NIC's
+ * @bucket: its bucket: the one @hash falls in, or, a driven NIC's packet,
+ *	the one its table's entry gives
  * @hint: where the hook found its tuple, and in which order it hashed it:
  *	the drainer tracks its connection without parsing it again
  * @pf: NFPROTO_IPV4 or NFPROTO_IPV6
@@ -91,7 +91,8 @@ static bool psteer_skb_bridged(const struct sk_buff *skb)
  * Accounts a packet to its connection, in its bucket @bucket, on the CPU
  * handling that bucket (the owner inline, or the drainer): @t is its
  * tuple in the order it was hashed (canonical when symmetric). A driven
- * NIC's packet's bucket comes from the NIC's hash, not from @hash.
+ * NIC's packet's @hash is the NIC's, and its bucket is the one the NIC's
+ * table entry gives.
  */
 static void psteer_track(struct psteer_conntab *ct, struct net *net,
 			 struct psteer_stats *st, u32 bucket, u32 hash,
@@ -180,18 +181,24 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	}
 	if (unlikely(psteer_parse_packet(skb, state->pf, &t, &hint)))
 		goto unparsed;
-	/* The parsed order is the NIC's. */
+	/*
+	 * The parsed order is the NIC's. Its hash picks the bucket and the
+	 * connection's chain too (src/conn.c bounds chains, as that hash may
+	 * be unkeyed): no hash of psteer's own.
+	 */
 	if (unlikely(hw)) {
 		psteer_hw_learn(hw, skb, cpu);
-		index = psteer_hw_bucket(hw, psteer_hw_hash(hw, skb, &t),
-					 tbl->nbuckets);
+		hash = psteer_hw_hash(hw, skb, &t);
+		index = psteer_hw_bucket(hw, hash, tbl->nbuckets);
+		if (ps->hash.symmetric)
+			hint.swapped = psteer_tuple_canon(&t);
+		goto steer;
 	}
 	/* Once: the hash and the connection table read it in this order. */
 	if (ps->hash.symmetric)
 		hint.swapped = psteer_tuple_canon(&t);
 	hash = psteer_hash_ordered(&ps->hash, &t);
-	if (likely(!hw))
-		index = psteer_bucket_index(hash, tbl->nbuckets);
+	index = psteer_bucket_index(hash, tbl->nbuckets);
 steer:
 	b = &tbl->buckets[index];
 	/*

@@ -131,7 +131,6 @@ static int psteer_conntab_start(struct psteer_table *tbl, u32 max_conns)
 	ct = psteer_conntab_create(tbl->nbuckets, max_conns, "psteer_conn");
 	if (IS_ERR(ct))
 		return PTR_ERR(ct);
-	ct->rehash = psteer.hash.alg != PSTEER_HASH_SIPHASH;
 	timers = psteer_timers_start(tbl, ct);
 	if (IS_ERR(timers)) {
 		psteer_conntab_destroy(ct);
