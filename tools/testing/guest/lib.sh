@@ -97,8 +97,16 @@ finish() {
 	echo "failed steps:$FAILED"
 	exit 1
 }
-# diag: psteer's state, for the log of a failed step.
+# diag: for the log of a failed step, the guest's clock, what the test's
+# programs wait for, and psteer's state.
 diag() {
+	local p
+
+	# What a program that did not end waits for, and the guest's clock.
+	echo "uptime $(cat /proc/uptime)"
+	for p in $(pidof rr iperf3); do
+		echo "pid $p $(cat "/proc/$p/comm" 2>/dev/null) state $(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null) wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
+	done
 	[ -e /proc/net/psteer/cpus ] || return 0
 	echo "--- psteer state at the failure"
 	cat /proc/net/psteer/cpus
