@@ -119,6 +119,9 @@ elephant_phase() {
 	while [ -z "$x" ] && [ $t -lt 3 ]; do
 		t=$((t + 1))
 		netrx_cpus >/tmp/netrx0
+		# Emptied here: the job's own redirection may come after the
+		# wait below has read the last run's lines (see has_lines).
+		: >/tmp/rre.txt
 		cli taskset 1 rr -c $SRV4 7000 "$SECS" 0 2 >/tmp/rre.txt &
 		lr=$!
 		wait_for 600 "rr -c's first phase not over" has_lines /tmp/rre.txt 2 "$lr"
@@ -248,6 +251,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		# loop on the CPU that took its packets in the first phase
 		# (CPU 1 if they all stayed on CPU 0, the application's).
 		netrx_cpus >/tmp/netrx0
+		: >/tmp/rr.txt	# see the elephant phase's
 		cli taskset 1 rr -c $SRV4 7000 "$SECS" 0 2 >/tmp/rr.txt &
 		RR=$!
 		wait_for 600 "rr -c's first phase not over" has_lines /tmp/rr.txt 2 $RR

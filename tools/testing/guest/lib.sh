@@ -182,7 +182,11 @@ netrx_since() {
 }
 
 # has_lines FILE N PID: true if FILE has N lines; fails the step if PID,
-# which writes them, has ended without (for wait_for).
+# which writes them, has ended without (for wait_for). Empty FILE before
+# starting PID: a background job's ">FILE" runs in the job, which may
+# start after the wait has read an earlier run's lines (cost.sh's light
+# flow once skipped its first phase so, and its rr waited for a signal
+# sent to the earlier run's pid).
 has_lines() {
 	[ "$(grep -c . "$1" 2>/dev/null || true)" -lt "$2" ] || return 0
 	kill -0 "$3" 2>/dev/null || fail "process $3 ended before $1 had $2 lines"
