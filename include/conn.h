@@ -9,7 +9,6 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
-#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 

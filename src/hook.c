@@ -190,15 +190,14 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 		psteer_hw_learn(hw, skb, cpu);
 		hash = psteer_hw_hash(hw, skb, &t);
 		index = psteer_hw_bucket(hw, hash, tbl->nbuckets);
-		if (ps->hash.symmetric)
-			hint.swapped = psteer_tuple_canon(&t);
-		goto steer;
 	}
 	/* Once: the hash and the connection table read it in this order. */
 	if (ps->hash.symmetric)
 		hint.swapped = psteer_tuple_canon(&t);
-	hash = psteer_hash_ordered(&ps->hash, &t);
-	index = psteer_bucket_index(hash, tbl->nbuckets);
+	if (likely(!hw)) {
+		hash = psteer_hash_ordered(&ps->hash, &t);
+		index = psteer_bucket_index(hash, tbl->nbuckets);
+	}
 steer:
 	b = &tbl->buckets[index];
 	/*
