@@ -52,7 +52,12 @@
 #            its packets while alone (RPS picks it by the socket's random
 #            txhash, psteer by the bucket's owner), and in that
 #            second phase the busy CPU's NET_RX softirqs per transaction:
-#            how much of the flow it still took
+#            how much of the flow it still took. A 50 us timer loop
+#            (ticker_start) runs beside the busy loop, and on CPUs 1-3
+#            beside the elephants below: without it QEMU keeps a vCPU
+#            that never idles for its whole 4 ms tick, and the light
+#            flow's round trips measured those turns (12-16 ms p50 with
+#            the busy loop in every steering mode), not the steering
 #   tcp_rr_elephant  a new light TCP connection (rr -c), alone, then with
 #            UDP elephants aimed at the CPU that took its packets, so
 #            that CPU is busy with packets, not with a program (see
@@ -170,6 +175,7 @@ elephant_phase() {
 		kill -CONT "$p"
 	done
 	echo "elephants on CPU $x: $got of $ELEPHANTS"
+	ticker_start 50 1 2 3
 	sleep 1
 	netrx_cpus >/tmp/netrx1
 	drops=$(backlog_drops)
@@ -178,6 +184,7 @@ elephant_phase() {
 		fail "rr -c failed beside the elephants"
 	busy=$(netrx_since /tmp/netrx1 "$x")
 	drops=$(($(backlog_drops) - drops))
+	ticker_stop
 	# shellcheck disable=SC2086 # pids
 	[ -z "$kept" ] || kill $kept
 	rr1=$(grep '^rr: trans' /tmp/rre.txt | sed -n 1p)
@@ -259,6 +266,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		set -- $(busiest_since /tmp/netrx0)
 		echo "the light flow's packets: $2 NET_RX softirqs on CPU $1, the most of CPUs 1-3: the busy loop runs there"
 		hog_start "$1"
+		ticker_start 50 "$1"
 		netrx_cpus >/tmp/netrx1
 		# rr itself: $! is the shell that runs cli.
 		kill -USR1 "$(sed -n 's/^rr: waiting.* pid=//p' /tmp/rr.txt)"
@@ -267,6 +275,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		# The busy CPU's NET_RX softirqs in the second phase: the
 		# light flow's packets it still took.
 		busy=$(netrx_since /tmp/netrx1 "$1")
+		ticker_stop
 		hog_stop
 		rr1=$(grep '^rr: trans' /tmp/rr.txt | sed -n 1p)
 		rr2=$(grep '^rr: trans' /tmp/rr.txt | sed -n 2p)

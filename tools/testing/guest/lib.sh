@@ -207,12 +207,41 @@ hog_start() {
 }
 
 hog_stop() {
+	# shellcheck disable=SC2086 # pids
+	kill_wait $HOG
+	echo "hog stopped"
+}
+
+# kill_wait PID...: ends each background job and reaps it.
+kill_wait() {
 	local p
-	for p in $HOG; do
+	for p in "$@"; do
 		kill "$p"
 		wait "$p" 2>/dev/null || true
 	done
-	echo "hog stopped"
+}
+
+# ticker_start USEC CPU...: a timer loop (rr -t USEC) pinned to each CPU,
+# in the background (pids in TICK). Single-threaded TCG switches vCPUs
+# when one idles or a timer of the guest's is due, so a vCPU that never
+# idles (a busy loop, a flooding sender, a CPU saturated with softirqs)
+# keeps QEMU until its next tick (4 ms), and every other CPU's packets
+# wait that long, whoever steers them. A wake-up every USEC makes that
+# wait USEC, as parallel CPUs would. ticker_stop: ends them.
+ticker_start() {
+	local us=$1 c
+	shift
+	TICK=""
+	for c in "$@"; do
+		taskset $((1 << c)) rr -t "$us" &
+		TICK="${TICK:+$TICK }$!"
+	done
+}
+
+ticker_stop() {
+	# shellcheck disable=SC2086 # pids
+	kill_wait $TICK
+	TICK=""
 }
 
 # owned CPU: buckets CPU owns (from the buckets file, which also lists the
