@@ -324,9 +324,16 @@ void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 		psteer_track(ps->conns, net, st, psteer_cb(skb)->bucket,
 			     psteer_cb(skb)->hash, &t, skb->len,
 			     psteer_cb(skb)->hint.tcp_flags);
-	nf_hook_state_init(&state, NF_INET_PRE_ROUTING, pf, dev, NULL, NULL,
-			   net, okfn);
-	ret = nf_hook_slow(skb, &state, e, i + 1);
+	/*
+	 * The hooks after psteer's, if any; nf_hook_slow() returns 1 at once
+	 * when there is none.
+	 */
+	ret = 1;
+	if (i + 1 < e->num_hook_entries) {
+		nf_hook_state_init(&state, NF_INET_PRE_ROUTING, pf, dev, NULL,
+				   NULL, net, okfn);
+		ret = nf_hook_slow(skb, &state, e, i + 1);
+	}
 	/* The stack runs under rcu_read_lock(), as from netif_receive_skb(). */
 	if (ret == 1)
 		okfn(net, NULL, skb);

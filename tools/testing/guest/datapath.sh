@@ -25,7 +25,7 @@
 #
 # conns-private: the flow hash in conns only for CAP_NET_ADMIN.
 #
-# move-gro-list, netns-exit, flowtable: see the steps.
+# move-gro-list, netns-exit, flowtable, nf-after: see the steps.
 #
 # vrf: a VRF runs PRE_ROUTING twice, on the slave and again on the VRF
 # device (vrf_rcv_nfhook(), whose okfn frees the packet unless the hook
@@ -458,6 +458,78 @@ NFT
 	for n in fa fb rt; do
 		/sbin/ip netns del $n
 	done
+fi
+)
+step_done $?
+
+# nf-after: a stolen packet resumes PRE_ROUTING at the hook after
+# psteer's (psteer_deliver()), as nf_reinject() does: an nftables chain
+# there (priority 0, psteer's is the first) must see every datagram once,
+# and its drop must hold. cpus=1-3 with the senders on CPU 0: every
+# packet is stolen, none passes inline.
+step nf-after
+set +e
+(
+set -e
+# nft_counter PORT: packets the rule for udp dport PORT counted.
+nft_counter() {
+	srv nft list chain ip after pre |
+		sed -n "s/.*udp dport $1 counter packets \([0-9]*\) .*/\1/p"
+}
+# stolen: packets srv's psteer steered, over its CPUs.
+stolen() {
+	# shellcheck disable=SC2016 # an awk program, run in srv
+	srv awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/stats
+}
+if ! srv nft list tables >/dev/null 2>&1; then
+	skip "no nftables in this kernel"
+else
+	x rmmod psteer
+	x insmod "$KO" cpus=1-3 rebalance_ms=0
+	srv nft -f - <<'NFT'
+table ip after {
+	chain pre {
+		type filter hook prerouting priority 0; policy accept;
+		udp dport 9100 counter drop
+		udp dport 9101 counter
+	}
+}
+NFT
+	s0=$(stolen)
+	srv rr -q 9100 6 >/tmp/nf-drop.txt &
+	track_bg $!
+	D=$!
+	srv rr -q 9101 6 >/tmp/nf-pass.txt &
+	track_bg $!
+	P=$!
+	sleep 0.5
+	cli taskset 1 rr -Q $SRV4 9100 8 2 500 >/tmp/nf-drop-src.txt
+	cli taskset 1 rr -Q $SRV4 9101 8 2 500 >/tmp/nf-pass-src.txt
+	wait $D || true
+	wait $P || true
+	sd=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/nf-drop-src.txt)
+	sp=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/nf-pass-src.txt)
+	rd=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/nf-drop.txt)
+	rp=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/nf-pass.txt)
+	nd=$(nft_counter 9100)
+	np=$(nft_counter 9101)
+	st=$(($(stolen) - s0))
+	echo "nf-after: drop rule: sent $sd, counted $nd, received $rd; pass rule: sent $sp, counted $np, received $rp; psteer stole $st"
+	if [ "${sd:-0}" = 0 ] || [ "${sp:-0}" = 0 ]; then
+		fail "rr -Q sent nothing"
+	fi
+	[ "$st" -ge $((sd + sp)) ] ||
+		fail "psteer stole $st of $((sd + sp)) datagrams: some passed inline"
+	[ "$nd" = "$sd" ] ||
+		fail "the chain after psteer's hook counted $nd of $sd datagrams to drop"
+	[ "${rd:-0}" = 0 ] || fail "$rd datagrams got past the drop rule"
+	[ "$np" = "$sp" ] ||
+		fail "the chain after psteer's hook counted $np of $sp datagrams"
+	[ "$rp" = "$sp" ] || fail "$rp of $sp datagrams received"
+	x srv nft delete table ip after
+	x rmmod psteer
+	x insmod "$KO" rebalance_ms=0
+	ok "$nd dropped and $np passed by the chain after psteer's"
 fi
 )
 step_done $?
