@@ -16,6 +16,25 @@ log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 run() { printf '+ %s\n' "$*" >&2; "$@"; }
 
+# bench_guest GUEST PATTERN [ARGS...]: a benchmark's VM: boots the guest
+# script GUEST with run-guest.sh on PSTEER_BENCH_KERNEL (default 6.12) and
+# ARGS, prints the lines of its console log that match PATTERN (grep -E),
+# those of a failed run too, and dies if the run failed. Settings for
+# run-guest.sh (PSTEER_ICOUNT, PSTEER_INTEGRATION_TIMEOUT) go before it:
+# bash exports them to what the function runs.
+bench_guest() {
+	local guest=$1 pattern=$2 kernel=${PSTEER_BENCH_KERNEL:-6.12} rc=0 log
+	shift 2
+	run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" --kernel "$kernel" \
+		--guest "$guest" "$@" >/dev/null || rc=$?
+	log=$PSTEER_OUT/logs/$guest-$kernel.log
+	case " $* " in
+	*" --nic-loop "*) log=$PSTEER_OUT/logs/$guest-nic-$kernel.log ;;
+	esac
+	grep -E "$pattern" "$log" || true
+	[ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"
+}
+
 # fmt_secs N: N seconds as "42 s" or "7 min 05 s".
 fmt_secs() {
 	if [ "$1" -lt 60 ]; then

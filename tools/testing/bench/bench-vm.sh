@@ -12,9 +12,4 @@ set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
 [ $# = 0 ] || die "usage: $0"
-rc=0
-PSTEER_INTEGRATION_TIMEOUT=1200 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
-	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest bench >/dev/null || rc=$?
-log=$PSTEER_OUT/logs/bench-${PSTEER_BENCH_KERNEL:-6.12}.log
-grep -E '^BENCH' "$log" || true
-[ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"
+PSTEER_INTEGRATION_TIMEOUT=1200 bench_guest bench '^BENCH'

@@ -14,9 +14,5 @@ set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
 [ $# = 0 ] || die "usage: $0"
-rc=0
-PSTEER_ICOUNT=1 PSTEER_INTEGRATION_TIMEOUT=5400 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
-	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest cost --bench-module >/dev/null || rc=$?
-log=$PSTEER_OUT/logs/cost-${PSTEER_BENCH_KERNEL:-6.12}.log
-grep -E '^(COST|PSTEER-BENCH)' "$log" || true
-[ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"
+PSTEER_ICOUNT=1 PSTEER_INTEGRATION_TIMEOUT=5400 \
+	bench_guest cost '^(COST|PSTEER-BENCH)' --bench-module

@@ -20,11 +20,7 @@ set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
 [ $# = 0 ] || die "usage: $0"
-rc=0
 hash=()
 [ "${PSTEER_BENCH_NIC_HASH:-1}" = 0 ] || hash=(--nic-hash)
-PSTEER_INTEGRATION_TIMEOUT=3000 run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
-	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest nicbench --nic-loop "${hash[@]}" --smp 6 --icount >/dev/null || rc=$?
-log=$PSTEER_OUT/logs/nicbench-nic-${PSTEER_BENCH_KERNEL:-6.12}.log
-grep -E '^NIC' "$log" || true
-[ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"
+PSTEER_INTEGRATION_TIMEOUT=3000 \
+	bench_guest nicbench '^NIC' --nic-loop "${hash[@]}" --smp 6 --icount

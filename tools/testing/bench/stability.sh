@@ -14,9 +14,4 @@ set -euo pipefail
 . "$(dirname "$0")/../../../scripts/lib.sh"
 
 [ $# = 0 ] || die "usage: $0"
-rc=0
-run "$PSTEER_TOP/tools/testing/vm/run-guest.sh" \
-	--kernel "${PSTEER_BENCH_KERNEL:-6.12}" --guest stability >/dev/null || rc=$?
-log=$PSTEER_OUT/logs/stability-${PSTEER_BENCH_KERNEL:-6.12}.log
-grep -E '^STAB' "$log" || true
-[ "$rc" = 0 ] || die "the benchmark VM failed (log: $log)"
+bench_guest stability '^STAB'

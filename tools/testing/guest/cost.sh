@@ -52,12 +52,15 @@
 #            its packets while alone (RPS picks it by the socket's random
 #            txhash, psteer by the bucket's owner), and in that
 #            second phase the busy CPU's NET_RX softirqs per transaction:
-#            how much of the flow it still took. A 50 us timer loop
-#            (ticker_start) runs beside the busy loop, and on CPUs 1-3
-#            beside the elephants below: without it QEMU keeps a vCPU
-#            that never idles for its whole 4 ms tick, and the light
-#            flow's round trips measured those turns (12-16 ms p50 with
-#            the busy loop in every steering mode), not the steering
+#            how much of the flow it still took. A timer loop
+#            (ticker_start) runs beside the busy loop (every 50 us), and
+#            on CPUs 1-3 beside the elephants below (every 1 ms: with
+#            50 us loops there psteer's rebalancer left the light flow
+#            on X in 2 rounds of 5; see Documentation/psteer.rst,
+#            "Cost"): without them QEMU keeps a vCPU that
+#            never idles for its whole 4 ms tick, and the light flow's
+#            round trips measured those turns (12-16 ms p50 with the
+#            busy loop in every steering mode), not the steering
 #   tcp_rr_elephant  a new light TCP connection (rr -c), alone, then with
 #            UDP elephants aimed at the CPU that took its packets, so
 #            that CPU is busy with packets, not with a program (see
@@ -175,7 +178,7 @@ elephant_phase() {
 		kill -CONT "$p"
 	done
 	echo "elephants on CPU $x: $got of $ELEPHANTS"
-	ticker_start 50 1 2 3
+	ticker_start 1000 1 2 3
 	sleep 1
 	netrx_cpus >/tmp/netrx1
 	drops=$(backlog_drops)
