@@ -30,9 +30,10 @@
 #                    to one of CPUs 1-3
 #   psteer-away      cpus=1-3 rebalance_ms=0: every packet hops from CPU 0
 #                    to its bucket's owner, one of CPUs 1-3
-# The first modes hop as their hashes and owners fall (RPS by the sockets'
-# random txhash, psteer by its random key and by its rebalancer, which
-# moves buckets off the busy CPU 0): their ratios mix the cost of a hop
+# The first modes hop as their hashes and owners fall (RPS by the flow
+# dissector's hash of a UDP packet or a TCP socket's random txhash, psteer
+# by its random key and by its rebalancer, which moves buckets off the
+# busy CPU 0): their ratios mix the cost of a hop
 # with how many packets hop. The -away modes make every packet hop in
 # both: psteer-away against rps-away is the cost of a steered packet.
 # Per mode and round:
