@@ -3,10 +3,11 @@
 # Where a steered packet's instructions go, RPS against psteer: boots the
 # Debian 6.12 kernel under QEMU's -icount shift=0,sleep=off (guest time =
 # guest instructions) with tools/testing/guest/profile.sh, which traces a
-# set of functions with ftrace's function_graph tracer in cost.sh's -away
-# modes. Prints the PROFILE lines: per mode and function, calls and
-# instructions per UDP transaction (the tracer's own cost for the traced
-# functions a function calls included). A tool for finding what to cut.
+# list of functions, one a pass, with ftrace's function_graph tracer in
+# cost.sh's -away modes. Prints the PROFILE lines: per mode and function,
+# calls and instructions per UDP transaction, each call's with the
+# tracer's own (about 700: see ktime_get's line). A tool for finding what
+# to cut (Documentation/psteer.rst, "Cost").
 #
 # Usage: tools/testing/bench/profile.sh   (no arguments;
 # PSTEER_GUEST_FUNCS, colon-separated, the functions to trace;
