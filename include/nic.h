@@ -20,6 +20,11 @@
 #define PSTEER_HW_FENCE_MS	100
 /* How often the table follows the owners when rebalance_ms is 0. */
 #define PSTEER_HW_SYNC_MS	100
+/*
+ * A queue's CPU is the one that handled at least this many of its recent
+ * packets (halved every sync), and twice as many as any other CPU.
+ */
+#define PSTEER_HW_LEARN_MIN	8
 
 /**
  * struct psteer_hw - a device whose RSS table psteer drives
@@ -30,8 +35,15 @@
  * @entries: indirection table entries, a power of two; entry e of the
  *	table carries psteer's bucket e mod nbuckets
  * @nqueues: receive queues when psteer took the table
- * @qcpu: CPU that handled the last packet of each queue (the hook learns
- *	it), or -1; READ_ONCE/WRITE_ONCE
+ * @qcpu: the CPU that handles each queue's packets, or -1 while unknown:
+ *	the one that handled most of them lately (psteer_hw_learn_queues(),
+ *	from @qseen); READ_ONCE/WRITE_ONCE
+ * @qseen: per CPU, packets of each queue (@nqueues counters) the hook saw
+ *	there (psteer_hw_learn())
+ * @qlast: scratch, per CPU and queue (cpu * @nqueues + queue): @qseen
+ *	when psteer_hw_learn_queues() last read it
+ * @qscore: per CPU and queue as @qlast: the packets of the queue the CPU
+ *	handled, halved at every psteer_hw_learn_queues()
  * @cpuq: scratch, per CPU: a queue the CPU handles
  * @saved: the table before psteer, written back when it stops
  * @cur: the table as psteer last wrote it
@@ -65,6 +77,9 @@ struct psteer_hw {
 	u32 entries;
 	u32 nqueues;
 	int *qcpu;
+	u32 __percpu *qseen;
+	u32 *qlast;
+	u32 *qscore;
 	int *cpuq;
 	u32 *saved;
 	u32 *cur;
@@ -177,13 +192,16 @@ static inline u64 psteer_hw_nic_hashes(const struct psteer_hw *hw)
 }
 
 /**
- * psteer_hw_learn() - note which CPU handles @skb's receive queue
+ * psteer_hw_learn() - count @skb on its receive queue and the current CPU
  * @hw: the device @skb came from
  * @skb: a packet
  * @cpu: the current CPU
  *
- * A queue's interrupt (hence its NAPI poll) runs where its affinity says;
- * the packets tell, whatever the driver. Written only when it changes.
+ * A queue's interrupt, hence its NAPI poll, runs where its affinity says,
+ * most of the time: a poll scheduled elsewhere (the device opened, a
+ * poll that goes on where it started) runs on another CPU for a while.
+ * So one packet does not decide the queue's CPU; the sync work does, from
+ * these counts (psteer_hw_learn_queues()). A counter of the CPU's own.
  */
 static inline void psteer_hw_learn(struct psteer_hw *hw,
 				   const struct sk_buff *skb, int cpu)
@@ -193,8 +211,8 @@ static inline void psteer_hw_learn(struct psteer_hw *hw,
 	if (!skb_rx_queue_recorded(skb))
 		return;
 	q = skb_get_rx_queue(skb);
-	if (q < hw->nqueues && READ_ONCE(hw->qcpu[q]) != cpu)
-		WRITE_ONCE(hw->qcpu[q], cpu);
+	if (q < hw->nqueues)
+		per_cpu_ptr(hw->qseen, cpu)[q]++;
 }
 
 #if PSTEER_KUNIT_VISIBLE
@@ -203,6 +221,7 @@ struct psteer_table;
 
 /* src/nic.c */
 u32 psteer_hw_plan(struct psteer_hw *hw, struct psteer_table *tbl);
+void psteer_hw_learn_queues(struct psteer_hw *hw);
 bool psteer_hw_changed(struct psteer_hw *hw);
 int psteer_hw_restore(struct psteer_hw *hw);
 unsigned int psteer_hw_coalesce_us(struct net_device *dev);

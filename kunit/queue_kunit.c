@@ -714,10 +714,17 @@ static void psteer_queue_hold_release_seen(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p->bad, 0);
 }
 
+static void psteer_hw_free_seen(void *p)
+{
+	struct psteer_hw *hw = p;
+
+	free_percpu(hw->qseen);
+}
+
 /*
  * A driven device's state for the psteer_hw_* cases: @entries (at most
  * BITS_PER_LONG) table entries, all on queue 0, @nqueues queues, no CPU
- * known for any (qcpu zero: the case sets them).
+ * known for any (qcpu zero: the case sets them), no packet counted.
  */
 static struct psteer_hw *psteer_test_hw(struct kunit *test, u32 entries,
 					u32 nqueues)
@@ -728,14 +735,82 @@ static struct psteer_hw *psteer_test_hw(struct kunit *test, u32 entries,
 	hw->entries = entries;
 	hw->nqueues = nqueues;
 	hw->qcpu = kunit_kcalloc(test, nqueues, sizeof(int), GFP_KERNEL);
+	hw->qlast = kunit_kcalloc(test, nr_cpu_ids * nqueues, sizeof(u32),
+				  GFP_KERNEL);
+	hw->qscore = kunit_kcalloc(test, nr_cpu_ids * nqueues, sizeof(u32),
+				   GFP_KERNEL);
 	hw->cpuq = kunit_kcalloc(test, nr_cpu_ids, sizeof(int), GFP_KERNEL);
 	hw->cur = kunit_kcalloc(test, entries, sizeof(u32), GFP_KERNEL);
 	hw->next = kunit_kcalloc(test, entries, sizeof(u32), GFP_KERNEL);
 	hw->held = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
 	hw->oldq = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, hw->qcpu && hw->cpuq && hw->cur && hw->next &&
-			  hw->held && hw->oldq);
+	KUNIT_ASSERT_TRUE(test, hw->qcpu && hw->qlast && hw->qscore &&
+			  hw->cpuq && hw->cur && hw->next && hw->held &&
+			  hw->oldq);
+	hw->qseen = __alloc_percpu(nqueues * sizeof(u32), sizeof(u32));
+	KUNIT_ASSERT_TRUE(test, !!hw->qseen);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, psteer_hw_free_seen,
+						  hw));
 	return hw;
+}
+
+/* @n packets of @hw's queue @q, as the hook on @cpu counts them. */
+static void psteer_test_learn(struct psteer_hw *hw, struct sk_buff *skb,
+			      u16 q, int cpu, int n)
+{
+	skb_record_rx_queue(skb, q);
+	while (n--)
+		psteer_hw_learn(hw, skb, cpu);
+}
+
+/*
+ * psteer_hw_learn_queues() (src/nic.c): which CPU handles each queue,
+ * from the packets the hook counted (psteer_hw_learn()), queue 0 handled
+ * on CPU a and queue 1 on b. A poll of queue 0 run on b (the device
+ * opened there, a poll that goes on where it started) hands b a few of
+ * queue 0's packets first: too few to tell. Once a handled most, queue 0
+ * is a's, and a later burst on b, the last packets counted, does not take
+ * it from a (it did when the last packet decided: the entries of b's
+ * buckets went to queue 0, and queue 1 was left without packets to learn
+ * from); nor do syncs without packets. A queue whose interrupt truly
+ * moved goes to its new CPU once that handles twice as many.
+ */
+static void psteer_hw_learn_queues_strays(struct kunit *test)
+{
+	struct psteer_hw *hw = psteer_test_hw(test, 4, 2);
+	int a = psteer_cpu_a, nb = psteer_cpu_b, i;
+	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	hw->qcpu[0] = -1;
+	hw->qcpu[1] = -1;
+
+	psteer_test_learn(hw, skb, 0, nb, PSTEER_HW_LEARN_MIN - 2);
+	psteer_hw_learn_queues(hw);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[0], -1);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[1], -1);
+
+	psteer_test_learn(hw, skb, 0, a, 3 * PSTEER_HW_LEARN_MIN);
+	psteer_test_learn(hw, skb, 1, nb, 3 * PSTEER_HW_LEARN_MIN);
+	psteer_hw_learn_queues(hw);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[0], a);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[1], nb);
+
+	psteer_test_learn(hw, skb, 0, a, 4);
+	psteer_test_learn(hw, skb, 0, nb, PSTEER_HW_LEARN_MIN);
+	psteer_hw_learn_queues(hw);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[0], a);
+	for (i = 0; i < 3; i++)
+		psteer_hw_learn_queues(hw);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[0], a);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[1], nb);
+
+	psteer_test_learn(hw, skb, 0, nb, 5 * PSTEER_HW_LEARN_MIN);
+	psteer_hw_learn_queues(hw);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[0], nb);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[1], nb);
+	kfree_skb(skb);
 }
 
 /*
@@ -1172,6 +1247,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_bypass_end_gro_list),
 	KUNIT_CASE_SLOW(psteer_queue_hold_release_seen),
 	KUNIT_CASE(psteer_hw_plan_queues_of_one_cpu),
+	KUNIT_CASE(psteer_hw_learn_queues_strays),
 	KUNIT_CASE(psteer_hw_coalesce_wait),
 	KUNIT_CASE(psteer_hw_fence_without_rtnl),
 	KUNIT_CASE(psteer_hw_admin_change_kept),

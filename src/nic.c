@@ -15,7 +15,7 @@
  * hook passes it inline. The hook finds a driven device's bucket from
  * the NIC's own hash (the one the driver reports in skb->hash, or Toeplitz
  * with the device's key computed again from the packet), and learns which
- * CPU handles each queue from the packets.
+ * CPU handles each queue from the packets (psteer_hw_learn_queues()).
  * Every rebalance_ms psteer_hw_work() rewrites the entries whose bucket
  * changed owner, all in one write, under RTNL, and waits for the fence
  * below without RTNL.
@@ -158,6 +158,9 @@ static void psteer_hw_free(struct psteer_hw *hw)
 {
 	kvfree(hw->tz);
 	kfree(hw->qcpu);
+	free_percpu(hw->qseen);
+	kvfree(hw->qlast);
+	kvfree(hw->qscore);
 	kfree(hw->cpuq);
 	kfree(hw->saved);
 	kfree(hw->cur);
@@ -353,12 +356,16 @@ static int psteer_hw_start(struct psteer *ps, struct net_device *dev)
 	hw->cur = kcalloc(hw->entries, sizeof(u32), GFP_KERNEL);
 	hw->next = kcalloc(hw->entries, sizeof(u32), GFP_KERNEL);
 	hw->qcpu = kcalloc(hw->nqueues, sizeof(int), GFP_KERNEL);
+	hw->qseen = __alloc_percpu(hw->nqueues * sizeof(u32), sizeof(u32));
+	hw->qlast = kvcalloc(nr_cpu_ids * hw->nqueues, sizeof(u32), GFP_KERNEL);
+	hw->qscore = kvcalloc(nr_cpu_ids * hw->nqueues, sizeof(u32), GFP_KERNEL);
 	hw->cpuq = kcalloc(nr_cpu_ids, sizeof(int), GFP_KERNEL);
 	hw->held = bitmap_zalloc(ps->tbl->nbuckets, GFP_KERNEL);
 	hw->oldq = bitmap_zalloc(hw->nqueues, GFP_KERNEL);
 	hw->tz = kvmalloc_obj(*hw->tz, GFP_KERNEL);
 	hw->nic_hashes = alloc_percpu(u64);
-	if (!hw->saved || !hw->cur || !hw->next || !hw->qcpu || !hw->cpuq ||
+	if (!hw->saved || !hw->cur || !hw->next || !hw->qcpu || !hw->qseen ||
+	    !hw->qlast || !hw->qscore || !hw->cpuq ||
 	    !hw->held || !hw->oldq || !hw->tz || !hw->nic_hashes)
 		goto unlock;
 	err = psteer_get_rxfh(dev, hw->saved, hw->entries, key, &hfunc, &xfrm);
@@ -457,6 +464,51 @@ static bool psteer_hw_idle(struct psteer_hw *hw, u32 queue)
 		return work_on_cpu(cpu, psteer_hw_probe_fn, &probe);
 	return psteer_hw_probe_fn(&probe);
 }
+
+/**
+ * psteer_hw_learn_queues() - which CPU handles each queue of @hw
+ * @hw: a driven device
+ *
+ * From the packets the hook counted per queue and CPU since the last call
+ * (psteer_hw_learn()), each count halved at every call: a queue's CPU is
+ * the one that handled at least PSTEER_HW_LEARN_MIN of them and twice as
+ * many as any other. One packet that a poll run elsewhere handled must
+ * not count: taken for the queue's CPU, it would send the entries of
+ * that CPU's buckets to this queue, and leave the queue they came from
+ * without packets to learn from again. A queue without packets keeps the
+ * CPU it had.
+ *
+ * Context: process, RTNL held (the only writer of @hw->qcpu).
+ */
+VISIBLE_IF_KUNIT void psteer_hw_learn_queues(struct psteer_hw *hw)
+{
+	u32 q, now, best_score, second, i, *score;
+	int cpu, best;
+
+	for (q = 0; q < hw->nqueues; q++) {
+		best = -1;
+		best_score = 0;
+		second = 0;
+		for_each_possible_cpu(cpu) {
+			i = cpu * hw->nqueues + q;
+			now = READ_ONCE(per_cpu_ptr(hw->qseen, cpu)[q]);
+			score = &hw->qscore[i];
+			*score = *score / 2 + min(now - hw->qlast[i], U32_MAX / 2);
+			hw->qlast[i] = now;
+			if (*score > best_score) {
+				second = best_score;
+				best_score = *score;
+				best = cpu;
+			} else if (*score > second) {
+				second = *score;
+			}
+		}
+		if (best_score >= PSTEER_HW_LEARN_MIN &&
+		    best_score >= 2 * second)
+			WRITE_ONCE(hw->qcpu[q], best);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(psteer_hw_learn_queues);
 
 /**
  * psteer_hw_plan() - the rewrite that makes @hw's table follow the owners
@@ -570,6 +622,7 @@ static bool psteer_hw_rewrite(struct psteer *ps, struct psteer_hw *hw,
 			    dev->name);
 		return false;
 	}
+	psteer_hw_learn_queues(hw);
 	n = psteer_hw_plan(hw, tbl);
 	if (!n)
 		return false;
