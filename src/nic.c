@@ -493,7 +493,8 @@ VISIBLE_IF_KUNIT void psteer_hw_learn_queues(struct psteer_hw *hw)
 			i = cpu * hw->nqueues + q;
 			now = READ_ONCE(per_cpu_ptr(hw->qseen, cpu)[q]);
 			score = &hw->qscore[i];
-			*score = *score / 2 + min(now - hw->qlast[i], U32_MAX / 2);
+			/* At most U32_MAX / 2: twice it still fits. */
+			*score = *score / 2 + min(now - hw->qlast[i], U32_MAX / 4);
 			hw->qlast[i] = now;
 			if (*score > best_score) {
 				second = best_score;
@@ -867,6 +868,33 @@ static const char *psteer_hw_state(struct psteer *ps, struct net_device *dev,
 	return (*hwp)->overridden ? "overridden" : "hardware";
 }
 
+/*
+ * The CPU psteer takes each of @hw's queues for (psteer_hw_learn_queues()),
+ * comma-separated, "-" for one not known yet; "-" for a device psteer
+ * does not drive. Ends the line. Context: RTNL held.
+ */
+static void psteer_hw_show_queues(struct seq_file *seq,
+				  const struct psteer_hw *hw)
+{
+	u32 q;
+	int cpu;
+
+	if (!hw) {
+		seq_puts(seq, "-\n");
+		return;
+	}
+	for (q = 0; q < hw->nqueues; q++) {
+		cpu = READ_ONCE(hw->qcpu[q]);
+		if (q)
+			seq_putc(seq, ',');
+		if (cpu < 0)
+			seq_putc(seq, '-');
+		else
+			seq_printf(seq, "%d", cpu);
+	}
+	seq_putc(seq, '\n');
+}
+
 /**
  * psteer_nic_devices_show() - /proc/net/psteer/devices
  * @seq: the file, of a network namespace
@@ -880,7 +908,8 @@ static const char *psteer_hw_state(struct psteer *ps, struct net_device *dev,
  * "overridden": it did until someone else rewrote it), and for a table
  * psteer drives, its rewrites, the entries they moved, the fences that
  * timed out, the packets whose bucket came from the hash the NIC
- * reported, and the rewrites its driver refused.
+ * reported, the rewrites its driver refused, and the CPU psteer takes
+ * each queue for.
  *
  * Context: process; takes RTNL, as `ethtool -x` does.
  */
@@ -890,7 +919,7 @@ int psteer_nic_devices_show(struct seq_file *seq, void *v)
 	struct net *net = seq_file_single_net(seq);
 	struct net_device *dev;
 
-	seq_puts(seq, "dev ifindex rx_queues rss_entries rss_key_bytes rss_hash rss_queues steering rewrites moved fence_timeouts nic_hashes write_errors\n");
+	seq_puts(seq, "dev ifindex rx_queues rss_entries rss_key_bytes rss_hash rss_queues steering rewrites moved fence_timeouts nic_hashes write_errors queue_cpus\n");
 	rtnl_lock();
 	for_each_netdev(net, dev) {
 		struct psteer_rss rss;
@@ -898,7 +927,7 @@ int psteer_nic_devices_show(struct seq_file *seq, void *v)
 		const char *state = psteer_hw_state(ps, dev, &hw);
 
 		psteer_nic_rss(dev, &rss);
-		seq_printf(seq, "%s %d %u %u %u %s %u %s %llu %llu %llu %llu %llu\n",
+		seq_printf(seq, "%s %d %u %u %u %s %u %s %llu %llu %llu %llu %llu ",
 			   dev->name, dev->ifindex, dev->real_num_rx_queues,
 			   rss.entries, rss.key_bytes,
 			   psteer_hfunc_name(rss.hfunc), rss.queues, state,
@@ -906,6 +935,7 @@ int psteer_nic_devices_show(struct seq_file *seq, void *v)
 			   hw ? READ_ONCE(hw->fence_timeouts) : 0,
 			   hw ? psteer_hw_nic_hashes(hw) : 0,
 			   hw ? hw->errors : 0);
+		psteer_hw_show_queues(seq, hw);
 	}
 	rtnl_unlock();
 	return 0;
