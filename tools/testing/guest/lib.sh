@@ -691,15 +691,20 @@ host() {
 	return "$rc"
 }
 
-# queue_irqs [VIRTIO]: "QUEUE COUNT" per RX queue, interrupts on every
-# CPU: of $DEV, the one NIC of the NIC topology, or of virtio device
-# VIRTIO (virtioN; srv's is $SRVIRQ after setup_nics, cli's $CLIIRQ).
+# queue_irqs [VIRTIO]: "QUEUE COUNT CPU" per RX queue, its interrupts on
+# every CPU and the CPU that took most of them: of $DEV, the one NIC of
+# the NIC topology, or of virtio device VIRTIO (virtioN; srv's is $SRVIRQ
+# after setup_nics, cli's $CLIIRQ).
 # shellcheck disable=SC2120 # nicbench.sh passes VIRTIO
 queue_irqs() {
 	awk -v d="${1:-}" 'NR == 1 { n = NF; next }
 		$NF ~ /-input\.[0-9]+$/ && (d == "" || index($NF, d "-input.") == 1) {
-			s = 0; for (i = 2; i <= n + 1; i++) s += $i
-			q = $NF; sub(/.*-input\./, "", q); print q, s }' /proc/interrupts | sort -n
+			s = 0; b = 2
+			for (i = 2; i <= n + 1; i++) {
+				s += $i
+				if ($i + 0 > $b + 0) b = i
+			}
+			q = $NF; sub(/.*-input\./, "", q); print q, s, b - 2 }' /proc/interrupts | sort -n
 }
 
 # nic_setup: the host channel, $DEV up as $ME with its 4 queues and 128-entry

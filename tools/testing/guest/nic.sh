@@ -161,11 +161,7 @@ bad=$(awk 'FILENAME == "/tmp/bp0" { b[$1] -= $2; next }
 # The CPU psteer takes each queue for is the one its interrupts went to
 # (most of them since boot; a poll run elsewhere now and then must not
 # change it: src/nic.c, psteer_hw_learn_queues()).
-irq=$(awk 'NR == 1 { n = NF; next }
-	$NF ~ /-input\.[0-9]+$/ {
-		b = 2; for (i = 3; i <= n + 1; i++) if ($i + 0 > $b + 0) b = i
-		q = $NF; sub(/.*-input\./, "", q); print q, b - 2 }' /proc/interrupts |
-	sort -n | awk '{ printf "%s%s", (NR > 1 ? "," : ""), $2 }')
+irq=$(queue_irqs | awk '{ printf "%s%s", (NR > 1 ? "," : ""), $3 }')
 [ "$(dev_col 14)" = "$irq" ] ||
 	fail "psteer takes $DEV's queues for CPUs $(dev_col 14); their interrupts went to CPUs $irq"
 out=$(psteer stat 1 1)
