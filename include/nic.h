@@ -21,10 +21,12 @@
 /* How often the table follows the owners when rebalance_ms is 0. */
 #define PSTEER_HW_SYNC_MS	100
 /*
- * A queue's CPU is the one that handled at least this many of its recent
- * packets (halved every sync), and twice as many as any other CPU.
+ * A queue's CPU is the one that handled at least PSTEER_HW_LEARN_MIN of
+ * its recent packets, and twice as many as any other CPU; recent: a
+ * queue's counts halve when they add up to more than the window.
  */
 #define PSTEER_HW_LEARN_MIN	8
+#define PSTEER_HW_LEARN_WINDOW	128
 
 /**
  * struct psteer_hw - a device whose RSS table psteer drives
@@ -43,7 +45,8 @@
  * @qlast: scratch, per CPU and queue (cpu * @nqueues + queue): @qseen
  *	when psteer_hw_learn_queues() last read it
  * @qscore: per CPU and queue as @qlast: the packets of the queue the CPU
- *	handled, halved at every psteer_hw_learn_queues()
+ *	handled, halved when the queue's add up to more than
+ *	PSTEER_HW_LEARN_WINDOW (psteer_hw_learn_queues())
  * @cpuq: scratch, per CPU: a queue the CPU handles
  * @saved: the table before psteer, written back when it stops
  * @cur: the table as psteer last wrote it

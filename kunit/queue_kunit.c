@@ -774,7 +774,8 @@ static void psteer_test_learn(struct psteer_hw *hw, struct sk_buff *skb,
  * it from a (it did when the last packet decided: the entries of b's
  * buckets went to queue 0, and queue 1 was left without packets to learn
  * from); nor do syncs without packets. A queue whose interrupt truly
- * moved goes to its new CPU once that handles twice as many.
+ * moved goes to its new CPU once that handles twice as many of its recent
+ * packets, and a's count fades as b's come (the window).
  */
 static void psteer_hw_learn_queues_strays(struct kunit *test)
 {
@@ -806,11 +807,90 @@ static void psteer_hw_learn_queues_strays(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hw->qcpu[0], a);
 	KUNIT_EXPECT_EQ(test, hw->qcpu[1], nb);
 
-	psteer_test_learn(hw, skb, 0, nb, 5 * PSTEER_HW_LEARN_MIN);
-	psteer_hw_learn_queues(hw);
+	for (i = 0; i < 4; i++) {
+		psteer_test_learn(hw, skb, 0, nb, PSTEER_HW_LEARN_WINDOW / 2);
+		psteer_hw_learn_queues(hw);
+	}
 	KUNIT_EXPECT_EQ(test, hw->qcpu[0], nb);
+	KUNIT_EXPECT_LE(test, hw->qscore[a * hw->nqueues], PSTEER_HW_LEARN_WINDOW / 16);
 	KUNIT_EXPECT_EQ(test, hw->qcpu[1], nb);
 	kfree_skb(skb);
+}
+
+/*
+ * psteer_hw_learn_queues(): a queue that carries few packets, a few
+ * between two syncs (a lightly loaded server, a debug kernel), is learned
+ * once it has carried PSTEER_HW_LEARN_MIN, however slowly they came. When
+ * the counts halved at every sync, 3 packets per sync never added up to
+ * PSTEER_HW_LEARN_MIN: the queue stayed unknown, the entries of its CPU's
+ * buckets stayed where they were, steered in software.
+ */
+static void psteer_hw_learn_queues_slow(struct kunit *test)
+{
+	struct psteer_hw *hw = psteer_test_hw(test, 4, 2);
+	int a = psteer_cpu_a, i;
+	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	hw->qcpu[0] = -1;
+	hw->qcpu[1] = -1;
+	for (i = 0; i < 2 * PSTEER_HW_LEARN_MIN; i++) {
+		psteer_test_learn(hw, skb, 0, a, 3);
+		if (i % 4 == 0)
+			psteer_test_learn(hw, skb, 1, a, 1);
+		psteer_hw_learn_queues(hw);
+	}
+	KUNIT_EXPECT_EQ(test, hw->qcpu[0], a);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[1], -1);
+	kfree_skb(skb);
+}
+
+/*
+ * psteer_hw_plan(): the entries of a queue whose CPU psteer has not
+ * learned yet stay on it, whoever owns their buckets: their packets are
+ * what teaches psteer that CPU. Queue 0 on CPU a, queue 2 on b, queue 1
+ * unknown; entries 0 and 1 on queue 1 stay (owners a and b), entry 2
+ * (owner a) leaves queue 2 for queue 0, entry 3 (owner b) queue 0 for
+ * queue 2. When the moves sent entries 0 and 1 to the known queues, queue
+ * 1 was left with no packets to learn from (3 of 4 queues known, in a
+ * debug kernel's nic test), and the buckets of its CPU steered in
+ * software for good. Once queue 1 is known (b's), entry 0 goes to queue 0.
+ */
+static void psteer_hw_plan_unknown_queue_kept(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
+	struct psteer_hw *hw = psteer_test_hw(test, 4, 3);
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	static const u32 cur[] = { 1, 1, 2, 0 };
+	static const u32 want[] = { 1, 1, 0, 2 };
+	static const u32 then[] = { 0, 1, 0, 2 };
+	u32 e;
+
+	hw->qcpu[0] = a;
+	hw->qcpu[1] = -1;
+	hw->qcpu[2] = nb;
+	memcpy(hw->cur, cur, sizeof(cur));
+	memcpy(hw->next, cur, sizeof(cur));
+	for (e = 0; e < 4; e++)
+		psteer_table_set_owner(tbl, e, e % 2 ? nb : a);
+
+	KUNIT_EXPECT_EQ(test, psteer_hw_plan(hw, tbl), 2);
+	for (e = 0; e < 4; e++)
+		KUNIT_EXPECT_EQ(test, hw->next[e], want[e]);
+	KUNIT_EXPECT_EQ(test, *hw->oldq, BIT(0) | BIT(2));
+	KUNIT_EXPECT_EQ(test, *hw->held, BIT(2) | BIT(3));
+	for (e = 0; e < 4; e++)
+		psteer_release_held(tbl, &tbl->buckets[e]);
+
+	memcpy(hw->cur, hw->next, sizeof(cur));
+	hw->qcpu[1] = nb;
+	KUNIT_EXPECT_EQ(test, psteer_hw_plan(hw, tbl), 1);
+	for (e = 0; e < 4; e++)
+		KUNIT_EXPECT_EQ(test, hw->next[e], then[e]);
+	KUNIT_EXPECT_EQ(test, *hw->oldq, BIT(1));
+	KUNIT_EXPECT_EQ(test, *hw->held, BIT(0));
+	for (e = 0; e < 4; e++)
+		psteer_release_held(tbl, &tbl->buckets[e]);
 }
 
 /*
@@ -1247,7 +1327,9 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_queue_bypass_end_gro_list),
 	KUNIT_CASE_SLOW(psteer_queue_hold_release_seen),
 	KUNIT_CASE(psteer_hw_plan_queues_of_one_cpu),
+	KUNIT_CASE(psteer_hw_plan_unknown_queue_kept),
 	KUNIT_CASE(psteer_hw_learn_queues_strays),
+	KUNIT_CASE(psteer_hw_learn_queues_slow),
 	KUNIT_CASE(psteer_hw_coalesce_wait),
 	KUNIT_CASE(psteer_hw_fence_without_rtnl),
 	KUNIT_CASE(psteer_hw_admin_change_kept),

@@ -470,38 +470,54 @@ static bool psteer_hw_idle(struct psteer_hw *hw, u32 queue)
  * @hw: a driven device
  *
  * From the packets the hook counted per queue and CPU since the last call
- * (psteer_hw_learn()), each count halved at every call: a queue's CPU is
- * the one that handled at least PSTEER_HW_LEARN_MIN of them and twice as
- * many as any other. One packet that a poll run elsewhere handled must
- * not count: taken for the queue's CPU, it would send the entries of
- * that CPU's buckets to this queue, and leave the queue they came from
- * without packets to learn from again. A queue without packets keeps the
- * CPU it had.
+ * (psteer_hw_learn()): a queue's CPU is the one that handled at least
+ * PSTEER_HW_LEARN_MIN of its recent packets and twice as many as any
+ * other. Recent in packets, not in time: a queue's counts halve when
+ * they add up to more than PSTEER_HW_LEARN_WINDOW, so a queue that
+ * carries a few packets a second is learned as surely as a busy one
+ * (halved at every sync, 3 packets per sync never reached the minimum).
+ * One packet that a poll run elsewhere handled must not count: taken for
+ * the queue's CPU, it would send the entries of that CPU's buckets to
+ * this queue, and leave the queue they came from without packets to
+ * learn from again. A queue without packets keeps the CPU it had.
  *
  * Context: process, RTNL held (the only writer of @hw->qcpu).
  */
 VISIBLE_IF_KUNIT void psteer_hw_learn_queues(struct psteer_hw *hw)
 {
-	u32 q, now, best_score, second, i, *score;
+	u32 q, now, best_score, second, i;
 	int cpu, best;
+	u64 sum;
 
 	for (q = 0; q < hw->nqueues; q++) {
+		sum = 0;
+		for_each_possible_cpu(cpu) {
+			i = cpu * hw->nqueues + q;
+			now = READ_ONCE(per_cpu_ptr(hw->qseen, cpu)[q]);
+			/* At most the window plus U32_MAX / 2: it fits. */
+			hw->qscore[i] += min(now - hw->qlast[i], U32_MAX / 2);
+			hw->qlast[i] = now;
+			sum += hw->qscore[i];
+		}
+		while (sum > PSTEER_HW_LEARN_WINDOW) {
+			sum = 0;
+			for_each_possible_cpu(cpu) {
+				i = cpu * hw->nqueues + q;
+				hw->qscore[i] /= 2;
+				sum += hw->qscore[i];
+			}
+		}
 		best = -1;
 		best_score = 0;
 		second = 0;
 		for_each_possible_cpu(cpu) {
 			i = cpu * hw->nqueues + q;
-			now = READ_ONCE(per_cpu_ptr(hw->qseen, cpu)[q]);
-			score = &hw->qscore[i];
-			/* At most U32_MAX / 2: twice it still fits. */
-			*score = *score / 2 + min(now - hw->qlast[i], U32_MAX / 4);
-			hw->qlast[i] = now;
-			if (*score > best_score) {
+			if (hw->qscore[i] > best_score) {
 				second = best_score;
-				best_score = *score;
+				best_score = hw->qscore[i];
 				best = cpu;
-			} else if (*score > second) {
-				second = *score;
+			} else if (hw->qscore[i] > second) {
+				second = hw->qscore[i];
 			}
 		}
 		if (best_score >= PSTEER_HW_LEARN_MIN &&
@@ -522,7 +538,9 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_hw_learn_queues);
  * (psteer_hold()). An entry already on a queue of the owner's stays,
  * though the owner has others: moving it between two queues of one CPU
  * would hold the old queue's packets with the new one's, in whatever
- * order the CPU polls them.
+ * order the CPU polls them. So does an entry on a queue whose CPU is not
+ * known yet: moved away, its packets would no longer teach psteer that
+ * CPU, and the buckets of that CPU would stay steered in software.
  *
  * Context: process, RTNL held.
  * Return: the number of entries that move.
@@ -548,7 +566,12 @@ VISIBLE_IF_KUNIT u32 psteer_hw_plan(struct psteer_hw *hw,
 		if (cpu < 0 || cpu >= nr_cpu_ids || hw->cpuq[cpu] < 0)
 			continue;
 		q = hw->cur[e];
-		if (q < hw->nqueues && READ_ONCE(hw->qcpu[q]) == cpu)
+		/*
+		 * On a queue of the owner's, or of a CPU not learned yet:
+		 * the entry's packets are what teaches psteer that CPU.
+		 */
+		if (q < hw->nqueues && (READ_ONCE(hw->qcpu[q]) == cpu ||
+					READ_ONCE(hw->qcpu[q]) < 0))
 			continue;
 		/* No fence while bypassed (psteer_hold()): the entry stays. */
 		if (!test_bit(bkt, hw->held)) {
