@@ -22,8 +22,9 @@
 #define PSTEER_HW_SYNC_MS	100
 /*
  * A queue's CPU is the one that handled at least PSTEER_HW_LEARN_MIN of
- * its recent packets, and twice as many as any other CPU; recent: a
- * queue's counts halve when they add up to more than the window.
+ * its recent packets, and twice as many as any other CPU; recent: when a
+ * queue's counts add up to more than the window (a power of two), they
+ * are divided by the power of two that brings them within it.
  */
 #define PSTEER_HW_LEARN_MIN	8
 #define PSTEER_HW_LEARN_WINDOW	128
@@ -45,8 +46,10 @@
  * @qlast: scratch, per CPU and queue (cpu * @nqueues + queue): @qseen
  *	when psteer_hw_learn_queues() last read it
  * @qscore: per CPU and queue as @qlast: the packets of the queue the CPU
- *	handled, halved when the queue's add up to more than
- *	PSTEER_HW_LEARN_WINDOW (psteer_hw_learn_queues())
+ *	handled, divided by a power of two when the queue's counts add up to
+ *	more than PSTEER_HW_LEARN_WINDOW (psteer_hw_learn_queues())
+ * @qfull: the queues whose counts have filled the window once: one still
+ *	not learned then keeps its entries no longer (psteer_hw_plan())
  * @cpuq: scratch, per CPU: a queue the CPU handles
  * @saved: the table before psteer, written back when it stops
  * @cur: the table as psteer last wrote it
@@ -89,6 +92,7 @@ struct psteer_hw {
 	u32 *next;
 	unsigned long *held;
 	unsigned long *oldq;
+	unsigned long *qfull;
 	bool configured;
 	bool overridden;
 	bool fencing;

@@ -744,9 +744,10 @@ static struct psteer_hw *psteer_test_hw(struct kunit *test, u32 entries,
 	hw->next = kunit_kcalloc(test, entries, sizeof(u32), GFP_KERNEL);
 	hw->held = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
 	hw->oldq = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
+	hw->qfull = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, hw->qcpu && hw->qlast && hw->qscore &&
 			  hw->cpuq && hw->cur && hw->next && hw->held &&
-			  hw->oldq);
+			  hw->oldq && hw->qfull);
 	hw->qseen = __alloc_percpu(nqueues * sizeof(u32), sizeof(u32));
 	KUNIT_ASSERT_TRUE(test, !!hw->qseen);
 	KUNIT_ASSERT_EQ(test, 0,
@@ -812,7 +813,8 @@ static void psteer_hw_learn_queues_strays(struct kunit *test)
 		psteer_hw_learn_queues(hw);
 	}
 	KUNIT_EXPECT_EQ(test, hw->qcpu[0], nb);
-	KUNIT_EXPECT_LE(test, hw->qscore[a * hw->nqueues], PSTEER_HW_LEARN_WINDOW / 16);
+	KUNIT_EXPECT_LE(test, hw->qscore[a * hw->nqueues],
+			PSTEER_HW_LEARN_WINDOW / 16);
 	KUNIT_EXPECT_EQ(test, hw->qcpu[1], nb);
 	kfree_skb(skb);
 }
@@ -823,7 +825,8 @@ static void psteer_hw_learn_queues_strays(struct kunit *test)
  * once it has carried PSTEER_HW_LEARN_MIN, however slowly they came. When
  * the counts halved at every sync, 3 packets per sync never added up to
  * PSTEER_HW_LEARN_MIN: the queue stayed unknown, the entries of its CPU's
- * buckets stayed where they were, steered in software.
+ * buckets stayed where they were, steered in software. Queue 1, with 4
+ * packets in all, is not learned.
  */
 static void psteer_hw_learn_queues_slow(struct kunit *test)
 {
@@ -855,6 +858,9 @@ static void psteer_hw_learn_queues_slow(struct kunit *test)
  * 1 was left with no packets to learn from (3 of 4 queues known, in a
  * debug kernel's nic test), and the buckets of its CPU steered in
  * software for good. Once queue 1 is known (b's), entry 0 goes to queue 0.
+ * A queue that has carried a window of packets and is still undecided
+ * (polled on a and b alike) keeps its entries no longer: they go to their
+ * owners' queues.
  */
 static void psteer_hw_plan_unknown_queue_kept(struct kunit *test)
 {
@@ -879,6 +885,9 @@ static void psteer_hw_plan_unknown_queue_kept(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hw->next[e], want[e]);
 	KUNIT_EXPECT_EQ(test, *hw->oldq, BIT(0) | BIT(2));
 	KUNIT_EXPECT_EQ(test, *hw->held, BIT(2) | BIT(3));
+	KUNIT_EXPECT_EQ(test, tbl->buckets[0].hold, PSTEER_NO_CPU);
+	KUNIT_EXPECT_EQ(test, tbl->buckets[1].hold, PSTEER_NO_CPU);
+	KUNIT_EXPECT_EQ(test, tbl->buckets[2].hold, a);
 	for (e = 0; e < 4; e++)
 		psteer_release_held(tbl, &tbl->buckets[e]);
 
@@ -891,6 +900,52 @@ static void psteer_hw_plan_unknown_queue_kept(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *hw->held, BIT(0));
 	for (e = 0; e < 4; e++)
 		psteer_release_held(tbl, &tbl->buckets[e]);
+}
+
+/*
+ * The end of psteer_hw_plan_unknown_queue_kept(): queue 1 polled on a
+ * and b alike for a window of packets stays unknown, and its entries
+ * (0 and 1) go to their owners' queues; before the window fills, they
+ * stay.
+ */
+static void psteer_hw_plan_undecided_queue_left(struct kunit *test)
+{
+	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
+	struct psteer_hw *hw = psteer_test_hw(test, 4, 3);
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+	static const u32 cur[] = { 1, 1, 0, 2 };
+	static const u32 want[] = { 0, 2, 0, 2 };
+	u32 e;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	hw->qcpu[0] = a;
+	hw->qcpu[1] = -1;
+	hw->qcpu[2] = nb;
+	memcpy(hw->cur, cur, sizeof(cur));
+	for (e = 0; e < 4; e++)
+		psteer_table_set_owner(tbl, e, e % 2 ? nb : a);
+
+	psteer_test_learn(hw, skb, 1, a, PSTEER_HW_LEARN_WINDOW / 2);
+	psteer_test_learn(hw, skb, 1, nb, PSTEER_HW_LEARN_WINDOW / 2);
+	psteer_hw_learn_queues(hw);
+	memcpy(hw->next, cur, sizeof(cur));
+	KUNIT_EXPECT_EQ(test, psteer_hw_plan(hw, tbl), 0);
+
+	psteer_test_learn(hw, skb, 1, a, 1);
+	psteer_hw_learn_queues(hw);
+	KUNIT_EXPECT_EQ(test, hw->qcpu[1], -1);
+	KUNIT_EXPECT_LE(test, hw->qscore[a * hw->nqueues + 1] +
+			hw->qscore[nb * hw->nqueues + 1],
+			PSTEER_HW_LEARN_WINDOW);
+	memcpy(hw->next, cur, sizeof(cur));
+	KUNIT_EXPECT_EQ(test, psteer_hw_plan(hw, tbl), 2);
+	for (e = 0; e < 4; e++)
+		KUNIT_EXPECT_EQ(test, hw->next[e], want[e]);
+	KUNIT_EXPECT_EQ(test, *hw->oldq, BIT(1));
+	for (e = 0; e < 4; e++)
+		psteer_release_held(tbl, &tbl->buckets[e]);
+	kfree_skb(skb);
 }
 
 /*
@@ -1328,6 +1383,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE_SLOW(psteer_queue_hold_release_seen),
 	KUNIT_CASE(psteer_hw_plan_queues_of_one_cpu),
 	KUNIT_CASE(psteer_hw_plan_unknown_queue_kept),
+	KUNIT_CASE(psteer_hw_plan_undecided_queue_left),
 	KUNIT_CASE(psteer_hw_learn_queues_strays),
 	KUNIT_CASE(psteer_hw_learn_queues_slow),
 	KUNIT_CASE(psteer_hw_coalesce_wait),

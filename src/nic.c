@@ -167,6 +167,7 @@ static void psteer_hw_free(struct psteer_hw *hw)
 	kfree(hw->next);
 	bitmap_free(hw->held);
 	bitmap_free(hw->oldq);
+	bitmap_free(hw->qfull);
 	free_percpu(hw->nic_hashes);
 	kfree(hw);
 }
@@ -362,11 +363,13 @@ static int psteer_hw_start(struct psteer *ps, struct net_device *dev)
 	hw->cpuq = kcalloc(nr_cpu_ids, sizeof(int), GFP_KERNEL);
 	hw->held = bitmap_zalloc(ps->tbl->nbuckets, GFP_KERNEL);
 	hw->oldq = bitmap_zalloc(hw->nqueues, GFP_KERNEL);
+	hw->qfull = bitmap_zalloc(hw->nqueues, GFP_KERNEL);
 	hw->tz = kvmalloc_obj(*hw->tz, GFP_KERNEL);
 	hw->nic_hashes = alloc_percpu(u64);
 	if (!hw->saved || !hw->cur || !hw->next || !hw->qcpu || !hw->qseen ||
 	    !hw->qlast || !hw->qscore || !hw->cpuq ||
-	    !hw->held || !hw->oldq || !hw->tz || !hw->nic_hashes)
+	    !hw->held || !hw->oldq || !hw->qfull || !hw->tz ||
+	    !hw->nic_hashes)
 		goto unlock;
 	err = psteer_get_rxfh(dev, hw->saved, hw->entries, key, &hfunc, &xfrm);
 	if (!err && hfunc != ETH_RSS_HASH_TOP) {
@@ -472,23 +475,26 @@ static bool psteer_hw_idle(struct psteer_hw *hw, u32 queue)
  * From the packets the hook counted per queue and CPU since the last call
  * (psteer_hw_learn()): a queue's CPU is the one that handled at least
  * PSTEER_HW_LEARN_MIN of its recent packets and twice as many as any
- * other. Recent in packets, not in time: a queue's counts halve when
- * they add up to more than PSTEER_HW_LEARN_WINDOW, so a queue that
- * carries a few packets a second is learned as surely as a busy one
- * (halved at every sync, 3 packets per sync never reached the minimum).
- * One packet that a poll run elsewhere handled must not count: taken for
- * the queue's CPU, it would send the entries of that CPU's buckets to
- * this queue, and leave the queue they came from without packets to
- * learn from again. A queue without packets keeps the CPU it had.
+ * other. Recent in packets, not in time: when a queue's counts add up to
+ * more than PSTEER_HW_LEARN_WINDOW, they are divided by the power of two
+ * that brings them within it (and the queue is marked in @hw->qfull), so
+ * a queue that carries a few packets a second is learned as surely as a
+ * busy one (halved at every sync, 3 packets per sync never reached the
+ * minimum). One packet that a poll run elsewhere handled must not count:
+ * taken for the queue's CPU, it would send the entries of that CPU's
+ * buckets to this queue, and leave the queue they came from without
+ * packets to learn from again. A queue without packets keeps the CPU it
+ * had.
  *
  * Context: process, RTNL held (the only writer of @hw->qcpu).
  */
 VISIBLE_IF_KUNIT void psteer_hw_learn_queues(struct psteer_hw *hw)
 {
-	u32 q, now, best_score, second, i;
+	u32 q, now, best_score, second, shift, i;
 	int cpu, best;
 	u64 sum;
 
+	BUILD_BUG_ON(!is_power_of_2(PSTEER_HW_LEARN_WINDOW));
 	for (q = 0; q < hw->nqueues; q++) {
 		sum = 0;
 		for_each_possible_cpu(cpu) {
@@ -499,19 +505,18 @@ VISIBLE_IF_KUNIT void psteer_hw_learn_queues(struct psteer_hw *hw)
 			hw->qlast[i] = now;
 			sum += hw->qscore[i];
 		}
-		while (sum > PSTEER_HW_LEARN_WINDOW) {
-			sum = 0;
-			for_each_possible_cpu(cpu) {
-				i = cpu * hw->nqueues + q;
-				hw->qscore[i] /= 2;
-				sum += hw->qscore[i];
-			}
+		shift = 0;
+		if (sum > PSTEER_HW_LEARN_WINDOW) {
+			shift = fls64(sum - 1) - ilog2(PSTEER_HW_LEARN_WINDOW);
+			__set_bit(q, hw->qfull);
 		}
 		best = -1;
 		best_score = 0;
 		second = 0;
 		for_each_possible_cpu(cpu) {
 			i = cpu * hw->nqueues + q;
+			/* Up to 2^44 packets: a shift of 32 or more. */
+			hw->qscore[i] = shift < 32 ? hw->qscore[i] >> shift : 0;
 			if (hw->qscore[i] > best_score) {
 				second = best_score;
 				best_score = hw->qscore[i];
@@ -540,7 +545,10 @@ EXPORT_SYMBOL_IF_KUNIT(psteer_hw_learn_queues);
  * would hold the old queue's packets with the new one's, in whatever
  * order the CPU polls them. So does an entry on a queue whose CPU is not
  * known yet: moved away, its packets would no longer teach psteer that
- * CPU, and the buckets of that CPU would stay steered in software.
+ * CPU, and the buckets of that CPU would stay steered in software. Not
+ * for ever: once the queue has carried a window of packets (@hw->qfull)
+ * and is still undecided (its polls run on several CPUs alike), its
+ * entries go where their owners' queues are.
  *
  * Context: process, RTNL held.
  * Return: the number of entries that move.
@@ -549,7 +557,7 @@ VISIBLE_IF_KUNIT u32 psteer_hw_plan(struct psteer_hw *hw,
 				    struct psteer_table *tbl)
 {
 	u32 e, q, n = 0, bkt;
-	int cpu;
+	int cpu, qcpu;
 
 	for_each_possible_cpu(cpu)
 		hw->cpuq[cpu] = -1;
@@ -566,12 +574,15 @@ VISIBLE_IF_KUNIT u32 psteer_hw_plan(struct psteer_hw *hw,
 		if (cpu < 0 || cpu >= nr_cpu_ids || hw->cpuq[cpu] < 0)
 			continue;
 		q = hw->cur[e];
+		qcpu = q < hw->nqueues ? READ_ONCE(hw->qcpu[q]) : -1;
+		if (qcpu == cpu)
+			continue;
 		/*
-		 * On a queue of the owner's, or of a CPU not learned yet:
-		 * the entry's packets are what teaches psteer that CPU.
+		 * On a queue whose CPU is not learned yet, and that has not
+		 * carried a window of packets: the entry's packets are what
+		 * teaches psteer that CPU.
 		 */
-		if (q < hw->nqueues && (READ_ONCE(hw->qcpu[q]) == cpu ||
-					READ_ONCE(hw->qcpu[q]) < 0))
+		if (qcpu < 0 && q < hw->nqueues && !test_bit(q, hw->qfull))
 			continue;
 		/* No fence while bypassed (psteer_hold()): the entry stays. */
 		if (!test_bit(bkt, hw->held)) {
