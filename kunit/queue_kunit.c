@@ -849,6 +849,29 @@ static void psteer_hw_learn_queues_slow(struct kunit *test)
 }
 
 /*
+ * The NIC of the unknown-queue cases: queue 0 on CPU a, queue 1 not
+ * learned, queue 2 on b; its table @cur (4 entries), buckets 0-3 owned
+ * by a, b, a, b.
+ */
+static struct psteer_hw *psteer_test_hw_unknown(struct kunit *test,
+						struct psteer_table *tbl,
+						const u32 *cur)
+{
+	struct psteer_hw *hw = psteer_test_hw(test, 4, 3);
+	u32 e;
+
+	hw->qcpu[0] = psteer_cpu_a;
+	hw->qcpu[1] = -1;
+	hw->qcpu[2] = psteer_cpu_b;
+	memcpy(hw->cur, cur, 4 * sizeof(*cur));
+	memcpy(hw->next, cur, 4 * sizeof(*cur));
+	for (e = 0; e < 4; e++)
+		psteer_table_set_owner(tbl, e,
+				       e % 2 ? psteer_cpu_b : psteer_cpu_a);
+	return hw;
+}
+
+/*
  * psteer_hw_plan(): the entries of a queue whose CPU psteer has not
  * learned yet stay on it, whoever owns their buckets: their packets are
  * what teaches psteer that CPU. Queue 0 on CPU a, queue 2 on b, queue 1
@@ -864,21 +887,13 @@ static void psteer_hw_learn_queues_slow(struct kunit *test)
  */
 static void psteer_hw_plan_unknown_queue_kept(struct kunit *test)
 {
-	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
-	struct psteer_hw *hw = psteer_test_hw(test, 4, 3);
-	int a = psteer_cpu_a, nb = psteer_cpu_b;
 	static const u32 cur[] = { 1, 1, 2, 0 };
 	static const u32 want[] = { 1, 1, 0, 2 };
 	static const u32 then[] = { 0, 1, 0, 2 };
+	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
+	struct psteer_hw *hw = psteer_test_hw_unknown(test, tbl, cur);
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
 	u32 e;
-
-	hw->qcpu[0] = a;
-	hw->qcpu[1] = -1;
-	hw->qcpu[2] = nb;
-	memcpy(hw->cur, cur, sizeof(cur));
-	memcpy(hw->next, cur, sizeof(cur));
-	for (e = 0; e < 4; e++)
-		psteer_table_set_owner(tbl, e, e % 2 ? nb : a);
 
 	KUNIT_EXPECT_EQ(test, psteer_hw_plan(hw, tbl), 2);
 	for (e = 0; e < 4; e++)
@@ -910,22 +925,15 @@ static void psteer_hw_plan_unknown_queue_kept(struct kunit *test)
  */
 static void psteer_hw_plan_undecided_queue_left(struct kunit *test)
 {
-	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
-	struct psteer_hw *hw = psteer_test_hw(test, 4, 3);
-	int a = psteer_cpu_a, nb = psteer_cpu_b;
-	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
 	static const u32 cur[] = { 1, 1, 0, 2 };
 	static const u32 want[] = { 0, 2, 0, 2 };
+	struct psteer_table *tbl = psteer_test_table(test, 4, 64);
+	struct psteer_hw *hw = psteer_test_hw_unknown(test, tbl, cur);
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
 	u32 e;
 
 	KUNIT_ASSERT_NOT_NULL(test, skb);
-	hw->qcpu[0] = a;
-	hw->qcpu[1] = -1;
-	hw->qcpu[2] = nb;
-	memcpy(hw->cur, cur, sizeof(cur));
-	for (e = 0; e < 4; e++)
-		psteer_table_set_owner(tbl, e, e % 2 ? nb : a);
-
 	psteer_test_learn(hw, skb, 1, a, PSTEER_HW_LEARN_WINDOW / 2);
 	psteer_test_learn(hw, skb, 1, nb, PSTEER_HW_LEARN_WINDOW / 2);
 	psteer_hw_learn_queues(hw);

@@ -574,16 +574,18 @@ VISIBLE_IF_KUNIT u32 psteer_hw_plan(struct psteer_hw *hw,
 		if (cpu < 0 || cpu >= nr_cpu_ids || hw->cpuq[cpu] < 0)
 			continue;
 		q = hw->cur[e];
-		qcpu = q < hw->nqueues ? READ_ONCE(hw->qcpu[q]) : -1;
-		if (qcpu == cpu)
-			continue;
-		/*
-		 * On a queue whose CPU is not learned yet, and that has not
-		 * carried a window of packets: the entry's packets are what
-		 * teaches psteer that CPU.
-		 */
-		if (qcpu < 0 && q < hw->nqueues && !test_bit(q, hw->qfull))
-			continue;
+		if (q < hw->nqueues) {
+			qcpu = READ_ONCE(hw->qcpu[q]);
+			if (qcpu == cpu)
+				continue;
+			/*
+			 * On a queue whose CPU is not learned yet, and that
+			 * has not carried a window of packets: the entry's
+			 * packets are what teaches psteer that CPU.
+			 */
+			if (qcpu < 0 && !test_bit(q, hw->qfull))
+				continue;
+		}
 		/* No fence while bypassed (psteer_hold()): the entry stays. */
 		if (!test_bit(bkt, hw->held)) {
 			if (!psteer_hold(tbl, &tbl->buckets[bkt], cpu))

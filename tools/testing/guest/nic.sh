@@ -116,6 +116,8 @@ step hardware
 ethtool -x $DEV >/tmp/found
 dev_state() { awk -v d="$DEV" '$1 == d { print $8 }' /proc/net/psteer/devices; }
 dev_col() { awk -v d="$DEV" -v c="$1" '$1 == d { print $c }' /proc/net/psteer/devices; }
+# The CPU that took most of each queue's interrupts, as queue_cpus lists them.
+irq_cpus() { queue_irqs | awk '{ printf "%s%s", (NR > 1 ? "," : ""), $3 }'; }
 if echo "hardware lo" >/proc/net/psteer/devices 2>/dev/null; then
 	fail "psteer took lo's (nonexistent) RSS table"
 fi
@@ -161,7 +163,7 @@ bad=$(awk 'FILENAME == "/tmp/bp0" { b[$1] -= $2; next }
 # The CPU psteer takes each queue for is the one its interrupts went to
 # (most of them since boot; a poll run elsewhere now and then must not
 # change it: src/nic.c, psteer_hw_learn_queues()).
-irq=$(queue_irqs | awk '{ printf "%s%s", (NR > 1 ? "," : ""), $3 }')
+irq=$(irq_cpus)
 [ "$(dev_col 14)" = "$irq" ] ||
 	fail "psteer takes $DEV's queues for CPUs $(dev_col 14); their interrupts went to CPUs $irq"
 out=$(psteer stat 1 1)
@@ -262,7 +264,7 @@ now0=$(ethtool -x $DEV | awk '/^ *0:/ { print $2 }')
 # Driven anew, psteer learned every queue's CPU from one phase: the
 # entries of a queue not learned yet stay on it (src/nic.c,
 # psteer_hw_plan()), so each queue carries a quarter of the flows.
-irq=$(queue_irqs | awk '{ printf "%s%s", (NR > 1 ? "," : ""), $3 }')
+irq=$(irq_cpus)
 [ "$(dev_col 14)" = "$irq" ] ||
 	fail "driven again, psteer takes $DEV's queues for CPUs $(dev_col 14); their interrupts went to CPUs $irq"
 { [ "$(dev_col 9)" -ge 1 ] && [ "$now0" = "$to" ]; } ||
