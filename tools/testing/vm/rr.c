@@ -63,12 +63,14 @@
  *	carrying a sequence number per flow (source port), and count those
  *	that arrive after a later one of their flow. Prints "seq: recv=N
  *	reordered=R flows=F", and "between=T1..T2s" (seconds since it
- *	started) when R is not 0.
+ *	started) when R is not 0. SIGTERM ends it early: it counts what
+ *	its socket holds, then prints the same line.
  *
  *   rr -Q ADDR PORT K SECONDS [PPS]
  *	order source: send sequenced 64-byte datagrams from K source ports
  *	(ephemeral), round robin, as fast as it can for SECONDS, or PPS
- *	datagrams a second in all. Prints "seq: sent=N".
+ *	datagrams a second in all. Prints "seq: sending" once its sockets
+ *	are set up, and "seq: sent=N" at the end; SIGTERM ends it early.
  *
  * ADDR is an IPv4 or IPv6 literal. Exit status 0, or 1 when anything
  * failed (-n: a connection; -u: a datagram not echoed; -c: the connection
@@ -82,6 +84,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,9 +220,26 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* SIGTERM ends rr -q and rr -Q early (not restarted: a wait returns). */
+static atomic_int seq_stop;	/* lock-free: a handler may store it */
+
+static void seq_term(int sig)
+{
+	(void)sig;
+	seq_stop = 1;
+}
+
+static void seq_on_term(void)
+{
+	struct sigaction sa = { .sa_handler = seq_term };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 /*
  * wait_for: wait until @s has @events or the clock passes @deadline.
- * Returns 1 ready, 0 deadline.
+ * Returns 1 ready, 0 deadline, -1 once SIGTERM stopped rr -q or -Q.
  */
 static int wait_for(int s, short events, double deadline)
 {
@@ -228,6 +248,8 @@ static int wait_for(int s, short events, double deadline)
 	for (;;) {
 		double left = deadline - now();
 
+		if (seq_stop)
+			return -1;
 		if (left <= 0)
 			return 0;
 		if (poll(&p, 1, (int)(left * 1000) + 1) > 0)
@@ -491,19 +513,27 @@ static int seq_sink(int port, double secs)
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	int rcvbuf = 4 << 20;
 
+	seq_on_term();
 	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (s < 0 || bind_port(s, AF_INET, port) < 0) {
 		perror("rr: udp sink");
 		return 1;
 	}
-	while (wait_in(s, end) > 0) {
+	for (;;) {
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
 		struct seq_msg m;
 		unsigned int f;
+		ssize_t n;
 
-		if (recvfrom(s, &m, sizeof(m), 0, (struct sockaddr *)&from,
-			     &fl) != sizeof(m))
+		/* After SIGTERM, only what the socket already holds. */
+		if (!seq_stop && wait_in(s, end) <= 0 && !seq_stop)
+			break;
+		n = recvfrom(s, &m, sizeof(m), seq_stop ? MSG_DONTWAIT : 0,
+			     (struct sockaddr *)&from, &fl);
+		if (n < 0 && seq_stop && errno != EINTR)
+			break;
+		if (n != sizeof(m))
 			continue;
 		f = ntohs(from.sin_port);
 		recv++;
@@ -538,6 +568,7 @@ static int seq_source(const char *addr, int port, int k, double secs,
 	struct seq_msg m = { 0 };
 	int *s, i;
 
+	seq_on_term();
 	s = calloc(k, sizeof(*s));
 	if (!dl || !s)
 		return 1;
@@ -548,7 +579,8 @@ static int seq_source(const char *addr, int port, int k, double secs,
 			return 1;
 		}
 	}
-	while (now() < end) {
+	printf("seq: sending\n");
+	while (!seq_stop && now() < end) {
 		for (i = 0; i < k; i++) {
 			m.seq = sent / k;
 			/* A full queue drops it: only the order counts. */
