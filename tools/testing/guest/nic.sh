@@ -116,6 +116,8 @@ step hardware
 ethtool -x $DEV >/tmp/found
 dev_state() { awk -v d="$DEV" '$1 == d { print $8 }' /proc/net/psteer/devices; }
 dev_col() { awk -v d="$DEV" -v c="$1" '$1 == d { print $c }' /proc/net/psteer/devices; }
+# Packets psteer counted in its buckets since it loaded.
+bucket_packets() { awk 'NR > 1 { n += $3 } END { print n + 0 }' /proc/net/psteer/buckets; }
 # The CPU that took most of each queue's interrupts, as queue_cpus lists them.
 irq_cpus() { queue_irqs | awk '{ printf "%s%s", (NR > 1 ? "," : ""), $3 }'; }
 if echo "hardware lo" >/proc/net/psteer/devices 2>/dev/null; then
@@ -186,22 +188,31 @@ fi
 echo "$rb" >/sys/module/psteer/parameters/rebalance_ms
 ok "$((p1 - p0 - s1 + s0)) of $((p1 - p0)) packets arrived on their bucket's owner$hashed; queues on CPUs $irq"
 
-# seq_moves PPS SECONDS: sequenced UDP from the host (rr -Q, 16 flows, PPS
+# seq_moves PPS ROUNDS: sequenced UDP from the host (rr -Q, 16 flows, PPS
 # datagrams a second) while every bucket that carried packets moves to
-# the next CPU every 0.3 s (pinned): each move a table rewrite. Not one
-# datagram may arrive after a later one of its flow. Sets $rewrites and
-# $moved; the buckets are given back to the rebalancer after.
+# the next CPU, ROUNDS times 0.3 s apart (pinned): each move a table
+# rewrite. The flood runs until the rounds are done, however long they
+# take on this host. Not one datagram may arrive after a later one of its
+# flow. Sets $rewrites and $moved; the buckets are given back to the
+# rebalancer after.
 seq_moves() {
-	local pps=$1 secs=$2 sink src rounds r0 m0 timeouts recv reordered
-	rr -q 7001 $((secs + 2)) >/tmp/sink &
+	local pps=$1 nrounds=$2 sink rounds r0 m0 timeouts recv reordered sent
+	local p0 t=0
+	rr -q 7001 600 >/tmp/sink &
 	sink=$!
 	sleep 0.5
 	r0=$(dev_col 9)
 	m0=$(dev_col 10)
-	(host rr -Q $ME 7001 16 "$secs" "$pps" >/tmp/source) &
-	src=$!
+	p0=$(bucket_packets)
+	host start rr -Q $ME 7001 16 600 "$pps" >/dev/null ||
+		fail "host rr -Q did not start"
+	until [ "$(bucket_packets)" -gt "$p0" ]; do
+		t=$((t + 1))
+		[ $t -lt 300 ] || fail "no datagram of host rr -Q in 30 s"
+		sleep 0.1
+	done
 	rounds=0
-	while kill -0 $src 2>/dev/null; do
+	while [ $rounds -lt "$nrounds" ]; do
 		awk 'NR > 1 && $3 > 0 { print $1, ($2 + 1) % 4 }' /proc/net/psteer/buckets >/tmp/pins
 		while read -r b c; do
 			echo "$b $c" >/proc/net/psteer/buckets
@@ -209,17 +220,23 @@ seq_moves() {
 		rounds=$((rounds + 1))
 		sleep 0.3
 	done
-	wait $src || fail "host rr -Q failed: $(cat /tmp/source)"
+	host stop >/tmp/source || fail "host rr -Q failed: $(cat /tmp/source)"
+	# What is still on its way (the rings, psteer's queues) arrives first.
+	sleep 1
+	kill -TERM $sink
 	wait $sink || true
 	cat /tmp/source /tmp/sink
 	cat /proc/net/psteer/devices
 	rewrites=$(($(dev_col 9) - r0))
 	moved=$(($(dev_col 10) - m0))
 	timeouts=$(dev_col 11)
+	sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/source)
 	recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/sink)
 	reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/sink)
-	echo "hardware moves: $rounds rounds of pins, $rewrites table rewrites moving $moved entries, $timeouts fence timeouts; $recv datagrams received, $reordered reordered"
-	[ "${recv:-0}" -ge $((pps * secs / 3)) ] || fail "only ${recv:-0} of $((pps * secs)) sequenced datagrams arrived"
+	echo "hardware moves: $rounds rounds of pins, $rewrites table rewrites moving $moved entries, $timeouts fence timeouts; $sent datagrams sent, $recv received, $reordered reordered"
+	[ "${sent:-0}" -gt 0 ] || fail "host rr -Q sent nothing: $(cat /tmp/source)"
+	[ "${recv:-0}" -ge $((sent / 3)) ] ||
+		fail "only ${recv:-0} of ${sent:-0} sequenced datagrams arrived"
 	[ "$rewrites" -ge 5 ] || fail "only $rewrites table rewrites during the moves"
 	[ "$(dev_col 13)" = 0 ] || fail "the driver refused $(dev_col 13) table rewrites"
 	[ "$reordered" = 0 ] || fail "$reordered datagrams arrived after a later one of their flow ($timeouts fence timeouts)"
@@ -229,11 +246,11 @@ seq_moves() {
 }
 
 step hardware-moves
-# 3000 datagrams a second for 5 s, 500 on the debug kernel (lockdep,
-# KASAN), which keeps up with a few hundred a second.
+# 3000 datagrams a second over 10 rounds of moves, 500 on the debug
+# kernel (lockdep, KASAN), which keeps up with a few hundred a second.
 pps=3000
 [ ! -e /proc/lockdep ] || pps=500
-seq_moves $pps 5
+seq_moves $pps 10
 ok "$rewrites rewrites, $moved entries moved, 0 reordered"
 
 step hardware-coexist
@@ -306,7 +323,7 @@ if [ "${PSTEER_GUEST_NIC_HASH:-0}" = 1 ]; then
 		fail "without a connection table, $((s1 - s0)) of $((p1 - p0)) packets were steered in software"
 	[ $((h1 - h0)) -ge $((p1 - p0)) ] ||
 		fail "only $((h1 - h0)) of $((p1 - p0)) packets' buckets came from the NIC's hash"
-	seq_moves 3000 3
+	seq_moves 3000 6
 	x rmmod psteer
 	check_unloaded "after rmmod (max_conns=0)"
 	ethtool -x $DEV >/tmp/after

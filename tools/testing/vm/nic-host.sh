@@ -35,6 +35,10 @@
 #
 #   rr ARGS       run the host's rr with ARGS in the namespace (ARGS: digits,
 #                 letters, dots, colons, dashes and blanks only)
+#   start rr ARGS the same in the background, one at a time: answered at
+#                 once
+#   stop          SIGTERM to it (rr -Q and rr -q stop at once), then its
+#                 output and exit status
 #   stats         the tap's rx/tx packets and drops
 #
 # Anything else answers "HOST-END rc=2". Everything is removed on exit:
@@ -116,21 +120,47 @@ nic_down() {
 # nic_agent RR: serves the guest's requests (see above) until QEMU closes
 # the channel; RR is the host build of rr.
 nic_agent() {
-	local rr=$1 line args out rc
+	local rr=$1 line args out rc bg=""
 	exec 7<>"$NIC_DIR/ctl.in" 8<>"$NIC_DIR/ctl.out"
+	# Killed by vm-run.sh's cleanup, or the channel closed: the background
+	# rr goes too (the namespace's removal would not end it).
+	trap '[ -z "$bg" ] || kill "$bg" 2>/dev/null; exit 0' TERM EXIT
 	while IFS= read -r line <&8; do
 		line=${line%$'\r'}
 		rc=0
 		case "$line" in
-		"rr "*)
-			args=${line#rr }
+		"rr "* | "start rr "*)
+			args=${line#start }
+			args=${args#rr }
 			case "$args" in
 			*[!0-9A-Za-z.:\ -]*) out="bad arguments" rc=2 ;;
 			*)
-				# shellcheck disable=SC2086 # the words are rr's arguments
-				out=$(ip netns exec "$NIC_NS" "$rr" $args 2>&1) || rc=$?
+				if [ "${line%% *}" = start ]; then
+					if [ -n "$bg" ]; then
+						out="an rr is running already" rc=2
+					else
+						# shellcheck disable=SC2086 # rr's arguments
+						ip netns exec "$NIC_NS" "$rr" $args \
+							>"$NIC_DIR/bg.out" 2>&1 7>&- 8>&- &
+						bg=$!
+						out="started"
+					fi
+				else
+					# shellcheck disable=SC2086 # the words are rr's arguments
+					out=$(ip netns exec "$NIC_NS" "$rr" $args 2>&1) || rc=$?
+				fi
 				;;
 			esac
+			;;
+		stop)
+			if [ -z "$bg" ]; then
+				out="no rr is running" rc=2
+			else
+				kill -TERM "$bg" 2>/dev/null || true
+				wait "$bg" || rc=$?
+				bg=""
+				out=$(cat "$NIC_DIR/bg.out")
+			fi
 			;;
 		stats)
 			out=$(ip -n "$NIC_NS" -s link show "$NIC_TAP" 2>&1) || rc=$?
