@@ -117,9 +117,10 @@ iperf_wait_ready
 echo "+ iperf3 -c $SRV4 -P 4 -t 6 (in cli, background)"
 cli iperf3 -f m -i 0 -c $SRV4 -P 4 -t 6 >/tmp/iperf-where.txt 2>&1 &
 BG=$!
-sleep 3
+# The control connection and the 4 streams tracked, within 30 s.
 # shellcheck disable=SC2016 # an awk program, run in srv
-srv awk 'NR > 1 && $1 == 6' /proc/net/psteer/conns >/tmp/conns
+tcp_conns() { srv awk 'NR > 1 && $1 == 6' /proc/net/psteer/conns >/tmp/conns && [ "$(wc -l </tmp/conns)" -ge 5 ]; }
+wait_for 300 "fewer than 5 TCP connections in conns" tcp_conns
 n=0
 while read -r proto src sport dst dport hash bucket cpu rest; do
 	out=$(psteer where "$proto" "$src" "$sport" "$dst" "$dport")

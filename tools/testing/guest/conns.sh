@@ -163,9 +163,14 @@ T=/sys/kernel/tracing
 [ -d $T/events/psteer ] || T=/sys/kernel/debug/tracing
 echo 1 >$T/events/psteer/conn_expire/enable
 x sh -c "echo 2 >$P/conn_timeout_tcp && echo 2 >$P/conn_timeout_udp && echo 2 >$P/conn_timeout_closing"
-sleep 4
-left=$( (conns srv; conns cli) | wc -l)
-[ "$left" = 0 ] || { (conns srv; conns cli) | head; fail "$left entries left after 4 s"; }
+# Idle for 2 s, then expired by the next pass of their CPU's timer thread;
+# waited for up to 20 s, however slow the guest.
+t=0
+while left=$( (conns srv; conns cli) | wc -l) && [ "$left" != 0 ]; do
+	t=$((t + 1))
+	[ $t -lt 200 ] || { (conns srv; conns cli) | head; fail "$left entries left 20 s after a timeout of 2 s"; }
+	sleep 0.1
+done
 expired >/tmp/exp1
 awk 'FILENAME == "/tmp/exp0" { e0[$1] = $2; next } { print $1, $2 - e0[$1] }' \
 	/tmp/exp0 /tmp/exp1 | awk '$2 > 0' | sort >/tmp/got
@@ -203,9 +208,13 @@ x taskset -p b "$(cat /tmp/iperf3-srv.pid)"
 echo "+ taskset b iperf3 -c $SRV4 -P 8 -t 3600 -b 20M (in cli, background)"
 cli taskset b iperf3 -f m -i 0 -c $SRV4 -P 8 -t 3600 -b 20M >/tmp/iperf-hp.txt 2>&1 &
 BG=$!
-sleep 3
-conns srv | awk '$1 == 6 && $5 == 5201 { print $2, $3, $4, $5, $9 }' | sort >/tmp/before
-nb=$(wc -l </tmp/before)
+# All 8 connections tracked, within 30 s.
+t=0
+while conns srv | awk '$1 == 6 && $5 == 5201 { print $2, $3, $4, $5, $9 }' | sort >/tmp/before &&
+	nb=$(wc -l </tmp/before) && [ "$nb" -lt 8 ] && [ $t -lt 300 ]; do
+	t=$((t + 1))
+	sleep 0.1
+done
 on2=$(owned 2)
 echo "before: CPU 2 owns $on2 buckets; $nb iperf3 connections tracked"
 [ "$nb" -ge 8 ] || fail "only $nb iperf3 connections tracked"
@@ -213,13 +222,18 @@ x sh -c "echo 0 >/sys/devices/system/cpu/cpu2/online"
 [ "$(owned 2)" = 0 ] || fail "CPU 2 still owns $(owned 2) buckets offline"
 st=$(thread_state psteer_timer/2)
 [ "$st" = P ] || fail "psteer_timer/2 is $st, not parked"
-sleep 3
-conns srv | awk '$1 == 6 && $5 == 5201 { print $2, $3, $4, $5, $9, $8 }' | sort >/tmp/after
-awk 'FILENAME == "/tmp/before" { p[$1" "$2" "$3" "$4] = $5; next }
-	{ k = $1" "$2" "$3" "$4; if (k in p) { n++; if ($6 == 2) bad++; if ($5 > p[k]) grew++ } }
-	END { printf "%d carried over, %d still counting, %d on CPU 2\n", n, grew, bad
-	      exit !(n >= 8 && grew >= 8 && bad == 0) }' /tmp/before /tmp/after ||
-	fail "connections not carried over to the other CPUs"
+# Every flow counting again on another CPU, within 30 s (an RTO back-off
+# can hold a flow for seconds on the debug kernel).
+t=0
+until conns srv | awk '$1 == 6 && $5 == 5201 { print $2, $3, $4, $5, $9, $8 }' | sort >/tmp/after &&
+	awk 'FILENAME == "/tmp/before" { p[$1" "$2" "$3" "$4] = $5; next }
+		{ k = $1" "$2" "$3" "$4; if (k in p) { n++; if ($6 == 2) bad++; if ($5 > p[k]) grew++ } }
+		END { printf "%d carried over, %d still counting, %d on CPU 2\n", n, grew, bad
+		      exit !(n >= 8 && grew >= 8 && bad == 0) }' /tmp/before /tmp/after; do
+	t=$((t + 1))
+	[ $t -lt 30 ] || fail "connections not carried over to the other CPUs within 30 s"
+	sleep 1
+done
 echo >$T/trace
 echo 1 >$T/events/psteer/rebalance/enable
 x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
@@ -264,9 +278,6 @@ done
 ok "CPU 2 owned $on2, then 0, then $back buckets"
 
 step last-cpu
-nothing_queued() {
-	[ "$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)" = 0 ]
-}
 # A set of one CPU: taking it offline must not fail (suspend and kexec do
 # it); psteer is bypassed until it is back.
 x rmmod psteer
@@ -296,7 +307,7 @@ iperf steered -c $SRV4 -P 4 -t 2
 # receives them in GRO lists: psteer_table_resume()).
 x sh -c "echo 0 >/sys/devices/system/cpu/cpu2/online"
 x cli ping -c 1 -W 5 $SRV4 >/dev/null
-seq_across "end of the bypass" 5 3 \
+seq_across "end of the bypass" \
 	x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
 wait_for 50 "packets left queued after the second bypass ended" nothing_queued
 ok "$recv datagrams across the end of the bypass, in order"

@@ -120,7 +120,7 @@ cli /sbin/tc qdisc del dev $CLIDEV root 2>/dev/null || true
 # bypass_round N: one flood with CPU 2 offline and back in its middle;
 # fails if any datagram arrived after a later one of its flow.
 bypass_round() {
-	seq_across "round $1" 7 4 bypass_cycle "$1"
+	seq_across "round $1" bypass_cycle "$1"
 }
 
 # bypass_cycle N: CPU 2 offline, and back a second later.
@@ -253,23 +253,9 @@ x srv ethtool -K veth1 gro on
 srv ethtool -k veth1 | grep -q '^generic-receive-offload: on' ||
 	fail "GRO did not turn on for veth1"
 # A fixed number of rounds while the flood runs, however long they take
-# (a round took 0.6 s on the debug kernel under a loaded host): the flood
-# and the sink run until told to stop. ( exec ... ) makes $! rr's PID.
-echo "+ rr -q 9000 600 (in srv); rr -Q $SRV4 9000 16 600 (in cli, on CPU 0); 10 rounds of 16 moves on CPU 1; SIGTERM to both"
-(exec /sbin/ip netns exec srv rr -q 9000 600 >/tmp/seq.txt) &
-SINK=$!
-track_bg $SINK
-sleep 0.5
-(exec /sbin/ip netns exec cli taskset 1 rr -Q $SRV4 9000 16 600 >/tmp/seq-src.txt) &
-SRC=$!
-track_bg $SRC
-t=0
-until grep -q '^seq: sending' /tmp/seq-src.txt 2>/dev/null; do
-	kill -0 $SRC 2>/dev/null || fail "rr -Q ended before sending: $(cat /tmp/seq-src.txt)"
-	t=$((t + 1))
-	[ $t -lt 300 ] || fail "rr -Q did not start sending in 30 s"
-	sleep 0.1
-done
+# (a round took 0.6 s on the debug kernel under a loaded host).
+seq_flood_start 9000 16 1
+echo "+ 10 rounds of 16 moves on CPU 1"
 # shellcheck disable=SC2016 # a program for the child shell
 taskset 2 sh -c '
 	r=0
@@ -282,14 +268,7 @@ taskset 2 sh -c '
 		r=$((r + 1))
 	done'
 rounds=10
-kill -0 $SRC 2>/dev/null || fail "the flood ended before the moves did: $(cat /tmp/seq-src.txt)"
-kill -TERM $SRC
-wait $SRC || true
-# What is still on its way (psteer's queues, the backlog) arrives first.
-sleep 1
-kill -TERM $SINK
-wait $SINK || true
-seq_result
+seq_flood_stop
 echo "$(sed -n 's/^seq: sent=//p' /tmp/seq-src.txt) sent, $rounds rounds of 16 moves during the flood"
 x srv ethtool -K veth1 gro off
 nic_queue 1
@@ -393,8 +372,12 @@ set +e
 (
 set -e
 rt() { /sbin/ip netns exec rt "$@"; }
+# shellcheck disable=SC2317 # called through x and wait_for
 fa() { /sbin/ip netns exec fa "$@"; }
 fb() { /sbin/ip netns exec fb "$@"; }
+# fb_received N: fb's end of the path has received at least N packets.
+# shellcheck disable=SC2317 # called through wait_for
+fb_received() { [ "$(fb cat /sys/class/net/vD/statistics/rx_packets)" -ge "$1" ]; }
 # rt_counted: packets rt's psteer saw (inline + steered).
 rt_counted() {
 	# shellcheck disable=SC2016 # an awk program, run in rt
@@ -441,23 +424,30 @@ NFT
 	else
 		x fa ping -c 1 -W 5 10.2.0.2 >/dev/null
 		c0=$(rt_counted)
-		fb rr -q 9000 7 >/tmp/seq.txt &
-		track_bg $!
+		# Until 600 datagrams reached fb, however long that takes.
+		echo "+ rr -q 9000 600 (in fb); rr -Q 10.2.0.2 9000 8 600 (in fa), until fb received 600"
+		(exec /sbin/ip netns exec fb rr -q 9000 600 >/tmp/seq.txt) &
 		SINK=$!
+		track_bg $SINK
 		sleep 0.5
-		fa rr -Q 10.2.0.2 9000 8 4 >/tmp/seq-src.txt &
-		track_bg $!
+		rx0=$(fb cat /sys/class/net/vD/statistics/rx_packets)
+		(exec /sbin/ip netns exec fa rr -Q 10.2.0.2 9000 8 600 >/tmp/seq-src.txt) &
 		SRC=$!
+		track_bg $SRC
+		wait_for 600 "fb did not receive 600 datagrams" \
+			fb_received $((rx0 + 600))
+		kill -TERM $SRC
 		wait $SRC || true
+		sleep 0.5
+		kill -TERM $SINK
 		wait $SINK || true
 		seq_result
 		c=$(($(rt_counted) - c0))
 		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/seq-src.txt)
 		rt nft list flowtable inet ft f >/dev/null
 		echo "flowtable: $sent sent, $recv received, psteer in rt saw $c, $reordered overtaken at the offload"
-		# A floor, not a rate (the debug kernel forwarded 1072 on a slow
-		# host), high enough for the offload check below: psteer sees
-		# about 2 packets a flow before the offload.
+		# High enough for the offload check below: psteer sees about 2
+		# packets a flow before the offload.
 		[ "${recv:-0}" -ge 500 ] || fail "only ${recv:-0} datagrams forwarded"
 		[ "$c" -lt $((recv / 10)) ] ||
 			fail "psteer saw $c of $recv forwarded packets: the flows were not offloaded"
@@ -504,15 +494,19 @@ table ip after {
 }
 NFT
 	s0=$(stolen)
-	srv rr -q 9100 6 >/tmp/nf-drop.txt &
-	track_bg $!
+	# The sinks run until the sources are done and psteer holds nothing.
+	(exec /sbin/ip netns exec srv rr -q 9100 600 >/tmp/nf-drop.txt) &
 	D=$!
-	srv rr -q 9101 6 >/tmp/nf-pass.txt &
-	track_bg $!
+	track_bg $D
+	(exec /sbin/ip netns exec srv rr -q 9101 600 >/tmp/nf-pass.txt) &
 	P=$!
+	track_bg $P
 	sleep 0.5
 	cli taskset 1 rr -Q $SRV4 9100 8 2 500 >/tmp/nf-drop-src.txt
 	cli taskset 1 rr -Q $SRV4 9101 8 2 500 >/tmp/nf-pass-src.txt
+	wait_for 300 "packets left queued after the floods" nothing_queued
+	sleep 0.5
+	kill -TERM $D $P
 	wait $D || true
 	wait $P || true
 	sd=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/nf-drop-src.txt)

@@ -118,6 +118,31 @@ dev_state() { awk -v d="$DEV" '$1 == d { print $8 }' /proc/net/psteer/devices; }
 dev_col() { awk -v d="$DEV" -v c="$1" '$1 == d { print $c }' /proc/net/psteer/devices; }
 # Packets psteer counted in its buckets since it loaded.
 bucket_packets() { awk 'NR > 1 { n += $3 } END { print n + 0 }' /proc/net/psteer/buckets; }
+# entry0_queue: the queue entry 0 of $DEV's table sends to.
+entry0_queue() { ethtool -x $DEV | awk '/^ *0:/ { print $2 }'; }
+# wait_table_followed: until psteer takes each queue for the CPU its
+# interrupts went to and no rewrite came in the last 0.3 s (3 syncs): the
+# table follows the owners. At most 30 s, however slow the guest.
+wait_table_followed() {
+	local r t=0
+	while :; do
+		r=$(dev_col 9)
+		sleep 0.3
+		[ "$(dev_col 14)" != "$(irq_cpus)" ] || [ "$(dev_col 9)" != "$r" ] || return 0
+		t=$((t + 1))
+		[ $t -lt 100 ] ||
+			fail "the table did not follow in 30 s: psteer takes the queues for CPUs $(dev_col 14), their interrupts went to $(irq_cpus); $(dev_col 9) rewrites"
+	done
+}
+# rewritten_since N: $DEV's table rewrites count passed N.
+rewritten_since() { [ "$(dev_col 9)" -gt "$1" ]; }
+# settled: psteer's buckets counted no packet for a second, and hold none.
+settled() {
+	local p
+	p=$(bucket_packets)
+	sleep 1
+	[ "$(bucket_packets)" = "$p" ] && nothing_queued
+}
 # The CPU that took most of each queue's interrupts, as queue_cpus lists them.
 irq_cpus() { queue_irqs | awk '{ printf "%s%s", (NR > 1 ? "," : ""), $3 }'; }
 if echo "hardware lo" >/proc/net/psteer/devices 2>/dev/null; then
@@ -137,7 +162,7 @@ x sh -c "echo 'hardware $DEV' >/proc/net/psteer/devices"
 rb=$(cat /sys/module/psteer/parameters/rebalance_ms)
 echo 0 >/sys/module/psteer/parameters/rebalance_ms
 phase
-sleep 1
+wait_table_followed
 p0=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 s0=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 # Per bucket, packets counted by the bucket and by the connections listed
@@ -196,7 +221,7 @@ ok "$((p1 - p0 - s1 + s0)) of $((p1 - p0)) packets arrived on their bucket's own
 # flow. Sets $rewrites and $moved; the buckets are given back to the
 # rebalancer after.
 seq_moves() {
-	local pps=$1 nrounds=$2 sink rounds r0 m0 timeouts recv reordered sent
+	local pps=$1 nrounds=$2 sink rounds r0 m0 timeouts recv reordered sent r
 	local p0 t=0
 	rr -q 7001 600 >/tmp/sink &
 	sink=$!
@@ -214,15 +239,23 @@ seq_moves() {
 	rounds=0
 	while [ $rounds -lt "$nrounds" ]; do
 		awk 'NR > 1 && $3 > 0 { print $1, ($2 + 1) % 4 }' /proc/net/psteer/buckets >/tmp/pins
+		r=$(dev_col 9)
 		while read -r b c; do
 			echo "$b $c" >/proc/net/psteer/buckets
 		done </tmp/pins
+		# Each round its own rewrite, however slow the sync is here.
+		wait_for 100 "no table rewrite for round $((rounds + 1))'s pins" \
+			rewritten_since "$r"
 		rounds=$((rounds + 1))
 		sleep 0.3
 	done
 	host stop >/tmp/source || fail "host rr -Q failed: $(cat /tmp/source)"
 	# What is still on its way (the rings, psteer's queues) arrives first.
-	sleep 1
+	t=0
+	until settled; do
+		t=$((t + 1))
+		[ $t -lt 30 ] || fail "packets still arriving 30 s after the flood stopped"
+	done
 	kill -TERM $sink
 	wait $sink || true
 	cat /tmp/source /tmp/sink
@@ -234,10 +267,11 @@ seq_moves() {
 	recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/sink)
 	reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/sink)
 	echo "hardware moves: $rounds rounds of pins, $rewrites table rewrites moving $moved entries, $timeouts fence timeouts; $sent datagrams sent, $recv received, $reordered reordered"
-	[ "${sent:-0}" -gt 0 ] || fail "host rr -Q sent nothing: $(cat /tmp/source)"
-	[ "${recv:-0}" -ge $((sent / 3)) ] ||
+	# Enough to judge order, 10 a flow: a guest slower than the host's
+	# pace loses datagrams in its rings, which is no reordering.
+	[ "${recv:-0}" -ge 160 ] ||
 		fail "only ${recv:-0} of ${sent:-0} sequenced datagrams arrived"
-	[ "$rewrites" -ge 5 ] || fail "only $rewrites table rewrites during the moves"
+	[ "$rewrites" -ge "$rounds" ] || fail "only $rewrites table rewrites for $rounds rounds of moves"
 	[ "$(dev_col 13)" = 0 ] || fail "the driver refused $(dev_col 13) table rewrites"
 	[ "$reordered" = 0 ] || fail "$reordered datagrams arrived after a later one of their flow ($timeouts fence timeouts)"
 	while read -r b c; do
@@ -257,8 +291,13 @@ step hardware-coexist
 # Someone else's ethtool -X: psteer stops driving and leaves it; asked
 # again, it drives from that table and gives it back when told to stop.
 x ethtool -X $DEV weight 1 1 1 0
-sleep 1
-[ "$(dev_state)" = overridden ] || { cat /proc/net/psteer/devices; fail "devices says $(dev_state) after ethtool -X"; }
+# The next sync (every 100 ms) finds it, however slow this guest is.
+t=0
+until [ "$(dev_state)" = overridden ]; do
+	t=$((t + 1))
+	[ $t -lt 100 ] || { cat /proc/net/psteer/devices; fail "devices says $(dev_state) 10 s after ethtool -X"; }
+	sleep 0.1
+done
 dmesg | grep -q "changed outside psteer" || fail "no kernel message about the rewrite"
 [ "$(dev_col 7)" = 3 ] || fail "psteer touched the table after ethtool -X: it uses $(dev_col 7) queues"
 x sh -c "echo 'hardware $DEV' >/proc/net/psteer/devices"
@@ -275,9 +314,13 @@ phase
 # Bucket 0 to another CPU: entry 0 moves to that CPU's queue.
 to=$(awk 'NR > 1 && $1 == 0 { print ($2 + 1) % 4 }' /proc/net/psteer/buckets)
 echo "0 $to" >/proc/net/psteer/buckets
-sleep 1
 entry0=$(awk '/^ *0:/ { print $2 }' /tmp/found)
-now0=$(ethtool -x $DEV | awk '/^ *0:/ { print $2 }')
+t=0
+until { [ "$(dev_col 9)" -ge 1 ] && [ "$(entry0_queue)" = "$to" ]; } || [ $t -ge 100 ]; do
+	t=$((t + 1))
+	sleep 0.1
+done
+now0=$(entry0_queue)
 # Driven anew, psteer learned every queue's CPU from one phase: the
 # entries of a queue not learned yet stay on it (src/nic.c,
 # psteer_hw_plan()), so each queue carries a quarter of the flows.
@@ -309,7 +352,7 @@ if [ "${PSTEER_GUEST_NIC_HASH:-0}" = 1 ]; then
 	x insmod "$KO" max_conns=0 rebalance_ms=0
 	x sh -c "echo 'hardware $DEV' >/proc/net/psteer/devices"
 	phase
-	sleep 1
+	wait_table_followed
 	p0=$(awk 'NR > 1 { n += $3 + $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 	s0=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 	h0=$(dev_col 12)
@@ -342,8 +385,7 @@ phase
 # Bucket 0 to another CPU: entry 0 moves to that CPU's queue.
 to=$(awk 'NR > 1 && $1 == 0 { print ($2 + 1) % 4 }' /proc/net/psteer/buckets)
 echo "0 $to" >/proc/net/psteer/buckets
-sleep 1
-[ "$(dev_col 9)" -ge 1 ] || fail "no rewrite after bucket 0 went to CPU $to"
+wait_for 100 "no rewrite after bucket 0 went to CPU $to" rewritten_since 0
 x /sbin/ip netns add away
 x /sbin/ip link set $DEV netns away
 /sbin/ip netns exec away ethtool -x $DEV >/tmp/after
