@@ -135,6 +135,7 @@ wait_table_followed() {
 	done
 }
 # rewritten_since N: $DEV's table rewrites count passed N.
+# shellcheck disable=SC2317 # called through wait_for
 rewritten_since() { [ "$(dev_col 9)" -gt "$1" ]; }
 # settled: psteer's buckets counted no packet for a second, and hold none.
 settled() {
@@ -221,7 +222,7 @@ ok "$((p1 - p0 - s1 + s0)) of $((p1 - p0)) packets arrived on their bucket's own
 # flow. Sets $rewrites and $moved; the buckets are given back to the
 # rebalancer after.
 seq_moves() {
-	local pps=$1 nrounds=$2 sink rounds r0 m0 timeouts recv reordered sent r
+	local pps=$1 nrounds=$2 sink rounds r0 m0 timeouts recv reordered sent
 	local p0 t=0
 	rr -q 7001 600 >/tmp/sink &
 	sink=$!
@@ -239,14 +240,13 @@ seq_moves() {
 	rounds=0
 	while [ $rounds -lt "$nrounds" ]; do
 		awk 'NR > 1 && $3 > 0 { print $1, ($2 + 1) % 4 }' /proc/net/psteer/buckets >/tmp/pins
-		r=$(dev_col 9)
 		while read -r b c; do
 			echo "$b $c" >/proc/net/psteer/buckets
 		done </tmp/pins
-		# Each round its own rewrite, however slow the sync is here.
-		wait_for 100 "no table rewrite for round $((rounds + 1))'s pins" \
-			rewritten_since "$r"
 		rounds=$((rounds + 1))
+		# Not waited for by reading the devices file: it takes RTNL,
+		# which the fence's looks at the old queues need (each look
+		# tries it; a fence that cannot get it for 100 ms times out).
 		sleep 0.3
 	done
 	host stop >/tmp/source || fail "host rr -Q failed: $(cat /tmp/source)"
@@ -271,7 +271,8 @@ seq_moves() {
 	# pace loses datagrams in its rings, which is no reordering.
 	[ "${recv:-0}" -ge 160 ] ||
 		fail "only ${recv:-0} of ${sent:-0} sequenced datagrams arrived"
-	[ "$rewrites" -ge "$rounds" ] || fail "only $rewrites table rewrites for $rounds rounds of moves"
+	# A rewrite every 100 ms: two rounds of pins may share one, not more.
+	[ "$rewrites" -ge $((rounds / 2)) ] || fail "only $rewrites table rewrites for $rounds rounds of moves"
 	[ "$(dev_col 13)" = 0 ] || fail "the driver refused $(dev_col 13) table rewrites"
 	[ "$reordered" = 0 ] || fail "$reordered datagrams arrived after a later one of their flow ($timeouts fence timeouts)"
 	while read -r b c; do
@@ -280,10 +281,14 @@ seq_moves() {
 }
 
 step hardware-moves
-# 3000 datagrams a second over 10 rounds of moves, 500 on the debug
-# kernel (lockdep, KASAN), which keeps up with a few hundred a second.
+# 3000 datagrams a second over 10 rounds of moves, 200 on the debug
+# kernel (lockdep, KASAN), which keeps up with a few hundred a second
+# alone. Beside another VM at 500 its queues' NAPIs stayed scheduled
+# through whole fences: 3 and 8 of 83 and 140 rewrites timed out (0
+# reordered, but a fence that times out may reorder; see "Driving a NIC's
+# table" in Documentation/psteer.rst), against 0 alone.
 pps=3000
-[ ! -e /proc/lockdep ] || pps=500
+[ ! -e /proc/lockdep ] || pps=200
 seq_moves $pps 10
 ok "$rewrites rewrites, $moved entries moved, 0 reordered"
 
