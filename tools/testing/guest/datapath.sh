@@ -504,11 +504,7 @@ NFT
 	sleep 0.5
 	cli taskset 1 rr -Q $SRV4 9100 8 2 500 >/tmp/nf-drop-src.txt
 	cli taskset 1 rr -Q $SRV4 9101 8 2 500 >/tmp/nf-pass-src.txt
-	wait_for 300 "packets left queued after the floods" nothing_queued
-	sleep 0.5
-	kill -TERM $D $P
-	wait $D || true
-	wait $P || true
+	sinks_stop $D $P
 	sd=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/nf-drop-src.txt)
 	sp=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/nf-pass-src.txt)
 	rd=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/nf-drop.txt)

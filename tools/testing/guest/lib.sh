@@ -453,11 +453,7 @@ seq_flood_start() {
 	SINK=$!
 	track_bg $SINK
 	sleep 0.5
-	if [ -n "$mask" ]; then
-		(exec /sbin/ip netns exec cli taskset "$mask" rr -Q "$SRV4" "$port" "$flows" 600 >/tmp/seq-src.txt) &
-	else
-		(exec /sbin/ip netns exec cli rr -Q "$SRV4" "$port" "$flows" 600 >/tmp/seq-src.txt) &
-	fi
+	(exec /sbin/ip netns exec cli ${mask:+taskset "$mask"} rr -Q "$SRV4" "$port" "$flows" 600 >/tmp/seq-src.txt) &
 	SRC=$!
 	track_bg $SRC
 	wait_for 300 "rr -Q did not start sending ($(cat /tmp/seq-src.txt 2>/dev/null))" \
@@ -472,12 +468,21 @@ seq_flood_stop() {
 		fail "the flood ended before it was stopped: $(cat /tmp/seq-src.txt)"
 	kill -TERM "$SRC"
 	wait "$SRC" || true
-	wait_for 300 "packets left queued after the flood" nothing_queued
-	# The backlog and srv's socket: what is on its way arrives first.
-	sleep 0.5
-	kill -TERM "$SINK"
-	wait "$SINK" || true
+	sinks_stop "$SINK"
 	seq_result
+}
+
+# sinks_stop PID...: once psteer holds nothing and what is on its way (the
+# backlog, the sockets) has arrived, stops each rr -q (SIGTERM: it counts
+# what its socket holds, prints its line and ends) and reaps it.
+sinks_stop() {
+	local p
+	wait_for 300 "packets left queued after the flood" nothing_queued
+	sleep 0.5
+	for p in "$@"; do
+		kill -TERM "$p"
+		wait "$p" || true
+	done
 }
 
 # seq_across WHAT CMD...: sequenced datagrams of 8 flows from cli to srv's

@@ -118,6 +118,9 @@ dev_state() { awk -v d="$DEV" '$1 == d { print $8 }' /proc/net/psteer/devices; }
 dev_col() { awk -v d="$DEV" -v c="$1" '$1 == d { print $c }' /proc/net/psteer/devices; }
 # Packets psteer counted in its buckets since it loaded.
 bucket_packets() { awk 'NR > 1 { n += $3 } END { print n + 0 }' /proc/net/psteer/buckets; }
+# counted_since N: psteer's buckets counted more than N packets.
+# shellcheck disable=SC2317 # called through wait_for
+counted_since() { [ "$(bucket_packets)" -gt "$1" ]; }
 # entry0_queue: the queue entry 0 of $DEV's table sends to.
 entry0_queue() { ethtool -x $DEV | awk '/^ *0:/ { print $2 }'; }
 # wait_table_followed: until psteer takes each queue for the CPU its
@@ -232,11 +235,7 @@ seq_moves() {
 	p0=$(bucket_packets)
 	host start rr -Q $ME 7001 16 600 "$pps" >/dev/null ||
 		fail "host rr -Q did not start"
-	until [ "$(bucket_packets)" -gt "$p0" ]; do
-		t=$((t + 1))
-		[ $t -lt 300 ] || fail "no datagram of host rr -Q in 30 s"
-		sleep 0.1
-	done
+	wait_for 300 "no datagram of host rr -Q" counted_since "$p0"
 	rounds=0
 	while [ $rounds -lt "$nrounds" ]; do
 		awk 'NR > 1 && $3 > 0 { print $1, ($2 + 1) % 4 }' /proc/net/psteer/buckets >/tmp/pins
