@@ -11,6 +11,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/bottom_half.h>
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/hrtimer.h>
@@ -18,6 +19,9 @@
 #include <linux/kthread.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#ifdef PSTEER_HAVE_RXQ_NAPI
+#include <net/netdev_rx_queue.h>
+#endif
 
 #include "nic.h"
 #include "psteer.h"
@@ -1130,6 +1134,12 @@ static enum hrtimer_restart psteer_test_napi_timer(struct hrtimer *timer)
 /* The device is down and its fake NAPI off its list before it goes. */
 static void psteer_fence_dev_free(struct net_device *dev)
 {
+#ifdef PSTEER_HAVE_RXQ_NAPI
+	unsigned int q;
+
+	for (q = 0; q < dev->num_rx_queues; q++)
+		__netif_get_rx_queue(dev, q)->napi = NULL;
+#endif
 	clear_bit(__LINK_STATE_START, &dev->state);
 	INIT_LIST_HEAD(&dev->napi_list);
 	free_netdev(dev);
@@ -1141,12 +1151,14 @@ KUNIT_DEFINE_ACTION_WRAPPER(psteer_fence_dev_free_action, psteer_fence_dev_free,
 struct psteer_fence_run {
 	struct psteer *ps;
 	struct completion done;
+	u64 start;
 };
 
 static int psteer_fence_run_fn(void *arg)
 {
 	struct psteer_fence_run *run = arg;
 
+	WRITE_ONCE(run->start, ktime_get_ns());
 	psteer_hw_sync_all(run->ps);
 	kthread_complete_and_exit(&run->done, 0);
 }
@@ -1293,6 +1305,103 @@ static struct psteer *psteer_test_driven(struct kunit *test,
 }
 #endif
 
+#if defined(PSTEER_HAVE_ETHTOOL_RXFH_PARAM) && defined(PSTEER_HAVE_RXQ_NAPI)
+/* A CPU that runs nothing else for a while: a look at its queue waits. */
+struct psteer_spin {
+	struct task_struct *then;
+	struct completion done;
+	u64 end;
+};
+
+/* Wakes @s->then once its CPU runs nothing else, for 300 ms. */
+static int psteer_spin_fn(void *arg)
+{
+	struct psteer_spin *s = arg;
+
+	preempt_disable();
+	wake_up_process(s->then);
+	mdelay(300);
+	s->end = ktime_get_ns();
+	preempt_enable();
+	kthread_complete_and_exit(&s->done, 0);
+}
+
+/* A thread for @fn on @cpu, not started. */
+static struct task_struct *psteer_test_thread_on(struct kunit *test,
+						 int (*fn)(void *), void *arg,
+						 int cpu)
+{
+	struct task_struct *t = kthread_create(fn, arg, "psteer_kt_%d", cpu);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	return t;
+}
+#endif
+
+/*
+ * A fence gives every old queue PSTEER_HW_FENCE_MS from the end of its
+ * first looks (src/nic.c, psteer_hw_fence()). A look runs on the queue's
+ * CPU and waits for it: here queue 0's CPU runs nothing else for 300 ms,
+ * so the first look, at queue 0, takes most of that. Queue 1's NAPI is
+ * scheduled for good. When the bound ran from the fence's start, queue 1
+ * was given up at once after that slow look, after one look of its own;
+ * now it is looked at for 100 ms more. Entry 0 moves from queue 0 to 1,
+ * entry 1 from queue 1 to 0.
+ */
+static void psteer_hw_fence_bound_after_looks(struct kunit *test)
+{
+#if defined(PSTEER_HAVE_ETHTOOL_RXFH_PARAM) && defined(PSTEER_HAVE_RXQ_NAPI)
+	struct napi_struct *napi = kunit_kcalloc(test, 2, sizeof(*napi),
+						 GFP_KERNEL);
+	struct psteer_fence_run *run = kunit_kzalloc(test, sizeof(*run),
+						     GFP_KERNEL);
+	struct psteer_spin *spin = kunit_kzalloc(test, sizeof(*spin),
+						 GFP_KERNEL);
+	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	struct psteer_hw *hw;
+	struct psteer *ps;
+	u64 done;
+	int q;
+
+	KUNIT_ASSERT_TRUE(test, napi && run && spin);
+	ps = psteer_test_driven(test, &hw);
+	psteer_table_set_owner(ps->tbl, 1, a);
+	for (q = 0; q < 2; q++) {
+		psteer_hrtimer_setup(&napi[q].timer, psteer_test_napi_timer,
+				     CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+		__netif_get_rx_queue(hw->dev, q)->napi = &napi[q];
+	}
+	set_bit(NAPI_STATE_SCHED, &napi[1].state);
+
+	/* The fence starts once queue 0's CPU is taken. */
+	run->ps = ps;
+	init_completion(&run->done);
+	spin->then = psteer_test_thread_on(test, psteer_fence_run_fn, run, nb);
+	init_completion(&spin->done);
+	wake_up_process(psteer_test_thread_on(test, psteer_spin_fn, spin, a));
+	wait_for_completion(&run->done);
+	done = ktime_get_ns();
+	wait_for_completion(&spin->done);
+	kunit_info(test, "fence began %llu ms before queue 0's CPU was free, ended %llu ms after\n",
+		   div_u64(spin->end - run->start, NSEC_PER_MSEC),
+		   div_u64(done - spin->end, NSEC_PER_MSEC));
+	/* Otherwise the first look was not slow enough to matter. */
+	KUNIT_ASSERT_GT(test, spin->end - run->start,
+			(u64)PSTEER_HW_FENCE_MS * NSEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, psteer_test_indir[0], 1);
+	KUNIT_EXPECT_EQ(test, psteer_test_indir[1], 0);
+	KUNIT_EXPECT_EQ(test, hw->fences, 2);
+	KUNIT_EXPECT_EQ(test, hw->fence_timeouts, 1);
+	KUNIT_EXPECT_GE(test, done - spin->end,
+			(u64)PSTEER_HW_FENCE_MS * NSEC_PER_MSEC - TICK_NSEC);
+	KUNIT_EXPECT_EQ(test, ps->tbl->buckets[0].hold, PSTEER_NO_CPU);
+	KUNIT_EXPECT_EQ(test, ps->tbl->buckets[1].hold, PSTEER_NO_CPU);
+#else
+	kunit_skip(test, "needs struct ethtool_rxfh_param and a queue's NAPI (6.8)");
+#endif
+}
+
 /*
  * An administrator's change to a driven device is theirs (src/nic.c,
  * psteer_hw_changed()): symmetric hashing turned on (ethtool -X eth0
@@ -1396,6 +1505,7 @@ static struct kunit_case psteer_queue_cases[] = {
 	KUNIT_CASE(psteer_hw_learn_queues_slow),
 	KUNIT_CASE(psteer_hw_coalesce_wait),
 	KUNIT_CASE(psteer_hw_fence_without_rtnl),
+	KUNIT_CASE_SLOW(psteer_hw_fence_bound_after_looks),
 	KUNIT_CASE(psteer_hw_admin_change_kept),
 	KUNIT_CASE(psteer_hw_restore_keeps_admin_table),
 	KUNIT_CASE(psteer_queue_budget),

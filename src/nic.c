@@ -68,6 +68,7 @@
 #include "compat.h"
 #include "params.h"
 #include "psteer.h"
+#include "psteer_trace.h"
 
 /**
  * struct psteer_rss - a device's RSS configuration
@@ -411,6 +412,14 @@ struct psteer_hw_probe {
 	u32 queue;
 };
 
+/* What one look of a fence at an old queue found (psteer_hw_fence_look()). */
+enum psteer_look {
+	PSTEER_LOOK_END = -1,	/* the fence must end now */
+	PSTEER_LOOK_BUSY,	/* the queue's NAPI is scheduled, or its timer */
+	PSTEER_LOOK_IDLE,
+	PSTEER_LOOK_LOCKED,	/* RTNL or the device's lock was taken */
+};
+
 static bool psteer_napi_busy(struct napi_struct *napi)
 {
 	/*
@@ -428,37 +437,38 @@ static bool psteer_napi_busy(struct napi_struct *napi)
  * Without the queue's own NAPI (kernels before 6.8, drivers that do not
  * link it) every NAPI of the device must be idle. The caller holds RTNL;
  * the device's own lock too is taken here, where there is one
- * (psteer_netdev_trylock_napis()).
+ * (psteer_netdev_trylock_napis()). Returns an enum psteer_look.
  */
 static long psteer_hw_probe_fn(void *arg)
 {
 	const struct psteer_hw_probe *p = arg;
 	struct napi_struct *napi;
-	long idle = 1;
+	long look = PSTEER_LOOK_IDLE;
 
 	/* Busy: the next look tries again. */
 	if (!psteer_netdev_trylock_napis(p->dev))
-		return 0;
+		return PSTEER_LOOK_LOCKED;
 #ifdef PSTEER_HAVE_RXQ_NAPI
 	napi = __netif_get_rx_queue(p->dev, p->queue)->napi;
 	if (napi) {
-		idle = !psteer_napi_busy(napi);
+		if (psteer_napi_busy(napi))
+			look = PSTEER_LOOK_BUSY;
 		goto unlock;
 	}
 #endif
 	list_for_each_entry(napi, &p->dev->napi_list, dev_list)
 		if (psteer_napi_busy(napi)) {
-			idle = 0;
+			look = PSTEER_LOOK_BUSY;
 			break;
 		}
 #ifdef PSTEER_HAVE_RXQ_NAPI
 unlock:
 #endif
 	psteer_netdev_unlock_napis(p->dev);
-	return idle;
+	return look;
 }
 
-static bool psteer_hw_idle(struct psteer_hw *hw, u32 queue)
+static enum psteer_look psteer_hw_idle(struct psteer_hw *hw, u32 queue)
 {
 	struct psteer_hw_probe probe = { .dev = hw->dev, .queue = queue };
 	int cpu = READ_ONCE(hw->qcpu[queue]);
@@ -691,22 +701,46 @@ static bool psteer_hw_rewrite(struct psteer *ps, struct psteer_hw *hw,
  * fence holding RTNL, and sets @hw->abort.
  * A device that went down stopped its NAPIs (napi_disable() leaves them
  * scheduled): nothing to wait for there. Context: process, no RTNL.
- * Return: 1 idle, 0 not (or RTNL busy), -1 the fence must end now.
  */
-static int psteer_hw_fence_look(struct psteer_hw *hw, u32 q)
+static enum psteer_look psteer_hw_fence_look(struct psteer_hw *hw, u32 q)
 {
-	int ret;
+	enum psteer_look look;
 
 	if (READ_ONCE(hw->abort))
-		return -1;
+		return PSTEER_LOOK_END;
 	if (!rtnl_trylock())
-		return 0;
+		return PSTEER_LOOK_LOCKED;
 	if (!netif_running(hw->dev))
-		ret = -1;
+		look = PSTEER_LOOK_END;
 	else
-		ret = psteer_hw_idle(hw, q);
+		look = psteer_hw_idle(hw, q);
 	rtnl_unlock();
-	return ret;
+	return look;
+}
+
+/*
+ * One look at each old queue of @hw not seen idle yet (@hw->oldq), which
+ * loses those seen idle; @looks counts the others by what was found.
+ * Return: PSTEER_LOOK_IDLE when every queue has been seen idle,
+ * PSTEER_LOOK_BUSY when some have not, PSTEER_LOOK_END when the fence
+ * must end now.
+ */
+static enum psteer_look psteer_hw_fence_pass(struct psteer_hw *hw, u32 *looks)
+{
+	enum psteer_look look;
+	u32 q;
+
+	for_each_set_bit(q, hw->oldq, hw->nqueues) {
+		look = psteer_hw_fence_look(hw, q);
+		if (look == PSTEER_LOOK_END)
+			return look;
+		if (look == PSTEER_LOOK_IDLE)
+			__clear_bit(q, hw->oldq);
+		else
+			looks[look]++;
+	}
+	return bitmap_empty(hw->oldq, hw->nqueues) ? PSTEER_LOOK_IDLE :
+						     PSTEER_LOOK_BUSY;
 }
 
 /*
@@ -714,34 +748,47 @@ static int psteer_hw_fence_look(struct psteer_hw *hw, u32 q)
  * PSTEER_HW_FENCE_MS in every round, and the rest of the stack's
  * configuration must not stall behind it (each look at a queue takes
  * RTNL for that look only). Waits out the NIC's interrupt coalescing,
- * then until each old queue is idle, then lets the held packets go. A
- * fence that ends early, the device down or psteer stopping to drive it,
- * counts as a timeout: a move it ended may reorder. @hw stays:
- * psteer_hw_stop() waits for @hw->fencing to clear.
+ * then looks at every old queue in turn, again and again, until each has
+ * been seen idle, then lets the held packets go. A queue still busy
+ * PSTEER_HW_FENCE_MS after the first look at every queue ended times
+ * out: its held packets go anyway. The bound runs from the end of the
+ * first looks, not from the start, so that a queue is never given up
+ * after one look because the looks before it were slow (a look waits for
+ * a thread on the queue's CPU). A fence that ends early, the device down
+ * or psteer stopping to drive it, counts its queues as timeouts: a move
+ * it ended may reorder. @hw stays: psteer_hw_stop() waits for
+ * @hw->fencing to clear. Traced (psteer:hw_fence).
  * Context: process.
  */
 static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
 			    unsigned int coalesce_us)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
-	u32 q;
-	int idle;
+	u32 nq = bitmap_weight(hw->oldq, hw->nqueues);
+	u32 looks[PSTEER_LOOK_LOCKED + 1] = {};
+	u64 start = ktime_get_ns();
+	unsigned long deadline = 0;
+	enum psteer_look look;
+	bool bounded = false;
+	u32 left = 0;
 
+	WRITE_ONCE(hw->fences, hw->fences + nq);
 	if (coalesce_us)
 		usleep_range(coalesce_us, coalesce_us + 100);
-	for_each_set_bit(q, hw->oldq, hw->nqueues) {
-		WRITE_ONCE(hw->fences, hw->fences + 1);
-		while ((idle = psteer_hw_fence_look(hw, q)) != 1) {
-			if (idle < 0 || time_after(jiffies, deadline)) {
-				WRITE_ONCE(hw->fence_timeouts,
-					   hw->fence_timeouts + 1);
-				break;
-			}
-			usleep_range(100, 200);
-		}
-		if (idle < 0)
+	while ((look = psteer_hw_fence_pass(hw, looks)) == PSTEER_LOOK_BUSY) {
+		if (!bounded) {
+			deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
+			bounded = true;
+		} else if (time_after(jiffies, deadline)) {
 			break;
+		}
+		usleep_range(100, 200);
 	}
+	if (look != PSTEER_LOOK_IDLE) {
+		left = bitmap_weight(hw->oldq, hw->nqueues);
+		WRITE_ONCE(hw->fence_timeouts, hw->fence_timeouts + left);
+	}
+	trace_hw_fence(hw->dev->ifindex, nq, looks[PSTEER_LOOK_BUSY],
+		       looks[PSTEER_LOOK_LOCKED], ktime_get_ns() - start, left);
 	psteer_hw_release(ps->tbl, hw);
 	/*
 	 * The last touch of @hw: psteer_hw_stop() may free it once it reads
