@@ -55,7 +55,9 @@
  * @cur: the table as psteer last wrote it
  * @next: scratch: the table the next rewrite writes
  * @held: scratch: the buckets a rewrite holds (psteer_hold())
- * @oldq: scratch: the queues a rewrite takes entries from
+ * @oldq: scratch: the queues a rewrite takes entries from; its fence,
+ *	without RTNL, clears those it saw idle (one sync at a time:
+ *	psteer_hw_work(), and psteer_hw_stop() waits for @fencing)
  * @configured: IFF_RXFH_CONFIGURED before psteer (restored with @saved)
  * @overridden: someone else rewrote the table (or the queues changed):
  *	psteer stopped driving it and left it as it found it
@@ -66,8 +68,9 @@
  *	psteer_hw_stop() waits for it before @hw goes
  * @abort: set by psteer_hw_stop(): a fence in progress ends at once
  * @fences: old queues waited for; written by the fence, READ_ONCE
- * @fence_timeouts: of @fences, those that did not drain within
- *	PSTEER_HW_FENCE_MS (their held packets went anyway); as @fences
+ * @fence_timeouts: of @fences, those given up: not seen idle within the
+ *	fence's bound, or left when it ended early (their held packets
+ *	went anyway); as @fences
  * @errors: table writes the driver refused
  * @nic_hashes: per CPU, packets whose bucket came from the hash the NIC
  *	reported (psteer_hw_hash())

@@ -83,27 +83,32 @@ TRACE_EVENT(netns_exit,
 /*
  * A driven NIC's rewrite fenced (src/nic.c): the old queues it waited
  * for, its looks at them that found a NAPI busy or RTNL or the device's
- * lock taken, how long it took, and the queues that timed out.
+ * lock taken, how long it took from its start and from the start of its
+ * bound (0 when no round had found every queue left busy), and the
+ * queues given up.
  */
 TRACE_EVENT(hw_fence,
 	    TP_PROTO(int ifindex, u32 queues, u32 busy, u32 locked, u64 ns,
-		     u32 timeouts),
-	    TP_ARGS(ifindex, queues, busy, locked, ns, timeouts),
+		     u64 bound_ns, u32 timeouts),
+	    TP_ARGS(ifindex, queues, busy, locked, ns, bound_ns, timeouts),
 	    TP_STRUCT__entry(__field(int, ifindex)
 			     __field(u32, queues)
 			     __field(u32, busy)
 			     __field(u32, locked)
 			     __field(u64, ns)
+			     __field(u64, bound_ns)
 			     __field(u32, timeouts)),
 	    TP_fast_assign(__entry->ifindex = ifindex;
 			   __entry->queues = queues;
 			   __entry->busy = busy;
 			   __entry->locked = locked;
 			   __entry->ns = ns;
+			   __entry->bound_ns = bound_ns;
 			   __entry->timeouts = timeouts;),
-	    TP_printk("ifindex=%d queues=%u busy=%u locked=%u ns=%llu timeouts=%u",
+	    TP_printk("ifindex=%d queues=%u busy=%u locked=%u ns=%llu bound_ns=%llu timeouts=%u",
 		      __entry->ifindex, __entry->queues, __entry->busy,
-		      __entry->locked, __entry->ns, __entry->timeouts)
+		      __entry->locked, __entry->ns, __entry->bound_ns,
+		      __entry->timeouts)
 );
 
 #endif /* _PSTEER_TRACE_H */

@@ -1308,33 +1308,43 @@ static struct psteer *psteer_test_driven(struct kunit *test,
 #if defined(PSTEER_HAVE_ETHTOOL_RXFH_PARAM) && defined(PSTEER_HAVE_RXQ_NAPI)
 /* A CPU that runs nothing else for a while: a look at its queue waits. */
 struct psteer_spin {
+	struct psteer_fence_run *run;
 	struct task_struct *then;
 	struct completion done;
 	u64 end;
 };
 
-/* Wakes @s->then once its CPU runs nothing else, for 300 ms. */
+/*
+ * Wakes @s->then, then keeps its CPU from running anything else until
+ * 300 ms after @s->run began (5 s at most, should it never begin).
+ */
 static int psteer_spin_fn(void *arg)
 {
 	struct psteer_spin *s = arg;
+	u64 from = ktime_get_ns(), began;
 
 	preempt_disable();
 	wake_up_process(s->then);
-	mdelay(300);
-	s->end = ktime_get_ns();
+	for (;;) {
+		began = READ_ONCE(s->run->start);
+		s->end = ktime_get_ns();
+		if ((began && s->end > began + 300 * NSEC_PER_MSEC) ||
+		    s->end > from + 5 * NSEC_PER_SEC)
+			break;
+		cpu_relax();
+	}
 	preempt_enable();
 	kthread_complete_and_exit(&s->done, 0);
 }
 
-/* A thread for @fn on @cpu, not started. */
-static struct task_struct *psteer_test_thread_on(struct kunit *test,
-						 int (*fn)(void *), void *arg,
+/* A thread for @fn on @cpu, not started; an ERR_PTR if none. */
+static struct task_struct *psteer_test_thread_on(int (*fn)(void *), void *arg,
 						 int cpu)
 {
 	struct task_struct *t = kthread_create(fn, arg, "psteer_kt_%d", cpu);
 
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	kthread_bind(t, cpu);
+	if (!IS_ERR(t))
+		kthread_bind(t, cpu);
 	return t;
 }
 #endif
@@ -1342,8 +1352,9 @@ static struct task_struct *psteer_test_thread_on(struct kunit *test,
 /*
  * A fence gives every old queue PSTEER_HW_FENCE_MS from the end of its
  * first looks (src/nic.c, psteer_hw_fence()). A look runs on the queue's
- * CPU and waits for it: here queue 0's CPU runs nothing else for 300 ms,
- * so the first look, at queue 0, takes most of that. Queue 1's NAPI is
+ * CPU and waits for it: here queue 0's CPU runs nothing else until
+ * 300 ms after the fence began, so the first look, at queue 0, takes
+ * most of that. Queue 1's NAPI is
  * scheduled for good. When the bound ran from the fence's start, queue 1
  * was given up at once after that slow look, after one look of its own;
  * now it is looked at for 100 ms more. Entry 0 moves from queue 0 to 1,
@@ -1359,6 +1370,7 @@ static void psteer_hw_fence_bound_after_looks(struct kunit *test)
 	struct psteer_spin *spin = kunit_kzalloc(test, sizeof(*spin),
 						 GFP_KERNEL);
 	int a = psteer_cpu_a, nb = psteer_cpu_b;
+	struct task_struct *t;
 	struct psteer_hw *hw;
 	struct psteer *ps;
 	u64 done;
@@ -1377,9 +1389,15 @@ static void psteer_hw_fence_bound_after_looks(struct kunit *test)
 	/* The fence starts once queue 0's CPU is taken. */
 	run->ps = ps;
 	init_completion(&run->done);
-	spin->then = psteer_test_thread_on(test, psteer_fence_run_fn, run, nb);
+	spin->run = run;
+	spin->then = psteer_test_thread_on(psteer_fence_run_fn, run, nb);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(spin->then));
 	init_completion(&spin->done);
-	wake_up_process(psteer_test_thread_on(test, psteer_spin_fn, spin, a));
+	t = psteer_test_thread_on(psteer_spin_fn, spin, a);
+	if (IS_ERR(t))
+		kthread_stop(spin->then);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wake_up_process(t);
 	wait_for_completion(&run->done);
 	done = ktime_get_ns();
 	wait_for_completion(&spin->done);
@@ -1387,7 +1405,7 @@ static void psteer_hw_fence_bound_after_looks(struct kunit *test)
 		   div_u64(spin->end - run->start, NSEC_PER_MSEC),
 		   div_u64(done - spin->end, NSEC_PER_MSEC));
 	/* Otherwise the first look was not slow enough to matter. */
-	KUNIT_ASSERT_GT(test, spin->end - run->start,
+	KUNIT_ASSERT_GT(test, spin->end, run->start +
 			(u64)PSTEER_HW_FENCE_MS * NSEC_PER_MSEC);
 	KUNIT_EXPECT_EQ(test, psteer_test_indir[0], 1);
 	KUNIT_EXPECT_EQ(test, psteer_test_indir[1], 0);

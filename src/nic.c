@@ -33,8 +33,9 @@
  * of a deferred interrupt is armed; every older packet went through the
  * hook. Then the held packets join the FIFO behind all of them, and only
  * then does the hold end (psteer_release_held()).
- * A queue still busy after PSTEER_HW_FENCE_MS releases them anyway and
- * counts a fence timeout: the one case a move may reorder, with the last
+ * A queue still busy PSTEER_HW_FENCE_MS after the fence's first looks
+ * releases them anyway and counts a fence timeout (psteer_hw_fence()):
+ * the one case a move may reorder, with the last
  * CPU of the set going offline, which releases every hold (src/hotplug.c;
  * no hold is made while bypassed, and the entries stay).
  *
@@ -412,7 +413,7 @@ struct psteer_hw_probe {
 	u32 queue;
 };
 
-/* What one look of a fence at an old queue found (psteer_hw_fence_look()). */
+/* What a fence's look at an old queue found (psteer_hw_fence_look()). */
 enum psteer_look {
 	PSTEER_LOOK_END = -1,	/* the fence must end now */
 	PSTEER_LOOK_BUSY,	/* the queue's NAPI is scheduled, or its timer */
@@ -722,41 +723,49 @@ static enum psteer_look psteer_hw_fence_look(struct psteer_hw *hw, u32 q)
  * One look at each old queue of @hw not seen idle yet (@hw->oldq), which
  * loses those seen idle; @looks counts the others by what was found.
  * Return: PSTEER_LOOK_IDLE when every queue has been seen idle,
- * PSTEER_LOOK_BUSY when some have not, PSTEER_LOOK_END when the fence
- * must end now.
+ * PSTEER_LOOK_BUSY when each of the others was seen busy,
+ * PSTEER_LOOK_LOCKED when one could not be looked at, PSTEER_LOOK_END
+ * when the fence must end now.
  */
 static enum psteer_look psteer_hw_fence_pass(struct psteer_hw *hw, u32 *looks)
 {
-	enum psteer_look look;
+	enum psteer_look look, ret = PSTEER_LOOK_IDLE;
 	u32 q;
 
 	for_each_set_bit(q, hw->oldq, hw->nqueues) {
 		look = psteer_hw_fence_look(hw, q);
 		if (look == PSTEER_LOOK_END)
 			return look;
-		if (look == PSTEER_LOOK_IDLE)
+		if (look == PSTEER_LOOK_IDLE) {
 			__clear_bit(q, hw->oldq);
-		else
-			looks[look]++;
+			continue;
+		}
+		looks[look]++;
+		if (ret != PSTEER_LOOK_LOCKED)
+			ret = look;
 	}
-	return bitmap_empty(hw->oldq, hw->nqueues) ? PSTEER_LOOK_IDLE :
-						     PSTEER_LOOK_BUSY;
+	return ret;
 }
 
 /*
- * The second half of a sync, the fence, without RTNL: it may wait up to
- * PSTEER_HW_FENCE_MS in every round, and the rest of the stack's
- * configuration must not stall behind it (each look at a queue takes
- * RTNL for that look only). Waits out the NIC's interrupt coalescing,
- * then looks at every old queue in turn, again and again, until each has
- * been seen idle, then lets the held packets go. A queue still busy
- * PSTEER_HW_FENCE_MS after the first look at every queue ended times
- * out: its held packets go anyway. The bound runs from the end of the
- * first looks, not from the start, so that a queue is never given up
- * after one look because the looks before it were slow (a look waits for
- * a thread on the queue's CPU). A fence that ends early, the device down
- * or psteer stopping to drive it, counts its queues as timeouts: a move
- * it ended may reorder. @hw stays: psteer_hw_stop() waits for
+ * The second half of a sync, the fence, without RTNL, and the rest of the
+ * stack's configuration must not stall behind it (each look at a queue
+ * takes RTNL for that look only). Waits out the NIC's interrupt
+ * coalescing, then looks at every old queue in turn, again and again,
+ * until each has been seen idle, then lets the held packets go.
+ *
+ * The bound: PSTEER_HW_FENCE_MS from the end of the first round of looks
+ * in which every queue left was looked at (none found RTNL or the
+ * device's lock taken): a queue given up was seen busy for that long, at
+ * two looks at least. It does not run from the fence's start, as a look
+ * waits for a thread on the queue's CPU, and one slow look at the first
+ * queue could use it all up and leave the next one a single look. Until
+ * such a round, the locks taken by others, the fence gives up
+ * 2 * PSTEER_HW_FENCE_MS after its start. So a fence lasts the coalescing
+ * wait (at most half the bound), the first rounds of looks, then at most
+ * the bound and one more round. A queue given up, or left when the fence
+ * ends early (the device down, psteer stopping to drive it), counts as a
+ * timeout: its move may reorder. @hw stays: psteer_hw_stop() waits for
  * @hw->fencing to clear. Traced (psteer:hw_fence).
  * Context: process.
  */
@@ -765,19 +774,22 @@ static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
 {
 	u32 nq = bitmap_weight(hw->oldq, hw->nqueues);
 	u32 looks[PSTEER_LOOK_LOCKED + 1] = {};
-	u64 start = ktime_get_ns();
-	unsigned long deadline = 0;
+	unsigned long deadline;
+	u64 start, bound = 0;
 	enum psteer_look look;
-	bool bounded = false;
 	u32 left = 0;
 
 	WRITE_ONCE(hw->fences, hw->fences + nq);
+	start = ktime_get_ns();
 	if (coalesce_us)
 		usleep_range(coalesce_us, coalesce_us + 100);
-	while ((look = psteer_hw_fence_pass(hw, looks)) == PSTEER_LOOK_BUSY) {
-		if (!bounded) {
-			deadline = jiffies + msecs_to_jiffies(PSTEER_HW_FENCE_MS);
-			bounded = true;
+	deadline = jiffies + msecs_to_jiffies(2 * PSTEER_HW_FENCE_MS);
+	while ((look = psteer_hw_fence_pass(hw, looks)) != PSTEER_LOOK_IDLE &&
+	       look != PSTEER_LOOK_END) {
+		if (!bound && look == PSTEER_LOOK_BUSY) {
+			bound = ktime_get_ns();
+			deadline = jiffies +
+				   msecs_to_jiffies(PSTEER_HW_FENCE_MS);
 		} else if (time_after(jiffies, deadline)) {
 			break;
 		}
@@ -788,7 +800,8 @@ static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
 		WRITE_ONCE(hw->fence_timeouts, hw->fence_timeouts + left);
 	}
 	trace_hw_fence(hw->dev->ifindex, nq, looks[PSTEER_LOOK_BUSY],
-		       looks[PSTEER_LOOK_LOCKED], ktime_get_ns() - start, left);
+		       looks[PSTEER_LOOK_LOCKED], ktime_get_ns() - start,
+		       bound ? ktime_get_ns() - bound : 0, left);
 	psteer_hw_release(ps->tbl, hw);
 	/*
 	 * The last touch of @hw: psteer_hw_stop() may free it once it reads

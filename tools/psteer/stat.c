@@ -303,7 +303,7 @@ static void print_prometheus_devices(const struct ptable *d)
 	static const char *const help[4] = {
 		"RSS table rewrites psteer made on a device it drives.",
 		"RSS table entries those rewrites moved.",
-		"Rewrites whose old queue did not drain within the fence's wait.",
+		"Old queues a rewrite's fence gave up on: not seen idle in time, or the fence ended early.",
 		"Table rewrites the device's driver refused.",
 	};
 	static const char *const metric[4] = {
