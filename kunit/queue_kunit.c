@@ -1337,16 +1337,6 @@ static int psteer_spin_fn(void *arg)
 	kthread_complete_and_exit(&s->done, 0);
 }
 
-/* A thread for @fn on @cpu, not started; an ERR_PTR if none. */
-static struct task_struct *psteer_test_thread_on(int (*fn)(void *), void *arg,
-						 int cpu)
-{
-	struct task_struct *t = kthread_create(fn, arg, "psteer_kt_%d", cpu);
-
-	if (!IS_ERR(t))
-		kthread_bind(t, cpu);
-	return t;
-}
 #endif
 
 /*
@@ -1354,11 +1344,10 @@ static struct task_struct *psteer_test_thread_on(int (*fn)(void *), void *arg,
  * first looks (src/nic.c, psteer_hw_fence()). A look runs on the queue's
  * CPU and waits for it: here queue 0's CPU runs nothing else until
  * 300 ms after the fence began, so the first look, at queue 0, takes
- * most of that. Queue 1's NAPI is
- * scheduled for good. When the bound ran from the fence's start, queue 1
- * was given up at once after that slow look, after one look of its own;
- * now it is looked at for 100 ms more. Entry 0 moves from queue 0 to 1,
- * entry 1 from queue 1 to 0.
+ * most of that. Queue 1's NAPI is scheduled for good. When the bound ran
+ * from the fence's start, queue 1 was given up at once after that slow
+ * look, after one look of its own; now it is looked at for 100 ms more.
+ * Entry 0 moves from queue 0 to 1, entry 1 from queue 1 to 0.
  */
 static void psteer_hw_fence_bound_after_looks(struct kunit *test)
 {
@@ -1390,14 +1379,14 @@ static void psteer_hw_fence_bound_after_looks(struct kunit *test)
 	run->ps = ps;
 	init_completion(&run->done);
 	spin->run = run;
-	spin->then = psteer_test_thread_on(psteer_fence_run_fn, run, nb);
+	spin->then = kthread_create_on_cpu(psteer_fence_run_fn, run, nb,
+					   "psteer_kt_fence/%u");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(spin->then));
 	init_completion(&spin->done);
-	t = psteer_test_thread_on(psteer_spin_fn, spin, a);
+	t = kthread_run_on_cpu(psteer_spin_fn, spin, a, "psteer_kt_spin/%u");
 	if (IS_ERR(t))
 		kthread_stop(spin->then);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	wake_up_process(t);
 	wait_for_completion(&run->done);
 	done = ktime_get_ns();
 	wait_for_completion(&spin->done);

@@ -35,9 +35,9 @@
  * then does the hold end (psteer_release_held()).
  * A queue still busy PSTEER_HW_FENCE_MS after the fence's first looks
  * releases them anyway and counts a fence timeout (psteer_hw_fence()):
- * the one case a move may reorder, with the last
- * CPU of the set going offline, which releases every hold (src/hotplug.c;
- * no hold is made while bypassed, and the entries stay).
+ * the one case a move may reorder, with the last CPU of the set going
+ * offline, which releases every hold (src/hotplug.c; no hold is made
+ * while bypassed, and the entries stay).
  *
  * Coexistence: a table found changed at the next rewrite (ethtool -X, a
  * channel change) is someone else's: psteer stops driving it, says so
@@ -775,7 +775,7 @@ static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
 	u32 nq = bitmap_weight(hw->oldq, hw->nqueues);
 	u32 looks[PSTEER_LOOK_LOCKED + 1] = {};
 	unsigned long deadline;
-	u64 start, bound = 0;
+	u64 start, end, bound = 0;
 	enum psteer_look look;
 	u32 left = 0;
 
@@ -799,9 +799,10 @@ static void psteer_hw_fence(struct psteer *ps, struct psteer_hw *hw,
 		left = bitmap_weight(hw->oldq, hw->nqueues);
 		WRITE_ONCE(hw->fence_timeouts, hw->fence_timeouts + left);
 	}
+	end = ktime_get_ns();
 	trace_hw_fence(hw->dev->ifindex, nq, looks[PSTEER_LOOK_BUSY],
-		       looks[PSTEER_LOOK_LOCKED], ktime_get_ns() - start,
-		       bound ? ktime_get_ns() - bound : 0, left);
+		       looks[PSTEER_LOOK_LOCKED], end - start,
+		       bound ? end - bound : 0, left);
 	psteer_hw_release(ps->tbl, hw);
 	/*
 	 * The last touch of @hw: psteer_hw_stop() may free it once it reads
