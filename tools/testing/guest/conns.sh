@@ -159,9 +159,8 @@ step expire
 cat /tmp/conns-srv /tmp/conns-cli | awk '{ n[$8]++ } END { for (c in n) print c, n[c] }' |
 	sort >/tmp/want
 expired >/tmp/exp0
-T=/sys/kernel/tracing
-[ -d $T/events/psteer ] || T=/sys/kernel/debug/tracing
-echo 1 >$T/events/psteer/conn_expire/enable
+T=$(tracing_dir)
+echo 1 >"$T"/events/psteer/conn_expire/enable
 x sh -c "echo 2 >$P/conn_timeout_tcp && echo 2 >$P/conn_timeout_udp && echo 2 >$P/conn_timeout_closing"
 # Idle for 2 s, then expired by the next pass of their CPU's timer thread;
 # waited for up to 20 s, however slow the guest.
@@ -177,9 +176,9 @@ awk 'FILENAME == "/tmp/exp0" { e0[$1] = $2; next } { print $1, $2 - e0[$1] }' \
 echo "expired per CPU (want):"; cat /tmp/want
 echo "expired per CPU (got):"; cat /tmp/got
 cmp -s /tmp/want /tmp/got || fail "per-CPU expiries do not match the buckets each CPU owns"
-echo 0 >$T/events/psteer/conn_expire/enable
-grep -m 3 'conn_expire:' $T/trace || fail "no psteer:conn_expire events in $T/trace"
-traced=$(grep 'conn_expire:' $T/trace | sed -n 's/.*expired=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+echo 0 >"$T"/events/psteer/conn_expire/enable
+grep -m 3 'conn_expire:' "$T"/trace || fail "no psteer:conn_expire events in $T/trace"
+traced=$(grep 'conn_expire:' "$T"/trace | sed -n 's/.*expired=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 want=$(awk '{ s += $2 } END { print s + 0 }' /tmp/want)
 [ "$traced" = "$want" ] || fail "conn_expire events count $traced expiries, want $want"
 ok "$want expired, all traced"
@@ -234,8 +233,8 @@ until conns srv | awk '$1 == 6 && $5 == 5201 { print $2, $3, $4, $5, $9, $8 }' |
 	[ $t -lt 30 ] || fail "connections not carried over to the other CPUs within 30 s"
 	sleep 1
 done
-echo >$T/trace
-echo 1 >$T/events/psteer/rebalance/enable
+echo >"$T"/trace
+echo 1 >"$T"/events/psteer/rebalance/enable
 x sh -c "echo 1 >/sys/devices/system/cpu/cpu2/online"
 # A CPU back in the set is a receiver again. The flows alone may not call
 # for it (the rebalancer leaves alone what is within its dead band and
@@ -249,8 +248,8 @@ until [ "$(owned 2)" -gt 0 ]; do
 	i=$((i + 1))
 	if [ $i -gt 200 ]; then
 		# Did the rounds run, and what did they see?
-		echo "rebalancing rounds traced since CPU 2 came back: $(grep -c 'rebalance:' $T/trace)"
-		grep 'rebalance:' $T/trace | tail -n 5
+		echo "rebalancing rounds traced since CPU 2 came back: $(grep -c 'rebalance:' "$T"/trace)"
+		grep 'rebalance:' "$T"/trace | tail -n 5
 		awk 'NR == 1 || $9 > 0' /proc/net/psteer/buckets
 		kill -0 "$BG" 2>/dev/null ||
 			fail "the iperf3 flows ended before CPU 2 got buckets back"
@@ -259,7 +258,7 @@ until [ "$(owned 2)" -gt 0 ]; do
 	sleep 0.1
 done
 hog_stop
-echo 0 >$T/events/psteer/rebalance/enable
+echo 0 >"$T"/events/psteer/rebalance/enable
 echo "CPU 2 back: owns $(owned 2) buckets after ~$((i / 10)) s of a busy loop on CPU $HOG_CPU"
 st=$(thread_state psteer_timer/2)
 [ "$st" = S ] || [ "$st" = R ] || fail "psteer_timer/2 is $st after coming back"

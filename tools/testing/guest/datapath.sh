@@ -438,9 +438,7 @@ NFT
 			fb_received $((rx0 + 600))
 		kill -TERM $SRC
 		wait $SRC || true
-		sleep 0.5
-		kill -TERM $SINK
-		wait $SINK || true
+		sinks_stop $SINK
 		seq_result
 		c=$(($(rt_counted) - c0))
 		sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' /tmp/seq-src.txt)

@@ -39,16 +39,15 @@ ROUNDS=${PSTEER_GUEST_HOTPLUG_ROUNDS:-6}
 
 # rounds_diag: the rebalancer's last rounds and the loaded buckets.
 rounds_diag() {
-	echo "--- rebalancing rounds traced since CPU 2 came back: $(grep -c 'rebalance:' $T/trace)"
-	tail -n 20 $T/trace || true
+	echo "--- rebalancing rounds traced since CPU 2 came back: $(grep -c 'rebalance:' "$T"/trace)"
+	tail -n 20 "$T"/trace || true
 	echo "--- buckets with a load"
 	awk 'NR == 1 || $9 > 0' /proc/net/psteer/buckets
 }
 
 step setup
 setup_netns
-T=/sys/kernel/tracing
-[ -d $T/events/psteer ] || T=/sys/kernel/debug/tracing
+T=$(tracing_dir)
 iperf_wait_ready
 x taskset -p b "$(cat /tmp/iperf3-srv.pid)"
 echo "+ taskset b iperf3 -c $SRV4 -P 8 -t 3600 -b 20M (in cli, background)"
@@ -64,8 +63,8 @@ step hotplug
 r=0
 slowest=0
 insmod "$KO" nbuckets=$NB rebalance_ms=0
-echo 1 >$T/events/psteer/rebalance/enable
-echo 1 >$T/events/psteer/bucket_move/enable
+echo 1 >"$T"/events/psteer/rebalance/enable
+echo 1 >"$T"/events/psteer/bucket_move/enable
 echo 100 >/sys/module/psteer/parameters/rebalance_ms
 while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
@@ -73,7 +72,7 @@ while [ $r -lt "$ROUNDS" ]; do
 	echo 0 >/sys/devices/system/cpu/cpu2/online
 	[ "$(owned 2)" = 0 ] || fail "round $r: CPU 2 still owns $(owned 2) buckets offline"
 	sleep 3
-	echo >$T/trace
+	echo >"$T"/trace
 	echo 1 >/sys/devices/system/cpu/cpu2/online
 	# The need: a busy loop on the CPU that carries most of the flows
 	# (see conns.sh's hotplug step).

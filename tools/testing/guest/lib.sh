@@ -437,6 +437,16 @@ seq_result() {
 	reordered=$(sed -n 's/.*reordered=\([0-9]*\).*/\1/p' /tmp/seq.txt)
 }
 
+# tracing_dir: where psteer's trace events are: tracefs, or tracefs under
+# debugfs where the kernel has no /sys/kernel/tracing of its own.
+tracing_dir() {
+	if [ -d /sys/kernel/tracing/events/psteer ]; then
+		echo /sys/kernel/tracing
+	else
+		echo /sys/kernel/debug/tracing
+	fi
+}
+
 # nothing_queued: no packet waits in any of psteer's buckets.
 nothing_queued() {
 	[ "$(awk 'NR > 1 { q += $5 } END { print q + 0 }' /proc/net/psteer/buckets)" = 0 ]

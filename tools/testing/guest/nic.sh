@@ -233,10 +233,9 @@ seq_moves() {
 	r0=$(dev_col 9)
 	m0=$(dev_col 10)
 	p0=$(bucket_packets)
-	T=/sys/kernel/tracing
-	[ -d $T/events/psteer ] || T=/sys/kernel/debug/tracing
-	echo >$T/trace
-	echo 1 >$T/events/psteer/hw_fence/enable
+	T=$(tracing_dir)
+	echo >"$T"/trace
+	echo 1 >"$T"/events/psteer/hw_fence/enable
 	host start rr -Q $ME 7001 16 600 "$pps" >/dev/null ||
 		fail "host rr -Q did not start"
 	wait_for 300 "no datagram of host rr -Q" counted_since "$p0"
@@ -259,16 +258,15 @@ seq_moves() {
 		t=$((t + 1))
 		[ $t -lt 30 ] || fail "packets still arriving 30 s after the flood stopped"
 	done
-	kill -TERM $sink
-	wait $sink || true
-	echo 0 >$T/events/psteer/hw_fence/enable
+	sinks_stop $sink
+	echo 0 >"$T"/events/psteer/hw_fence/enable
 	cat /tmp/source /tmp/sink
 	cat /proc/net/psteer/devices
 	# Each fence: its looks at the old queues that found a NAPI busy or
 	# a lock taken, and how long it took. A queue given up must have
 	# been seen busy for PSTEER_HW_FENCE_MS (100 ms) once its bound began
 	# (bound_ns; 0 when every look until the end found a lock taken).
-	grep 'hw_fence:' $T/trace | sed 's/.*hw_fence: //' | awk '
+	grep 'hw_fence:' "$T"/trace | sed 's/.*hw_fence: //' | awk '
 		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		  n++; busy += f["busy"]; locked += f["locked"]; to += f["timeouts"]
 		  ms = f["ns"] / 1e6; if (ms > max) max = ms; sum += ms

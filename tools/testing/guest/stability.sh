@@ -110,19 +110,18 @@ cli iperf3 -f m -i 0 -c "$SRV4" -p 5202 -u -b 150M --cport 45000 -t $((WARM + SE
 EL=$!
 sleep "$WARM"
 EB=$(psteer where udp 10.0.0.1 45000 "$SRV4" 5202 | sed -n 's/.*bucket \([0-9]*\),.*/\1/p')
-T=/sys/kernel/tracing
-[ -d $T/events/psteer ] || T=/sys/kernel/debug/tracing
-echo >$T/trace
-echo 1 >$T/events/psteer/rebalance/enable
-echo 1 >$T/events/psteer/bucket_move/enable
+T=$(tracing_dir)
+echo >"$T"/trace
+echo 1 >"$T"/events/psteer/rebalance/enable
+echo 1 >"$T"/events/psteer/bucket_move/enable
 measure elephant
-echo 0 >$T/events/psteer/rebalance/enable
-echo 0 >$T/events/psteer/bucket_move/enable
+echo 0 >"$T"/events/psteer/rebalance/enable
+echo 0 >"$T"/events/psteer/bucket_move/enable
 # Why the elephant's bucket moved: each of its moves, with the round
 # before and the round that decided it (a round's event follows its
 # moves; usage_ppm is every CPU's usage as the round saw it, in hex).
 awk -v eb="$EB" '/rebalance:/ { prev = last; last = $0; if (want) { print prev; print; want = 0 } }
-	$0 ~ "bucket_move: bucket=" eb " " { print; want = 1 }' $T/trace | head -n 60 |
+	$0 ~ "bucket_move: bucket=" eb " " { print; want = 1 }' "$T"/trace | head -n 60 |
 	sed 's/^.*: \(rebalance\|bucket_move\): /STAB elephant-trace \1 /'
 EB=""
 wait "$EL" || { cat /tmp/iperf-el.txt; fail "the UDP elephant failed"; }
