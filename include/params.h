@@ -25,6 +25,7 @@ enum psteer_knob {
 	PSTEER_KNOB_CONTROL,		/* rebalance_ms, sample_ms, ... */
 	PSTEER_KNOB_CONN_TIMEOUT,	/* conn_timeout_* */
 	PSTEER_KNOB_TIMER_MS,
+	PSTEER_KNOB_HW_CONNS,
 };
 
 /**
@@ -55,6 +56,7 @@ unsigned int psteer_param_sample_ms(void);
 u32 psteer_param_imbalance_threshold(void);
 u32 psteer_param_max_moves(void);
 unsigned int psteer_param_timer_ms(void);
+bool psteer_param_hw_conns(void);
 unsigned int psteer_param_conn_timeout(enum psteer_conn_class class);
 
 #endif /* _PSTEER_PARAMS_H */

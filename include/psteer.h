@@ -79,6 +79,8 @@ struct psteer_net {
  * @timers: the per-CPU timer threads (src/timer.c); NULL with @conns
  * @ctl: the control path: sampler, rebalancer, pinning (src/control.c).
  *	Published as @tbl.
+ * @hw_conns: the hw_conns tunable: @conns tracks the packets of the
+ *	devices in @hw too; READ_ONCE
  * @hash: how tuples become hashes; fixed after load
  * @toeplitz: the Toeplitz table @hash uses with hash=toeplitz, or NULL
  * @net_id: pernet id of struct psteer_net
@@ -98,6 +100,7 @@ struct psteer {
 	struct psteer_conntab *conns;
 	struct psteer_timers *timers;
 	struct psteer_ctl *ctl;
+	bool hw_conns;
 	struct psteer_hash_cfg hash;
 	struct psteer_toeplitz_table *toeplitz;
 	unsigned int net_id;

@@ -168,5 +168,20 @@ else
 	result py_compile FAIL "see $out/py_compile.log"
 fi
 
+# Every module parameter is documented where an administrator looks: a
+# row of README.md's parameter table, Documentation/psteer.rst and a line
+# of the package's /etc/modprobe.d/psteer.conf.
+missing=()
+while read -r p; do
+	grep -q "^| \`$p\` |" "$PSTEER_TOP/README.md" || missing+=("$p (README.md)")
+	grep -q "\`\`$p\`\`" "$PSTEER_TOP/Documentation/psteer.rst" || missing+=("$p (Documentation/psteer.rst)")
+	grep -q "^#options psteer $p=" "$PSTEER_TOP/debian/psteer.conf" || missing+=("$p (debian/psteer.conf)")
+done < <(sed -nE 's/^module_param(_cb)?\(([a-z_]+),.*/\2/p' "$PSTEER_TOP/src/params.c")
+if [ "${#missing[@]}" = 0 ]; then
+	result params-doc ok "every module parameter documented"
+else
+	result params-doc FAIL "undocumented: ${missing[*]}"
+fi
+
 printf '%s\n' "${summary[@]}"
 [ "$failed" = 0 ]

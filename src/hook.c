@@ -55,6 +55,8 @@ typedef int (*psteer_okfn_t)(struct net *net, struct sock *sk,
  * @hint: where the hook found its tuple, and in which order it hashed it:
  *	the drainer tracks its connection without parsing it again
  * @pf: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @track: the drainer tracks its connection (the hook's choice: a driven
+ *	NIC's packets only with hw_conns=1)
  */
 struct psteer_skb_cb {
 	union {
@@ -66,6 +68,7 @@ struct psteer_skb_cb {
 	u32 bucket;
 	struct psteer_hint hint;
 	u8 pf;
+	bool track;
 };
 
 static struct psteer_skb_cb *psteer_cb(struct sk_buff *skb)
@@ -150,6 +153,7 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	struct psteer *ps = priv;
 	struct psteer_stats *st = this_cpu_ptr(psteer_pernet(ps, state->net)->stats);
 	struct psteer_table *tbl = ps->tbl;
+	struct psteer_conntab *ct = ps->conns;
 	struct psteer_bucket *b;
 	struct psteer_hint hint;
 	struct psteer_tuple t;
@@ -167,12 +171,15 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 		goto unparsed;
 	/*
 	 * A NIC psteer drives picked the queue from its own hash: so does
-	 * the bucket (src/nic.c). When the NIC reported that hash and there
-	 * is no connection table, nothing else needs the packet's tuple: no
-	 * parse, no hash computed.
+	 * the bucket (src/nic.c). Its packets' connections are tracked only
+	 * with hw_conns=1: otherwise, when the NIC reported that hash,
+	 * nothing else needs the packet's tuple: no parse, no hash computed,
+	 * the NIC's own path at the cost of a count.
 	 */
 	hw = psteer_hw_of(ps, state->in);
-	if (unlikely(hw) && !ps->conns && psteer_hw_reported(skb)) {
+	if (unlikely(hw) && !READ_ONCE(ps->hw_conns))
+		ct = NULL;
+	if (unlikely(hw) && !ct && psteer_hw_reported(skb)) {
 		psteer_hw_learn(hw, skb, cpu);
 		hash = psteer_hw_take_hash(hw, skb);
 		index = psteer_hw_bucket(hw, hash, tbl->nbuckets);
@@ -220,9 +227,9 @@ steer:
 		b->bytes += skb->len;
 		st->inline_pkts++;
 		st->inline_bytes += skb->len;
-		if (ps->conns)
-			psteer_track(ps->conns, state->net, st, index, hash,
-				     &t, skb->len, hint.tcp_flags);
+		if (ct)
+			psteer_track(ct, state->net, st, index, hash, &t,
+				     skb->len, hint.tcp_flags);
 		return NF_ACCEPT;
 	}
 	/* A device going down: its packets are not queued (see above). */
@@ -233,6 +240,7 @@ steer:
 	psteer_cb(skb)->bucket = index;
 	psteer_cb(skb)->hint = hint;
 	psteer_cb(skb)->pf = state->pf;
+	psteer_cb(skb)->track = !!ct;
 	/* Once queued, the packet is the drainer's: read it first. */
 	len = skb->len;
 	if (unlikely(!psteer_hold_refs(skb)))
@@ -319,7 +327,7 @@ void psteer_deliver(struct psteer_table *tbl, struct sk_buff *skb)
 	st->drained++;
 	st->drained_bytes += skb->len;
 	/* It parsed in the hook, and nothing has changed it since. */
-	if (ps->conns &&
+	if (psteer_cb(skb)->track &&
 	    !psteer_parse_hinted(skb, pf, &psteer_cb(skb)->hint, &t))
 		psteer_track(ps->conns, net, st, psteer_cb(skb)->bucket,
 			     psteer_cb(skb)->hash, &t, skb->len,

@@ -84,6 +84,10 @@ static void psteer_apply(enum psteer_knob knob)
 		if (psteer.conns)
 			psteer_timers_wake(psteer.timers);
 		break;
+	case PSTEER_KNOB_HW_CONNS:
+		/* Read per packet by the hook, which stamps its choice on it. */
+		WRITE_ONCE(psteer.hw_conns, psteer_param_hw_conns());
+		break;
 	case PSTEER_KNOB_NONE:
 		break;
 	}
@@ -108,6 +112,7 @@ static void psteer_set_conns(struct psteer_conntab *ct)
 	kernel_param_lock(THIS_MODULE);
 	psteer.conns = ct;
 	psteer_apply(PSTEER_KNOB_CONN_TIMEOUT);
+	psteer_apply(PSTEER_KNOB_HW_CONNS);
 	kernel_param_unlock(THIS_MODULE);
 }
 

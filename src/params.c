@@ -26,10 +26,11 @@
 #include "table.h"
 
 /*
- * Every number (and symmetric) is a struct psteer_param: each value is
- * checked against [min, max] (0 or 1 for a bool), and a value that is not
- * a number in range is refused with one line naming the parameter and
- * what it accepts, and -EINVAL, whoever writes it:
+ * Every number (and the bools symmetric and hw_conns) is a struct
+ * psteer_param: each value is checked against [min, max] (0 or 1 for a
+ * bool), and a value that is not a number in range is refused with one
+ * line naming the parameter and what it accepts, and -EINVAL, whoever
+ * writes it:
  * - at load (the module not live yet), the kernel's parser would add a
  *   line of its own to any error, and turn some (a number past 32 bits)
  *   into another errno: so the value is only noted here, and
@@ -175,6 +176,13 @@ static struct psteer_param max_conns = {
 module_param_cb(max_conns, &psteer_param_ops, &max_conns, 0444);
 __MODULE_PARM_TYPE(max_conns, "uint");
 MODULE_PARM_DESC(max_conns, "Most connections tracked, 0..16777216; past it new connections pass untracked and are counted; 0 = no connection table (default 262144)");
+
+static struct psteer_param hw_conns = {
+	0, 0, 1, PSTEER_KNOB_HW_CONNS, true
+};
+module_param_cb(hw_conns, &psteer_param_ops, &hw_conns, 0644);
+__MODULE_PARM_TYPE(hw_conns, "bool");
+MODULE_PARM_DESC(hw_conns, "Track the connections of packets from NICs psteer drives too, at a parse and a lookup per packet (default 0: their packets are counted in their buckets only; writable at run time)");
 
 static struct psteer_param queue_len = {
 	1024, 1, PSTEER_MAX_QUEUE_LEN, PSTEER_KNOB_QUEUE_LEN
@@ -347,7 +355,7 @@ int psteer_params_load(struct psteer_load_params *p, struct cpumask *mask)
 		&queue_bytes, &backlog_bytes,
 		&quantum, &rebalance_ms, &sample_ms, &imbalance_threshold,
 		&max_moves, &timer_ms, &conn_timeout_tcp, &conn_timeout_udp,
-		&conn_timeout_other, &conn_timeout_closing,
+		&conn_timeout_other, &conn_timeout_closing, &hw_conns,
 	};
 	unsigned int i;
 
@@ -425,6 +433,11 @@ u32 psteer_param_max_moves(void)
 unsigned int psteer_param_timer_ms(void)
 {
 	return READ_ONCE(timer_ms.val);
+}
+
+bool psteer_param_hw_conns(void)
+{
+	return READ_ONCE(hw_conns.val);
 }
 
 /* Seconds. */

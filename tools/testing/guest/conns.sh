@@ -184,7 +184,7 @@ want=$(awk '{ s += $2 } END { print s + 0 }' /tmp/want)
 ok "$want expired, all traced"
 
 step bad-writes
-for w in "conn_timeout_tcp 0" "conn_timeout_udp 86401" "timer_ms 5" "conn_timeout_other x" "conn_timeout_closing -1"; do
+for w in "conn_timeout_tcp 0" "conn_timeout_udp 86401" "timer_ms 5" "conn_timeout_other x" "conn_timeout_closing -1" "hw_conns 2" "hw_conns maybe"; do
 	# shellcheck disable=SC2086 # two words on purpose
 	set -- $w
 	old=$(cat $P/"$1")

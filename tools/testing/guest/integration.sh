@@ -43,7 +43,7 @@ step bad-params
 for p in nbuckets=0 nbuckets=70000 nbuckets=4294967297 nbuckets=-1 nbuckets= nbuckets \
 	cpus=99-100 cpus=garbage hash=md5 rss_key=6d5a symmetric=2 \
 	max_conns=16777217 max_conns=lots queue_len=0 quantum=-5 quantum=100 \
-	conn_timeout_tcp=0 timer_ms=5 \
+	conn_timeout_tcp=0 timer_ms=5 hw_conns=2 \
 	rss_key=zz5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa; do
 	name=${p%%=*}
 	dmesg -c >/dev/null

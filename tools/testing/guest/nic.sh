@@ -174,6 +174,33 @@ s0=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 # one the NIC's hash picked (its CPU's timer thread expires it there).
 bucket_pkts() { awk 'NR > 1 { print $1, $3 }' /proc/net/psteer/buckets; }
 conn_pkts() { awk 'NR > 1 { n[$7] += $9 } END { for (b in n) print b, n[b] }' /proc/net/psteer/conns; }
+sum2() { awk '{ n += $2 } END { print n + 0 }' "$@"; }
+# uptime_ms: the guest's uptime in milliseconds.
+uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+# seen_within MS: connections to or from UDP port 7000 (the phases') that
+# had a packet in the last MS milliseconds.
+seen_within() { awk -v ms="$1" 'NR > 1 && $1 == 17 && ($3 == 7000 || $5 == 7000) && $11 < ms' /proc/net/psteer/conns | wc -l; }
+# By default (hw_conns=0) the driven NIC's connections are not tracked:
+# its packets are counted in their buckets only, and with the NIC's hash
+# reported none is parsed (the devices file's nic_hashes counts them).
+bucket_pkts >/tmp/bp0
+h0=$(dev_col 12)
+t0=$(uptime_ms)
+phase
+nc=$(seen_within $(($(uptime_ms) - t0 + 20)))
+bucket_pkts >/tmp/bp1
+h1=$(dev_col 12)
+nb=$(($(sum2 /tmp/bp1) - $(sum2 /tmp/bp0)))
+[ "$nb" -ge $((FLOWS * PER)) ] ||
+	fail "psteer's buckets counted $nb packets of $((FLOWS * PER)) transactions"
+[ "$nc" = 0 ] ||
+	{ cat /proc/net/psteer/conns; fail "with hw_conns=0, $nc connections of the driven NIC were tracked during the phase"; }
+if [ "${PSTEER_GUEST_NIC_HASH:-0}" = 1 ] && [ $((h1 - h0)) -lt "$nb" ]; then
+	fail "with hw_conns=0 and the NIC's hash reported, only $((h1 - h0)) of $nb packets' buckets came from it"
+fi
+echo "hw_conns=0: $nb packets counted in buckets, none tracked; $((h1 - h0)) buckets from the NIC's reported hash"
+# With hw_conns=1 they are, in the bucket their packets went to.
+echo 1 >/sys/module/psteer/parameters/hw_conns
 bucket_pkts >/tmp/bp0
 conn_pkts >/tmp/cp0
 phase
@@ -215,6 +242,8 @@ else
 	hashed="; the NIC's hash computed again"
 fi
 echo "$rb" >/sys/module/psteer/parameters/rebalance_ms
+# The moves below hold packets at the default: untracked.
+echo 0 >/sys/module/psteer/parameters/hw_conns
 ok "$((p1 - p0 - s1 + s0)) of $((p1 - p0)) packets arrived on their bucket's owner$hashed; queues on CPUs $irq"
 
 # seq_moves PPS ROUNDS: sequenced UDP from the host (rr -Q, 16 flows, PPS

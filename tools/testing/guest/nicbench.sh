@@ -31,10 +31,13 @@
 #   rps        RSS, and RPS map f on every queue of both NICs
 #   psteer-sw  RSS, and psteer steering in software
 #   psteer-hw  psteer driving srv's NIC's table (psteer device eth0
-#              hardware)
-#   psteer-hw-bare  the same with max_conns=0 rebalance_ms=0: no
-#              connection table, no rebalancing; with the NIC's hash
-#              reported the hook neither parses nor hashes
+#              hardware), its defaults: the NIC's connections are not
+#              tracked (hw_conns=0), so with the NIC's hash reported the
+#              hook neither parses nor hashes
+#   psteer-hw-conns  the same with hw_conns=1: each packet parsed and
+#              its connection tracked
+#   psteer-hw-bare  psteer-hw with max_conns=0 rebalance_ms=0: no
+#              connection table, no rebalancing
 #   psteer-hw-static  psteer-hw with rebalance_ms=0 (not in the default
 #              modes: with psteer-hw-bare it splits psteer-hw's cost)
 # The programs run on CPU 5 (the senders in cli, the sinks in srv).
@@ -74,8 +77,8 @@ set -eu
 . /psteer/lib.sh
 
 ROUNDS=${PSTEER_GUEST_ROUNDS:-3}
-ALL_MODES="rss rps psteer-sw psteer-hw psteer-hw-static psteer-hw-bare"
-MODES=$(PSTEER_GUEST_MODES=${PSTEER_GUEST_MODES:-rss:rps:psteer-sw:psteer-hw:psteer-hw-bare} bench_modes nicbench "$ALL_MODES")
+ALL_MODES="rss rps psteer-sw psteer-hw psteer-hw-conns psteer-hw-static psteer-hw-bare"
+MODES=$(PSTEER_GUEST_MODES=${PSTEER_GUEST_MODES:-rss:rps:psteer-sw:psteer-hw:psteer-hw-conns:psteer-hw-bare} bench_modes nicbench "$ALL_MODES")
 METER=/tmp/meter
 # The programs' CPU (a taskset mask): 5.
 APP=0x20
@@ -94,6 +97,7 @@ mode_on() {
 	psteer-hw*)
 		case $1 in
 		psteer-hw) x insmod "$KO" cpus=0-3 ;;
+		psteer-hw-conns) x insmod "$KO" cpus=0-3 hw_conns=1 ;;
 		psteer-hw-static) x insmod "$KO" cpus=0-3 rebalance_ms=0 ;;
 		*) x insmod "$KO" cpus=0-3 rebalance_ms=0 max_conns=0 ;;
 		esac
