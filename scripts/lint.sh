@@ -23,6 +23,9 @@
 #   shell scripts      shellcheck on every .sh under scripts/ and
 #                      tools/testing/, and on .ci/run
 #   python             py_compile on every .py file
+#   params-doc         every module parameter of src/params.c has a row in
+#                      README.md's table, an entry in Documentation/psteer.rst
+#                      and a line in debian/psteer.conf
 #
 # The files are those git ls-files lists (tracked, or new and not ignored).
 # Every check runs; one summary line each; exit 1 if any failed.
@@ -169,16 +172,21 @@ else
 fi
 
 # Every module parameter is documented where an administrator looks: a
-# row of README.md's parameter table, Documentation/psteer.rst and a line
-# of the package's /etc/modprobe.d/psteer.conf.
+# row of README.md's parameter table, an entry of a Configuration section
+# of Documentation/psteer.rst ("``name`` (range, default ...)") and a
+# line of the package's /etc/modprobe.d/psteer.conf.
 missing=()
-while read -r p; do
+mapfile -t params < <(sed -nE 's/^module_param(_cb|_named)?\(([a-z_]+),.*/\2/p' "$PSTEER_TOP/src/params.c")
+for p in "${params[@]}"; do
 	grep -q "^| \`$p\` |" "$PSTEER_TOP/README.md" || missing+=("$p (README.md)")
-	grep -q "\`\`$p\`\`" "$PSTEER_TOP/Documentation/psteer.rst" || missing+=("$p (Documentation/psteer.rst)")
+	grep -Eq "^(\`\`.*)?\`\`$p\`\` \(" "$PSTEER_TOP/Documentation/psteer.rst" ||
+		missing+=("$p (Documentation/psteer.rst)")
 	grep -q "^#options psteer $p=" "$PSTEER_TOP/debian/psteer.conf" || missing+=("$p (debian/psteer.conf)")
-done < <(sed -nE 's/^module_param(_cb)?\(([a-z_]+),.*/\2/p' "$PSTEER_TOP/src/params.c")
-if [ "${#missing[@]}" = 0 ]; then
-	result params-doc ok "every module parameter documented"
+done
+if [ "${#params[@]}" = 0 ]; then
+	result params-doc FAIL "found no module_param in src/params.c"
+elif [ "${#missing[@]}" = 0 ]; then
+	result params-doc ok "${#params[@]} module parameters documented"
 else
 	result params-doc FAIL "undocumented: ${missing[*]}"
 fi

@@ -173,7 +173,11 @@ s0=$(awk 'NR > 1 { n += $4 } END { print n + 0 }' /proc/net/psteer/cpus)
 # in it: a connection is tracked in the bucket its packets went to, the
 # one the NIC's hash picked (its CPU's timer thread expires it there).
 bucket_pkts() { awk 'NR > 1 { print $1, $3 }' /proc/net/psteer/buckets; }
-conn_pkts() { awk 'NR > 1 { n[$7] += $9 } END { for (b in n) print b, n[b] }' /proc/net/psteer/conns; }
+# conn_pkts: "key bucket packets" per connection (its key: the tuple and
+# bucket); compared by key, so that an entry that expires between two
+# reads (those of step psteer do, 30 s after it) counts nothing, and one
+# made again counts from 0.
+conn_pkts() { awk 'NR > 1 { print $1 "/" $2 "/" $3 "/" $4 "/" $5 "/" $7, $7, $9 }' /proc/net/psteer/conns; }
 sum2() { awk '{ n += $2 } END { print n + 0 }' "$@"; }
 # uptime_ms: the guest's uptime in milliseconds.
 uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
@@ -213,8 +217,8 @@ echo "psteer: $((p1 - p0)) packets inline or steered, $((s1 - s0)) of them steer
 	fail "with the table driven, $((s1 - s0)) of $((p1 - p0)) packets were still steered in software"
 bad=$(awk 'FILENAME == "/tmp/bp0" { b[$1] -= $2; next }
 	FILENAME == "/tmp/bp1" { b[$1] += $2; next }
-	FILENAME == "/tmp/cp0" { c[$1] -= $2; next }
-	{ c[$1] += $2 }
+	FILENAME == "/tmp/cp0" { old[$1] = $3; next }
+	{ c[$2] += $3 >= old[$1] ? $3 - old[$1] : $3 }
 	END { for (k in b) if (b[k] != c[k] + 0) n++; print n + 0 }' /tmp/bp0 /tmp/bp1 /tmp/cp0 /tmp/cp1)
 [ "$bad" = 0 ] ||
 	fail "in $bad buckets the packets of the connections listed there differ from the bucket's own: connections tracked in another bucket than their packets'"
