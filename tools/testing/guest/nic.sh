@@ -401,9 +401,10 @@ ok "the table is back as psteer found it; the NIC still answers"
 
 if [ "${PSTEER_GUEST_NIC_HASH:-0}" = 1 ]; then
 	step hardware-bare
-	# The NIC reports its hash and there is no connection table
-	# (max_conns=0): the hook takes each packet's bucket from the
-	# reported hash alone, without parsing it (src/hook.c). The same
+	# The NIC reports its hash and there is no connection table at
+	# all (max_conns=0, no timer threads): the hook takes each packet's
+	# bucket from the reported hash alone, without parsing it
+	# (src/hook.c), as it does by default (hw_conns=0). The same
 	# guarantees: each packet on its bucket's owner, no reordering
 	# under moves, the table back on unload.
 	x insmod "$KO" max_conns=0 rebalance_ms=0
