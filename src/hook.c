@@ -177,14 +177,16 @@ static unsigned int psteer_hook(void *priv, struct sk_buff *skb,
 	 * the NIC's own path at the cost of a count.
 	 */
 	hw = psteer_hw_of(ps, state->in);
-	if (unlikely(hw) && !READ_ONCE(ps->hw_conns))
-		ct = NULL;
-	if (unlikely(hw) && !ct && psteer_hw_reported(skb)) {
-		psteer_hw_learn(hw, skb, cpu);
-		hash = psteer_hw_take_hash(hw, skb);
-		index = psteer_hw_bucket(hw, hash, tbl->nbuckets);
-		memset(&hint, 0, sizeof(hint));
-		goto steer;
+	if (unlikely(hw)) {
+		if (!READ_ONCE(ps->hw_conns))
+			ct = NULL;
+		if (!ct && psteer_hw_reported(skb)) {
+			psteer_hw_learn(hw, skb, cpu);
+			hash = psteer_hw_take_hash(hw, skb);
+			index = psteer_hw_bucket(hw, hash, tbl->nbuckets);
+			memset(&hint, 0, sizeof(hint));
+			goto steer;
+		}
 	}
 	if (unlikely(psteer_parse_packet(skb, state->pf, &t, &hint)))
 		goto unparsed;

@@ -178,7 +178,6 @@ bucket_pkts() { awk 'NR > 1 { print $1, $3 }' /proc/net/psteer/buckets; }
 # reads (those of step psteer do, 30 s after it) counts nothing, and one
 # made again counts from 0.
 conn_pkts() { awk 'NR > 1 { print $1 "/" $2 "/" $3 "/" $4 "/" $5 "/" $7, $7, $9 }' /proc/net/psteer/conns; }
-sum2() { awk '{ n += $2 } END { print n + 0 }' "$@"; }
 # uptime_ms: the guest's uptime in milliseconds.
 uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 # seen_within MS: connections to or from UDP port 7000 (the phases') that
@@ -187,14 +186,13 @@ seen_within() { awk -v ms="$1" 'NR > 1 && $1 == 17 && ($3 == 7000 || $5 == 7000)
 # By default (hw_conns=0) the driven NIC's connections are not tracked:
 # its packets are counted in their buckets only, and with the NIC's hash
 # reported none is parsed (the devices file's nic_hashes counts them).
-bucket_pkts >/tmp/bp0
+b0=$(bucket_packets)
 h0=$(dev_col 12)
 t0=$(uptime_ms)
 phase
 nc=$(seen_within $(($(uptime_ms) - t0 + 20)))
-bucket_pkts >/tmp/bp1
+nb=$(($(bucket_packets) - b0))
 h1=$(dev_col 12)
-nb=$(($(sum2 /tmp/bp1) - $(sum2 /tmp/bp0)))
 [ "$nb" -ge $((FLOWS * PER)) ] ||
 	fail "psteer's buckets counted $nb packets of $((FLOWS * PER)) transactions"
 [ "$nc" = 0 ] ||
