@@ -7,8 +7,11 @@
 # RSS alone, with RPS, with psteer in software and with psteer driving the
 # NIC's table (tools/testing/guest/nicbench.sh). Prints every run (NIC
 # lines), the medians, spreads and ratios (NIC-SUMMARY) and each round's
-# ratio against RSS alone in the same round (NIC-PAIRED), and the modes
-# without software hops at the same softirqs per datagram (NIC-ADJUSTED).
+# ratio against RSS alone in the same round (NIC-PAIRED), the modes
+# without software hops at the same softirqs per datagram (NIC-ADJUSTED),
+# and, for each mode driving the NIC, the instructions psteer's hook
+# chain adds to a datagram, counted with ftrace's function_graph tracer
+# and against RSS alone's (NIC-HOOK, NIC-HOOK-COST).
 #
 # Usage: tools/testing/bench/nic.sh   (no arguments; PSTEER_GUEST_ROUNDS,
 # default 3, and PSTEER_GUEST_MODES tune it; PSTEER_BENCH_KERNEL=latest

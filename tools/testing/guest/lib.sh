@@ -893,3 +893,50 @@ bench_modes() {
 # function-call interrupts.
 netrx() { netrx_cpus | awk '{ n += $2 } END { print n }'; }
 ipis() { awk '$1 == "CAL:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i } END { print n + 0 }' /proc/interrupts; }
+
+# graph_on / graph_off: ftrace's function_graph tracer, stopped, with a
+# 16 MB buffer per CPU / back to nop, no filter. graph_pass FUNC OUT
+# CMD...: CMD run with FUNC alone traced, its output in file OUT; prints
+# "FUNC CALLS INSN MEDIAN" (CALLS its calls, INSN the sum of their
+# durations in guest nanoseconds: instructions under -icount, the
+# tracer's own included, the same for every function; MEDIAN a call's
+# median, which leaves out the calls QEMU interrupted to run another vCPU,
+# and the rare slow ones), or nothing when FUNC cannot be traced. One function a pass: none is traced
+# inside another, so each call carries the tracer's cost once.
+GRAPH_T=/sys/kernel/tracing
+graph_on() {
+	[ -d $GRAPH_T/events ] || mount -t tracefs nodev $GRAPH_T
+	echo 0 >$GRAPH_T/tracing_on
+	echo function_graph >$GRAPH_T/current_tracer
+	echo 1 >$GRAPH_T/options/funcgraph-tail
+	echo 1 >$GRAPH_T/options/funcgraph-irqs 2>/dev/null || true
+	echo 16384 >$GRAPH_T/buffer_size_kb
+}
+graph_off() {
+	echo nop >$GRAPH_T/current_tracer
+	: >$GRAPH_T/set_ftrace_filter
+}
+graph_pass() {
+	local f=$1 out=$2
+	shift 2
+	echo "$f" >$GRAPH_T/set_ftrace_filter 2>/dev/null || return 0
+	: >$GRAPH_T/trace
+	echo 1 >$GRAPH_T/tracing_on
+	"$@" >"$out"
+	echo 0 >$GRAPH_T/tracing_on
+	# "CPU) DURATION us | name();" or "CPU) DURATION us | } /* name */"
+	# shellcheck disable=SC2016 # awk's program
+	awk -v f="$f" '
+		/ us +\|/ {
+			d = ""
+			for (i = 1; i < NF; i++) if ($(i + 1) == "us") { d = $i; break }
+			rest = substr($0, index($0, "|") + 1)
+			sub(/^ +/, "", rest)
+			if (substr(rest, 1, 1) == "}")
+				sub(/^} \/\* /, "", rest)
+			sub(/[ (].*/, "", rest)
+			if (rest == f && d != "") print d * 1000
+		}' $GRAPH_T/trace | sort -n | awk -v f="$f" '
+		{ d[++c] = $1; s += $1 }
+		END { if (c) printf "%s %d %.0f %.0f\n", f, c, s, d[int((c + 1) / 2)] }'
+}

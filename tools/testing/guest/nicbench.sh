@@ -293,6 +293,69 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done | tee $results
 
+# hook: the instructions psteer's hook takes per datagram when it drives
+# the NIC, counted rather than compared across runs (the flood's figures
+# move 10-16% from round to round with the softirqs a datagram takes).
+# Every datagram passes inline, so psteer's per-packet work is its
+# PRE_ROUTING hook, called by nf_hook_slow(); its periodic work is in
+# idle_pct. A flood of 3000 datagrams a second for 1 s per function,
+# function_graph tracing one function a pass (graph_pass): per call, the
+# median of the durations (the mean counts the calls QEMU interrupted to
+# run another vCPU, some of them milliseconds), less ktime_get()'s median,
+# the tracer's own cost (with ktime_get's few dozen instructions: the
+# figure is that much low, and leaves out nf_hook_slow()'s loop around
+# the hook). RSS alone shows how often nf_hook_slow() runs without
+# psteer. Prints NIC-HOOK lines (per mode and function) and a
+# NIC-HOOK-COST line per mode driving the NIC: hook_per_pkt, against
+# RSS alone's net_per_pkt (the rounds' median).
+for mode in $MODES; do
+	case $mode in
+	rss) funcs="ktime_get nf_hook_slow" ;;
+	psteer-hw*) funcs="ktime_get nf_hook_slow psteer_hook" ;;
+	*) continue ;;
+	esac
+	step "nic-hook-$mode"
+	mode_on "$mode"
+	cli taskset $APP rr -u $SRV4 7000 64 2 >/dev/null
+	graph_on
+	: >/tmp/hook
+	for f in $funcs; do
+		srv taskset $APP rr -q 7001 2 >/tmp/sink &
+		sink=$!
+		sleep 0.3
+		graph_pass "$f" /tmp/source cli taskset $APP rr -Q $SRV4 7001 16 1 3000 >/tmp/hook-f
+		sleep 0.2
+		wait $sink || true
+		recv=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/sink)
+		awk -v m="$mode" -v n="${recv:-0}" '$2 > 0 && n > 0 {
+			printf "NIC-HOOK mode=%s fn=%s calls_per_pkt=%.3f insn_median=%.0f insn_mean=%.0f\n",
+				m, $1, $2 / n, $4, $3 / $2 }' /tmp/hook-f | tee -a /tmp/hook
+	done
+	graph_off
+	mode_off "$mode"
+	# shellcheck disable=SC2016 # awk's program
+	awk -v m="$mode" '
+		FILENAME != "/tmp/hook" {
+			if ($1 == "NIC" && $2 == "mode=rss" && $4 == "flood")
+				for (i = 5; i <= NF; i++)
+					if ($i ~ /^net_per_pkt=/) { split($i, kv, "="); r[++k] = kv[2] }
+			next
+		}
+		{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		  med[f["fn"]] = f["insn_median"]; calls[f["fn"]] = f["calls_per_pkt"] }
+		END {
+			if (!("psteer_hook" in med) || !("ktime_get" in med)) exit
+			add = (med["psteer_hook"] - med["ktime_get"]) * calls["psteer_hook"]
+			for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+			base = k ? (k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2) : 0
+			printf "NIC-HOOK-COST mode=%s hook_per_pkt=%.0f", m, add
+			if (base > 0)
+				printf " rss_net_per_pkt=%.0f vs_rss=%.4f", base, (base + add) / base
+			printf "\n"
+		}' $results /tmp/hook
+	ok
+done
+
 summary() { bench_summary $results NIC "$MODES" "rss" "$@"; }
 # adjusted: the flood's net_per_pkt of the modes with no software hop at
 # the same softirqs per datagram. A NET_RX softirq (a poll and what comes

@@ -15,8 +15,6 @@ set -eu
 # shellcheck source=lib.sh
 . /psteer/lib.sh
 
-T=/sys/kernel/tracing
-[ -d $T/events ] || mount -t tracefs nodev $T
 FUNCS=$(echo "${PSTEER_GUEST_FUNCS:-net_rx_action:__sysvec_call_function_single:veth_xmit:__netif_rx:enqueue_to_backlog:process_backlog:__netif_receive_skb:ip_rcv:nf_hook_slow:ip_local_deliver:ip_route_input_noref:psteer_hook:psteer_napi_poll:psteer_drain:psteer_deliver:psteer_conn_track_in:psteer_parse_packet:psteer_napi_kick:get_rps_cpu:__skb_flow_dissect:ktime_get}" | tr : ' ')
 TRANS=${PSTEER_GUEST_TRANS:-20}
 
@@ -33,39 +31,15 @@ for mode in rps-away psteer-away; do
 	psteer-away) x insmod $KO cpus=1-3 rebalance_ms=0 ;;
 	esac
 	cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
-	echo 0 >$T/tracing_on
-	echo function_graph >$T/current_tracer
-	echo 1 >$T/options/funcgraph-tail
-	echo 1 >$T/options/funcgraph-irqs 2>/dev/null || true
-	echo 16384 >$T/buffer_size_kb
-	# One function a pass: none is traced inside another, so each
-	# figure carries the tracer's cost of one call only, the same for
-	# every function and mode.
+	graph_on
 	for f in $FUNCS; do
-		echo "$f" >$T/set_ftrace_filter 2>/dev/null || continue
-		: >$T/trace
-		echo 1 >$T/tracing_on
-		cli taskset 1 rr -u $SRV4 7000 64 "$TRANS" >/tmp/prof-rr.txt
-		echo 0 >$T/tracing_on
+		graph_pass "$f" /tmp/prof-rr.txt cli taskset 1 rr -u $SRV4 7000 64 "$TRANS" >/tmp/prof-sum.txt
 		n=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/prof-rr.txt)
-		# "CPU) DURATION us | name();" or "CPU) DURATION us | } /* name */"
-		awk -v m="$mode" -v n="$n" '
-			/ us +\|/ {
-				d = ""
-				for (i = 1; i < NF; i++) if ($(i + 1) == "us") { d = $i; break }
-				rest = substr($0, index($0, "|") + 1)
-				sub(/^ +/, "", rest)
-				if (substr(rest, 1, 1) == "}")
-					sub(/^} \/\* /, "", rest)
-				sub(/[ (].*/, "", rest)
-				if (rest == "" || d == "") next
-				c[rest]++; s[rest] += d * 1000
-			}
-			END { for (f in c) printf "PROFILE mode=%s fn=%s calls_per_trans=%.2f insn_mean=%.0f insn_per_trans=%.0f\n",
-				m, f, c[f] / n, s[f] / c[f], s[f] / n }' $T/trace
+		awk -v m="$mode" -v n="$n" '$2 > 0 {
+			printf "PROFILE mode=%s fn=%s calls_per_trans=%.2f insn_mean=%.0f insn_per_trans=%.0f\n",
+				m, $1, $2 / n, $3 / $2, $3 / n }' /tmp/prof-sum.txt
 	done
-	echo nop >$T/current_tracer
-	: >$T/set_ftrace_filter
+	graph_off
 	case $mode in
 	rps-away) nic_queue 1 ;;
 	psteer-away) x rmmod psteer ;;
