@@ -901,7 +901,8 @@ ipis() { awk '$1 == "CAL:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n +=
 # durations in guest nanoseconds: instructions under -icount, the
 # tracer's own included, the same for every function; MEDIAN a call's
 # median, which leaves out the calls QEMU interrupted to run another vCPU,
-# and the rare slow ones), or nothing when FUNC cannot be traced. One function a pass: none is traced
+# and the rare slow ones); runs nothing and returns 1 when FUNC cannot be
+# traced (not loaded, not traceable). One function a pass: none is traced
 # inside another, so each call carries the tracer's cost once.
 GRAPH_T=/sys/kernel/tracing
 graph_on() {
@@ -919,7 +920,7 @@ graph_off() {
 graph_pass() {
 	local f=$1 out=$2
 	shift 2
-	echo "$f" >$GRAPH_T/set_ftrace_filter 2>/dev/null || return 0
+	echo "$f" >$GRAPH_T/set_ftrace_filter 2>/dev/null || return 1
 	: >$GRAPH_T/trace
 	echo 1 >$GRAPH_T/tracing_on
 	"$@" >"$out"

@@ -33,7 +33,8 @@ for mode in rps-away psteer-away; do
 	cli taskset 1 rr -u $SRV4 7000 64 2 >/dev/null
 	graph_on
 	for f in $FUNCS; do
-		graph_pass "$f" /tmp/prof-rr.txt cli taskset 1 rr -u $SRV4 7000 64 "$TRANS" >/tmp/prof-sum.txt
+		graph_pass "$f" /tmp/prof-rr.txt cli taskset 1 rr -u $SRV4 7000 64 "$TRANS" >/tmp/prof-sum.txt ||
+			continue
 		n=$(sed -n 's/.*recv=\([0-9]*\).*/\1/p' /tmp/prof-rr.txt)
 		awk -v m="$mode" -v n="$n" '$2 > 0 {
 			printf "PROFILE mode=%s fn=%s calls_per_trans=%.2f insn_mean=%.0f insn_per_trans=%.0f\n",
