@@ -112,13 +112,13 @@ judge_run loss 3%
 [ "$V" = 0 ] || fail "3% loss judged as: $VERDICT"
 judge_run delay 10ms reorder 50%
 [ "$V" = 1 ] || fail "half the segments delayed by 10 ms judged as: $VERDICT"
-x cli ethtool -K $CLIDEV tso on gso on
 x insmod "$KO" rebalance_ms=0
 ok "loss: in order; delay: reordered"
 )
 step_done $?
+# Whatever the step's end: no netem, TSO and GSO back on.
 cli /sbin/tc qdisc del dev $CLIDEV root 2>/dev/null || true
-cli ethtool -K $CLIDEV tso on gso on 2>/dev/null || true
+x cli ethtool -K $CLIDEV tso on gso on
 
 # bypass-order: with a set of one CPU (2), every packet, arriving on CPU 0,
 # is queued for CPU 2. When CPU 2 goes offline psteer steps aside (bypass),

@@ -307,7 +307,7 @@ done | tee $results
 # the hook). RSS alone shows how often nf_hook_slow() runs without
 # psteer. Prints NIC-HOOK lines (per mode and function) and a
 # NIC-HOOK-COST line per mode driving the NIC: hook_per_pkt, against
-# RSS alone's net_per_pkt (the rounds' median).
+# RSS alone's net_per_pkt (the rounds' median, bench_summary's).
 for mode in $MODES; do
 	case $mode in
 	rss) funcs="ktime_get nf_hook_slow" ;;
@@ -334,26 +334,19 @@ for mode in $MODES; do
 	done
 	graph_off
 	mode_off "$mode"
-	# shellcheck disable=SC2016 # awk's program
-	awk -v m="$mode" '
-		FILENAME != "/tmp/hook" {
-			if ($1 == "NIC" && $2 == "mode=rss" && $4 == "flood")
-				for (i = 5; i <= NF; i++)
-					if ($i ~ /^net_per_pkt=/) { split($i, kv, "="); r[++k] = kv[2] }
-			next
-		}
+	base=$(bench_summary $results NIC rss rss flood net_per_pkt |
+		sed -n 's/.* median=\([^ ]*\) .*/\1/p')
+	awk -v m="$mode" -v base="${base:-0}" '
 		{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		  med[f["fn"]] = f["insn_median"]; calls[f["fn"]] = f["calls_per_pkt"] }
 		END {
 			if (!("psteer_hook" in med) || !("ktime_get" in med)) exit
 			add = (med["psteer_hook"] - med["ktime_get"]) * calls["psteer_hook"]
-			for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-			base = k ? (k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2) : 0
 			printf "NIC-HOOK-COST mode=%s hook_per_pkt=%.0f", m, add
 			if (base > 0)
 				printf " rss_net_per_pkt=%.0f vs_rss=%.4f", base, (base + add) / base
 			printf "\n"
-		}' $results /tmp/hook
+		}' /tmp/hook
 	ok
 done
 
